@@ -1,0 +1,55 @@
+# Asamblea: the two commands a fresh machine needs are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/asamblea
+
+.PHONY: demo test lint format bench crash-test install clean-venv test-sqlite test-postgres
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/asamblea migrate
+	$(BIN)/asamblea demo
+	$(BIN)/asamblea serve --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench tools
+	$(BIN)/ruff check --fix src tests bench tools
+
+# The whole suite on SQLite, then again on PostgreSQL when a server answers (with CI=true a
+# missing server is a failure, not a skip).
+test: lint test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	@echo "== test suite on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	@if $(BIN)/python tools/pg_reachable.py "$(PG_URL)"; then \
+		echo "== test suite on PostgreSQL ($(PG_URL)) =="; \
+		DATABASE_URL="$(PG_URL)" $(BIN)/pytest tests/integration tests/e2e; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(PG_URL) is unreachable and CI=true: failing." >&2; exit 1; \
+	else \
+		echo "== PostgreSQL at $(PG_URL) unreachable: suite NOT run on PostgreSQL (set CI=true to fail instead) =="; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)

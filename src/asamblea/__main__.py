@@ -1,0 +1,5 @@
+import sys
+
+from asamblea.cli import main
+
+sys.exit(main())

@@ -1,0 +1,69 @@
+"""The API instance; each app adds its router in ``register_routers``."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from asamblea.core.errors import ActionError, NotFoundOrForbidden
+
+api = NinjaAPI(
+    title="Asamblea API",
+    version="1",
+    description="Delegates elected from below and recallable at any moment. Lists return "
+    '{"items": [...], "count": n} with ?limit=&offset=; errors are {"detail", "field"}.',
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):  # type: ignore[no-untyped-def]
+    first = exc.errors[0] if exc.errors else {}
+    loc = [
+        str(part)
+        for part in first.get("loc", [])
+        if part not in ("body", "query", "path", "payload")
+    ]
+    return api.create_response(
+        request,
+        {
+            "detail": first.get("msg", "invalid input"),
+            "field": ".".join(loc) or None,
+            "errors": exc.errors,
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(NotFoundOrForbidden)
+def _not_found_or_forbidden(request, exc: NotFoundOrForbidden):  # type: ignore[no-untyped-def]
+    return api.create_response(request, {"detail": exc.detail, "field": exc.field}, status=404)
+
+
+@api.exception_handler(ActionError)
+def _action_error(request, exc: ActionError):  # type: ignore[no-untyped-def]
+    status = 409 if exc.code in {"blocked", "conflict"} else 400
+    return api.create_response(request, {"detail": exc.detail, "field": exc.field}, status=status)
+
+
+@api.exception_handler(Http404)
+def _http404(request, exc: Http404):  # type: ignore[no-untyped-def]
+    return api.create_response(request, {"detail": "not found", "field": None}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc: AuthenticationError):  # type: ignore[no-untyped-def]
+    return api.create_response(
+        request, {"detail": "authentication required", "field": None}, status=401
+    )
+
+
+def register_routers() -> None:
+    from asamblea.registry.api import router as registry_router
+
+    api.add_router("/", registry_router)
+
+
+register_routers()

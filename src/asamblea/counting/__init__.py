@@ -1,0 +1,1 @@
+"""Pure counting: ballots, methods, tie-breaks and explanations. Imports no Django."""

@@ -1,0 +1,1 @@
+"""Pure public-record code: canonical encoding, Merkle log, checkpoints, verification. No Django."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RecordStoreConfig(AppConfig):
+    name = "asamblea.recordstore"
+    label = "recordstore"
+    verbose_name = "Public record"

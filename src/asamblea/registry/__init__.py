@@ -1,0 +1,1 @@
+"""The register: organisations, bodies, members, memberships, rolls, seats and mandates."""

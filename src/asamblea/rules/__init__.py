@@ -1,0 +1,1 @@
+"""Pure rules: thresholds, quorum, apportionment, recall rules. Imports no Django."""

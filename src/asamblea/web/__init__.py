@@ -1,0 +1,1 @@
+"""Server-rendered pages: mobile first, light, and complete without JavaScript."""
