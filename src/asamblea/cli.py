@@ -24,6 +24,12 @@ COMMANDS: list[tuple[str, str]] = [
     ("seats", "asamblea.commands.registry"),
     ("token", "asamblea.commands.token"),
     ("count", "asamblea.commands.count"),
+    ("key", "asamblea.commands.record"),
+    ("export-record", "asamblea.commands.record"),
+    ("verify", "asamblea.commands.verify"),
+    ("election", "asamblea.commands.election"),
+    ("recall", "asamblea.commands.recall"),
+    ("session", "asamblea.commands.session"),
 ]
 
 

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "asamblea.core",
     "asamblea.recordstore",
     "asamblea.registry",
+    "asamblea.elections",
+    "asamblea.assemblies",
     "asamblea.web",
 ]
 

@@ -6,5 +6,8 @@ from asamblea.api.main import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("elections/", include("asamblea.elections.urls")),
+    path("assemblies/", include("asamblea.assemblies.urls")),
+    path("record/", include("asamblea.recordstore.urls")),
     path("", include("asamblea.web.urls")),
 ]

@@ -61,9 +61,13 @@ def _unauthenticated(request, exc: AuthenticationError):  # type: ignore[no-unty
 
 
 def register_routers() -> None:
+    from asamblea.assemblies.api import router as assemblies_router
+    from asamblea.elections.api import router as elections_router
     from asamblea.registry.api import router as registry_router
 
     api.add_router("/", registry_router)
+    api.add_router("/", elections_router)
+    api.add_router("/", assemblies_router)
 
 
 register_routers()

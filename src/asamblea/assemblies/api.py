@@ -1,0 +1,5 @@
+"""API endpoints of `assemblies`."""
+
+from ninja import Router
+
+router = Router(tags=["assemblies"])

@@ -1,0 +1,5 @@
+"""API endpoints of `elections`."""
+
+from ninja import Router
+
+router = Router(tags=["elections"])
