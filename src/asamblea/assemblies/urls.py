@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from asamblea.assemblies import views
 
 app_name = "assemblies"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.session_list, name="session_list"),
+    path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("sessions/<int:session_id>/minutes.pdf", views.session_minutes_pdf, name="minutes_pdf"),
+    path("sessions/<int:session_id>/minutes.csv", views.session_minutes_csv, name="minutes_csv"),
+    path("divisions/<int:division_id>/", views.division_detail, name="division"),
+    path("divisions/<int:division_id>/tally", views.division_tally, name="division_tally"),
+    path("bodies/<int:body_id>/resolutions/", views.body_resolutions, name="resolutions"),
+    path("delegates/<slug:public_id>/", views.delegate_detail, name="delegate"),
+]

@@ -1,15 +1,142 @@
-"""Placeholder: this verb is being built (see the README's list of what is not built yet)."""
+"""``asamblea count BALLOTS [--rules RULES.json] [--method M] [--seats N] [--seed S] [--json]``
+
+Counts a ballot file offline, without Django: JSON lines (``.jsonl``), a CSV of rankings
+(``.csv``) or BLT (``.blt``, which carries its number of seats and needs ``--method``). With
+``--rules`` (an RCTab contest configuration as in ``tests/conformance/rctab/*/rules.json``) the
+method and every option come from the rule file. With ``--json`` stdout holds exactly one JSON
+object; progress always goes to stderr. Exit status: 0 counted, 1 bad input (``FILE:LINE:
+message``), 2 bad usage.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
-HELP = "(not built yet)"
+from asamblea.commands import InputError, UsageError
+
+HELP = "count a ballot file (JSON lines, CSV or BLT) and explain the count round by round"
+
+METHOD_NAMES = ("plurality", "approval", "irv", "stv-scottish", "stv-wigm", "stv-meek", "schulze")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs=argparse.REMAINDER)
+    parser.add_argument("ballots", metavar="BALLOTS", help="ballot file: .jsonl, .csv or .blt")
+    parser.add_argument(
+        "--rules", metavar="RULES.json", help="RCTab rule file; sets the method and its options"
+    )
+    parser.add_argument("--method", choices=METHOD_NAMES, help="counting method")
+    parser.add_argument("--seats", type=int, help="seats to fill (default 1, or the BLT's)")
+    parser.add_argument(
+        "--seed", help="seed of the lot that breaks ties (published before the count)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the round table"
+    )
+
+
+def _progress(message: str) -> None:
+    print(f"asamblea count: {message}", file=sys.stderr)
+
+
+def _seed(raw: str | None) -> int | str | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("not built yet")
+    from asamblea.counting import io
+    from asamblea.counting.irv import UNDECLARED_WRITE_IN, CountError, tabulate
+    from asamblea.counting.tiebreak import TieNeedsDecision
+
+    path = Path(args.ballots)
+    if args.seats is not None and args.seats < 1:
+        raise UsageError("--seats must be at least 1")
+    if args.rules and (args.method or args.seats is not None):
+        raise UsageError("--rules sets the method and the seats; do not give --method or --seats")
+    try:
+        fmt = io.ballot_format(path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if fmt == "blt" and not args.method:
+        raise UsageError("a BLT file needs --method (one of " + ", ".join(METHOD_NAMES) + ")")
+    if fmt == "blt" and args.rules:
+        raise UsageError("--rules reads JSON-lines or CSV ballots, not BLT")
+    if not path.is_file():
+        raise InputError(f"{path}:0: no such file")
+
+    rules = None
+    if args.rules:
+        from asamblea.counting.rctab import RulesError, load_rules
+
+        try:
+            rules = load_rules(args.rules)
+        except OSError as exc:
+            raise InputError(f"{args.rules}:0: {exc.strerror}") from None
+        except (RulesError, KeyError, TypeError) as exc:
+            raise InputError(f"{args.rules}:1: {exc}") from None
+
+    _progress(f"reading {path}")
+    try:
+        if fmt == "blt":
+            from asamblea.counting.blt import read_blt
+
+            profile = read_blt(path)
+        else:
+            reader = io.read_jsonl if fmt == "jsonl" else io.read_csv
+            if rules is not None:
+                profile = reader(path, rules.candidates, extra_names=[UNDECLARED_WRITE_IN])
+                profile.title = rules.title
+            else:
+                profile = reader(path)
+    except ValueError as exc:  # both BallotFileError classes print as FILE:LINE: message
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"{path}:0: {exc.strerror}") from None
+    total = profile.total
+    _progress(
+        f"{len(profile.ballots)} ballot lines, {total} ballots, {len(profile.candidates)} candidates"
+    )
+
+    seed = _seed(args.seed)
+    try:
+        if rules is not None:
+            options = rules.options
+            if seed is not None:
+                options.seed = seed
+            _progress(f"counting by RCTab rules ({options.mode}, {options.seats} seats)")
+            result = tabulate(profile, options)
+        else:
+            from asamblea.counting.methods import METHODS
+
+            method = args.method or "irv"
+            seats = args.seats or profile.seats or 1
+            _progress(f"counting by {method}, {seats} seat(s)")
+            result = METHODS[method](profile, seats=seats, seed=seed)
+    except (CountError, TieNeedsDecision) as exc:
+        raise InputError(f"{path}:0: the count cannot finish: {exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}:0: {exc}") from None
+
+    _progress("winners: " + (", ".join(result.winners) or "(none)"))
+    if args.json:
+        out: dict[str, Any] = result.to_json()
+        out["ballots"] = {"lines": len(profile.ballots), "total": str(total)}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    else:
+        if result.passes:
+            for number, one in enumerate(result.passes, start=1):
+                print(f"pass {number}")
+                print(one.table())
+                print()
+            print("winners: " + ", ".join(result.winners))
+        else:
+            print(result.table())
+    return 0

@@ -1,15 +1,107 @@
-"""Placeholder: this verb is being built (see the README's list of what is not built yet)."""
+"""``asamblea key`` (the record's signing keys) and ``asamblea export-record``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+from pathlib import Path
 
-HELP = "(not built yet)"
+from asamblea.commands import UsageError, django_setup
+
+HELP_KEY = """Manage an organisation's record signing key (Ed25519, signs checkpoints).
+
+  generate       make the first key (done automatically at the first checkpoint otherwise)
+  rotate         make a new key; the handover checkpoint is signed by the new and the old key
+  export-public  print the verifier key(s) to publish and pin (`asamblea verify --key`)
+  backup         write every key, encrypted with a passphrase, to --output (mode 0600);
+                 passphrase from $ASAMBLEA_KEY_BACKUP_PASSPHRASE or asked for
+See docs/record.md."""
+
+HELP_EXPORT_RECORD = """Export an organisation's public record to DIR for offline verification.
+
+Writes DIR/entries.jsonl (line n is leaf n), DIR/checkpoints/ (signed notes named by tree size),
+DIR/key.pub and DIR/keys.pub, after signing a checkpoint over every entry so far.
+Check it with `asamblea verify DIR --key KEY`."""
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs=argparse.REMAINDER)
+def configure_key(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["generate", "rotate", "export-public", "backup"])
+    parser.add_argument("--organisation", required=True, metavar="SLUG")
+    parser.add_argument("--output", metavar="FILE", help="backup file to write")
+    parser.add_argument("--all", action="store_true", help="export-public: every key, oldest first")
 
 
-def run(args: argparse.Namespace) -> int:
-    raise SystemExit("not built yet")
+def _organisation(slug: str):  # type: ignore[no-untyped-def]
+    from asamblea.registry.models import Organisation
+
+    org = Organisation.objects.filter(slug=slug).first()
+    if org is None:
+        raise UsageError(f"no organisation {slug!r}")
+    return org
+
+
+def run_key(args: argparse.Namespace) -> int:
+    django_setup()
+    from asamblea.core.errors import ActionError
+    from asamblea.recordstore import actions, export
+
+    org = _organisation(args.organisation)
+    try:
+        if args.action == "generate":
+            key = actions.do_generate_key("cli", org)
+            print(key.vkey)
+        elif args.action == "rotate":
+            key, checkpoint = actions.do_rotate_key("cli", org)
+            print(key.vkey)
+            print(f"handover checkpoint of size {checkpoint.size} signed by the new and old keys")
+        elif args.action == "export-public":
+            text = export.keys_pub(org) if args.all else export.key_pub(org)
+            if not text:
+                raise UsageError("the organisation has no key yet (asamblea key generate)")
+            print(text, end="")
+        else:
+            return _backup(args, org)
+    except ActionError as exc:
+        raise UsageError(exc.detail) from exc
+    return 0
+
+
+def _backup(args: argparse.Namespace, org) -> int:  # type: ignore[no-untyped-def]
+    from asamblea.recordstore import actions
+
+    if not args.output:
+        raise UsageError("backup needs --output FILE")
+    out = Path(args.output)
+    if out.exists():
+        raise UsageError(f"{out} exists; choose a new file")
+    passphrase = os.environ.get("ASAMBLEA_KEY_BACKUP_PASSPHRASE")
+    if not passphrase:
+        passphrase = getpass.getpass("Backup passphrase (12+ characters): ")
+        if getpass.getpass("Again: ") != passphrase:
+            raise UsageError("the passphrases differ")
+    blob = actions.backup_keys("cli", org, passphrase)
+    # Created 0600 from the start: the file holds private keys (encrypted, but still).
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(blob)
+    print(f"wrote {out}; keep it and its passphrase apart, off this machine")
+    return 0
+
+
+def configure_export_record(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR")
+    parser.add_argument("--organisation", required=True, metavar="SLUG")
+
+
+def run_export_record(args: argparse.Namespace) -> int:
+    django_setup()
+    from asamblea.recordstore.export import export_to_dir
+
+    org = _organisation(args.organisation)
+    counts = export_to_dir(org, args.directory)
+    print(
+        f"exported {counts['entries']} entries and {counts['checkpoints']} checkpoints "
+        f"to {args.directory}"
+    )
+    return 0

@@ -1,15 +1,58 @@
-"""Placeholder: this verb is being built (see the README's list of what is not built yet)."""
+"""`asamblea token`: create, list and revoke a user's API bearer tokens."""
 
 from __future__ import annotations
 
 import argparse
 
-HELP = "(not built yet)"
+from asamblea.commands import UsageError, django_setup
+
+HELP = """\
+API bearer tokens for writes under /api/ (header "Authorization: Bearer TOKEN").
+  token create USERNAME [--label L]   print a new token once (only its SHA-256 is stored)
+  token list USERNAME                 the user's tokens (id, label, created, revoked)
+  token revoke ID                     revoke a token by its id"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs=argparse.REMAINDER)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = sub.add_parser("create", help="create a token for USERNAME")
+    create.add_argument("username")
+    create.add_argument("--label", default="")
+    listing = sub.add_parser("list", help="list USERNAME's tokens")
+    listing.add_argument("username")
+    revoke = sub.add_parser("revoke", help="revoke the token with this id")
+    revoke.add_argument("token_id", type=int, metavar="ID")
+
+
+def _actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("not built yet")
+    django_setup()
+    from asamblea.core.errors import ActionError
+    from asamblea.registry import actions
+    from asamblea.registry.models import ApiToken
+
+    try:
+        if args.action == "create":
+            user = actions.find_user(args.username)
+            token, row = actions.do_create_api_token(_actor(), user, label=args.label)
+            print(token)
+            return 0
+        if args.action == "list":
+            user = actions.find_user(args.username)
+            for row in ApiToken.objects.filter(user=user).order_by("pk"):
+                state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+                print(f"{row.pk}\t{row.label or '-'}\t{row.created_at:%Y-%m-%d %H:%M}Z\t{state}")
+            return 0
+        found = ApiToken.objects.select_related("user").filter(pk=args.token_id).first()
+        if found is None:
+            raise UsageError(f"no token {args.token_id}")
+        actions.do_revoke_api_token(_actor(), found)
+        print(f"token {found.pk} of {found.user.get_username()} revoked")
+        return 0
+    except ActionError as exc:
+        raise UsageError(exc.detail) from exc

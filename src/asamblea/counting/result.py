@@ -166,6 +166,14 @@ class CountResult:
                 ]
             )
         rows.append(["exhausted"] + [format_value(r.exhausted, self.places) for r in self.rounds])
+        if any(r.threshold is not None for r in self.rounds):
+            rows.append(
+                ["threshold"]
+                + [
+                    "" if r.threshold is None else format_value(r.threshold, self.places)
+                    for r in self.rounds
+                ]
+            )
         rows.append(["elected"] + [", ".join(r.elected) for r in self.rounds])
         rows.append(["eliminated"] + [", ".join(r.eliminated) for r in self.rounds])
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -174,5 +182,11 @@ class CountResult:
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         lines.append("")
+        for r in self.rounds:
+            for dr in r.draws:
+                lines.append(
+                    f"round {r.round}: tie for {dr.purpose} between {', '.join(dr.tied)};"
+                    f" {dr.how} chose {dr.chosen}"
+                )
         lines.append("winners: " + ", ".join(self.winners))
         return "\n".join(lines)

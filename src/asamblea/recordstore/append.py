@@ -1,63 +1,98 @@
 """Appending to the public record, inside the caller's transaction.
 
 Every action that changes public state calls :func:`append` in the same transaction, so that the
-change and its record entry commit or roll back together.
+change and its record entry commit or roll back together. A checkpoint is signed after the
+transaction commits (asamblea.recordstore.actions.do_sign_checkpoint).
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 from typing import Any
 
-import rfc8785
 from django.db import transaction
 
 from asamblea.core.clock import now
-from asamblea.recordstore.models import RecordEntry
+from asamblea.record import merkle
+from asamblea.record.encoding import build_entry, canonical_bytes
+from asamblea.record.plugins import load_plugins
+from asamblea.recordstore.models import RecordEntry, RecordNode
+from asamblea.recordstore.tree import fetch_nodes
 
+logger = logging.getLogger(__name__)
 
-def canonical_bytes(entry: dict[str, Any]) -> bytes:
-    return rfc8785.dumps(entry)
-
-
-def leaf_hash(data: bytes) -> str:
-    # RFC 6962: leaf hash = SHA-256(0x00 || entry)
-    return hashlib.sha256(b"\x00" + data).hexdigest()
+__all__ = ["append", "canonical_bytes"]
 
 
 def append(
     organisation: Any, entry_type: str, version: int, payload: dict[str, Any], *, body: Any = None
 ) -> RecordEntry:
-    """Append one entry; must run inside the action's transaction."""
+    """Append one entry of a registered ``(entry_type, version)``; runs in the action's transaction.
+
+    The envelope (``type``, ``v``, ``index``, ``at``, ``org``, ``prev_root``) is added here; the
+    payload must have exactly the registered keys (asamblea.record.encoding).
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append() must run inside the action's transaction")
     from asamblea.registry.models import Organisation
 
-    # Serialise appenders of one organisation: indexes must be gapless and unique.
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    load_plugins()
+    # Serialise appenders of one organisation so indexes are gapless and unique and each entry's
+    # prev_root is the head it really follows. PostgreSQL: this row lock. SQLite: select_for_update
+    # is a no-op there, but transactions are IMMEDIATE (settings), so the writer already holds the
+    # database's write lock from BEGIN.
+    org = Organisation.objects.select_for_update().only("pk", "slug").get(pk=organisation.pk)
     last = (
-        RecordEntry.objects.filter(organisation=organisation)
+        RecordEntry.objects.filter(organisation_id=org.pk)
         .order_by("-index")
         .values_list("index", flat=True)
         .first()
     )
     index = 0 if last is None else last + 1
+    needed = merkle.nodes_needed(lambda node: merkle.root(node, index))
+    needed |= set(merkle.left_siblings_for_append(index))
+    nodes = fetch_nodes(org.pk, needed)
+
+    def get(level: int, idx: int) -> bytes:
+        return nodes[(level, idx)]
+
     at = now()
-    entry = {
-        "type": entry_type,
-        "v": version,
-        "index": index,
-        "at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        **payload,
-    }
+    entry = build_entry(
+        entry_type=entry_type,
+        version=version,
+        index=index,
+        at=at,
+        org=org.slug,
+        prev_root=merkle.root(get, index).hex(),
+        payload=payload,
+    )
     data = canonical_bytes(entry)
-    return RecordEntry.objects.create(
-        organisation=organisation,
+    leaf = merkle.leaf_hash(data)
+    record = RecordEntry.objects.create(
+        organisation_id=org.pk,
         index=index,
         entry_type=entry_type,
         version=version,
         canonical=data.decode("utf-8"),
-        leaf_hash=leaf_hash(data),
+        leaf_hash=leaf.hex(),
         recorded_at=at,
         body=body,
     )
+    RecordNode.objects.bulk_create(
+        RecordNode(organisation_id=org.pk, level=level, idx=idx, hash=h.hex())
+        for level, idx, h in merkle.hashes_for_append(index, leaf, get)
+    )
+    transaction.on_commit(lambda: _sign_after_commit(org.pk))
+    return record
+
+
+def _sign_after_commit(organisation_id: int) -> None:
+    from asamblea.recordstore.actions import do_sign_checkpoint
+    from asamblea.registry.models import Organisation
+
+    try:
+        do_sign_checkpoint(Organisation.objects.get(pk=organisation_id))
+    except Exception:
+        # The action has committed; a checkpoint that could not be signed now is signed by the
+        # next commit, by `asamblea export-record`, or on demand. Never fail the action for it.
+        logger.exception("could not sign a record checkpoint for organisation %s", organisation_id)

@@ -1,13 +1,41 @@
-"""Registry endpoints: organisations, bodies, seats, mandates."""
+"""Registry endpoints: organisations, bodies, seats, mandates; adding a member (registrars).
+
+Reads are public, as the pages are: the structure, the seats and who holds them. Members' contact
+details are never served; a member appears only as a delegate or alternate, by public id and name.
+"""
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+import datetime as dt
+from fractions import Fraction
+from typing import Any
 
-from asamblea.api.common import ErrorOut, paginate
-from asamblea.registry.models import Organisation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db.models import Count, Prefetch
+from ninja import Field, Query, Router, Schema
+
+from asamblea.api.common import MAX_LIMIT, BearerToken, ErrorOut, paginate
+from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.registry.models import (
+    Allocation,
+    Body,
+    Mandate,
+    OfficerRole,
+    Organisation,
+    Roll,
+    Seat,
+    SeatLink,
+)
 
 router = Router(tags=["registry"])
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="rows per page (1 to 500)")
+    offset: int = Field(0, ge=0, description="rows to skip")
 
 
 class OrganisationOut(Schema):
@@ -21,7 +49,343 @@ class OrganisationPage(Schema):
     count: int
 
 
-@router.get("/organisations", response={200: OrganisationPage, 422: ErrorOut})
-def list_organisations(request, limit: int = 50, offset: int = 0):  # type: ignore[no-untyped-def]
-    rows, count = paginate(Organisation.objects.order_by("id"), limit, offset)
+class BodyBrief(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    level: str
+    region: str
+
+
+class BodyPage(Schema):
+    items: list[BodyBrief]
+    count: int
+
+
+class OrganisationDetail(OrganisationOut):
+    created_at: dt.datetime
+    settings: dict[str, Any]
+    bodies: list[BodyBrief]
+
+
+class RollOut(Schema):
+    id: int
+    size: int
+    frozen_at: dt.datetime
+    commitment: str
+
+
+class LinkOut(Schema):
+    body: BodyBrief
+    seats: int = Field(description="current (not abolished) seats on this link")
+
+
+class BodyDetail(BodyBrief):
+    organisation_id: int
+    seat_rule: str
+    house_size: int | None
+    voting_rule: str
+    created_at: dt.datetime
+    dissolved_at: dt.datetime | None
+    latest_roll: RollOut | None = Field(description="the latest frozen roll (base units)")
+    seats: int = Field(description="current seats in this body")
+    receives_from: list[LinkOut]
+    sends_to: list[LinkOut]
+
+
+class MemberRef(Schema):
+    public_id: str
+    display_name: str
+
+
+class HolderOut(Schema):
+    mandate_id: int
+    member: MemberRef
+    started_at: dt.datetime
+
+
+class SeatOut(Schema):
+    id: int
+    unit: BodyBrief
+    number: int
+    created_at: dt.datetime
+    abolished_at: dt.datetime | None
+    holder: HolderOut | None
+    weight: str | None = Field(
+        description="members represented by this seat, an exact fraction such as '157/2' "
+        "(weighted bodies only)"
+    )
+
+
+class SeatPage(Schema):
+    items: list[SeatOut]
+    count: int
+
+
+class MandateOut(Schema):
+    id: int
+    seat_id: int
+    seat_number: int
+    unit: BodyBrief
+    member: MemberRef
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    end_reason: str
+    source: str
+
+
+class MandatePage(Schema):
+    items: list[MandateOut]
+    count: int
+
+
+class MemberIn(Schema):
+    unit_code: str = Field(min_length=1, max_length=80)
+    member_ref: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(min_length=1, max_length=200)
+    phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
+    joined_on: dt.date
+
+
+class MemberCreated(Schema):
+    public_id: str
+    member_ref: str
+    display_name: str
+    unit_code: str
+    joined_on: dt.date
+
+
+def _brief(b: Body) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "code": b.code,
+        "name": b.name,
+        "kind": b.kind,
+        "level": b.level,
+        "region": b.region,
+    }
+
+
+def _organisation(organisation_id: int) -> Organisation:
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None:
+        raise NotFoundOrForbidden("organisation")
+    return org
+
+
+def _body(body_id: int) -> Body:
+    body = Body.objects.filter(pk=body_id).first()
+    if body is None:
+        raise NotFoundOrForbidden("body")
+    return body
+
+
+def _fraction_text(numerator: int, denominator: int) -> str:
+    return str(Fraction(numerator, denominator))
+
+
+@router.get("/organisations", response={200: OrganisationPage, **ERRORS})
+def list_organisations(request, page: Query[PageParams]):  # type: ignore[no-untyped-def]
+    rows, count = paginate(Organisation.objects.order_by("id"), page.limit, page.offset)
     return {"items": rows, "count": count}
+
+
+@router.get("/organisations/{organisation_id}", response={200: OrganisationDetail, **ERRORS})
+def get_organisation(request, organisation_id: int):  # type: ignore[no-untyped-def]
+    org = _organisation(organisation_id)
+    bodies = Body.objects.filter(organisation=org).order_by("id")
+    return {
+        "id": org.pk,
+        "slug": org.slug,
+        "name": org.name,
+        "created_at": org.created_at,
+        "settings": org.settings,
+        "bodies": [_brief(b) for b in bodies],
+    }
+
+
+@router.get("/organisations/{organisation_id}/bodies", response={200: BodyPage, **ERRORS})
+def list_bodies(  # type: ignore[no-untyped-def]
+    request, organisation_id: int, page: Query[PageParams], kind: Body.Kind | None = None
+):
+    org = _organisation(organisation_id)
+    qs = Body.objects.filter(organisation=org).order_by("id")
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    rows, count = paginate(qs, page.limit, page.offset)
+    return {"items": [_brief(b) for b in rows], "count": count}
+
+
+@router.get("/bodies/{body_id}", response={200: BodyDetail, **ERRORS})
+def get_body(request, body_id: int):  # type: ignore[no-untyped-def]
+    body = _body(body_id)
+    roll = Roll.objects.filter(body=body).order_by("-frozen_at").first()
+    counts_in = dict(
+        Seat.objects.filter(body=body, abolished_at__isnull=True)
+        .values_list("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
+    counts_out = dict(
+        Seat.objects.filter(unit=body, abolished_at__isnull=True)
+        .values_list("body_id")
+        .annotate(n=Count("id"))
+        .values_list("body_id", "n")
+    )
+    receives = SeatLink.objects.filter(receiver=body).select_related("sender").order_by("sender_id")
+    sends = SeatLink.objects.filter(sender=body).select_related("receiver").order_by("receiver_id")
+    return {
+        **_brief(body),
+        "organisation_id": body.organisation_id,
+        "seat_rule": body.seat_rule,
+        "house_size": body.house_size,
+        "voting_rule": body.voting_rule,
+        "created_at": body.created_at,
+        "dissolved_at": body.dissolved_at,
+        "latest_roll": (
+            {
+                "id": roll.pk,
+                "size": roll.size,
+                "frozen_at": roll.frozen_at,
+                "commitment": roll.commitment,
+            }
+            if roll
+            else None
+        ),
+        "seats": sum(counts_in.values()),
+        "receives_from": [
+            {"body": _brief(link.sender), "seats": counts_in.get(link.sender_id, 0)}
+            for link in receives
+        ],
+        "sends_to": [
+            {"body": _brief(link.receiver), "seats": counts_out.get(link.receiver_id, 0)}
+            for link in sends
+        ],
+    }
+
+
+@router.get("/bodies/{body_id}/seats", response={200: SeatPage, **ERRORS})
+def list_seats(  # type: ignore[no-untyped-def]
+    request, body_id: int, page: Query[PageParams], include_abolished: bool = False
+):
+    body = _body(body_id)
+    qs = Seat.objects.filter(body=body)
+    if not include_abolished:
+        qs = qs.filter(abolished_at__isnull=True)
+    qs = (
+        qs.select_related("unit")
+        .prefetch_related(
+            Prefetch(
+                "mandates",
+                queryset=Mandate.objects.filter(ended_at__isnull=True).select_related("member"),
+                to_attr="current",
+            )
+        )
+        .order_by("unit_id", "number", "id")
+    )
+    rows, count = paginate(qs, page.limit, page.offset)
+    weights: dict[int, tuple[int, int]] = {}
+    if body.voting_rule == Body.VotingRule.WEIGHTED:
+        weights = {
+            sender_id: (population, seats)
+            for sender_id, population, seats in Allocation.objects.filter(
+                apportionment__receiver=body, apportionment__is_current=True, seats__gt=0
+            ).values_list("sender_id", "population", "seats")
+        }
+    items = []
+    for seat in rows:
+        holder = seat.current[0] if seat.current else None
+        weight = weights.get(seat.unit_id)
+        items.append(
+            {
+                "id": seat.pk,
+                "unit": _brief(seat.unit),
+                "number": seat.number,
+                "created_at": seat.created_at,
+                "abolished_at": seat.abolished_at,
+                "holder": (
+                    {
+                        "mandate_id": holder.pk,
+                        "member": holder.member,
+                        "started_at": holder.started_at,
+                    }
+                    if holder
+                    else None
+                ),
+                "weight": _fraction_text(*weight) if weight else None,
+            }
+        )
+    return {"items": items, "count": count}
+
+
+@router.get("/bodies/{body_id}/mandates", response={200: MandatePage, **ERRORS})
+def list_mandates(  # type: ignore[no-untyped-def]
+    request, body_id: int, page: Query[PageParams], current: bool | None = None
+):
+    """Mandates in this body, newest first; ``current=true`` only the held ones, ``false`` only
+    the ended ones (with their end reason)."""
+    body = _body(body_id)
+    qs = Mandate.objects.filter(seat__body=body)
+    if current is not None:
+        qs = qs.filter(ended_at__isnull=current)
+    qs = qs.select_related("member", "seat__unit").order_by("-started_at", "-id")
+    rows, count = paginate(qs, page.limit, page.offset)
+    return {
+        "items": [
+            {
+                "id": m.pk,
+                "seat_id": m.seat_id,
+                "seat_number": m.seat.number,
+                "unit": _brief(m.seat.unit),
+                "member": m.member,
+                "started_at": m.started_at,
+                "ended_at": m.ended_at,
+                "end_reason": m.end_reason,
+                "source": m.source,
+            }
+            for m in rows
+        ],
+        "count": count,
+    }
+
+
+@router.post(
+    "/organisations/{organisation_id}/members",
+    response={201: MemberCreated, **ERRORS, 409: ErrorOut},
+    auth=BearerToken(),
+)
+def add_member(request, organisation_id: int, payload: MemberIn):  # type: ignore[no-untyped-def]
+    """Add a member to a base unit (a registrar of the organisation or of that unit)."""
+    from asamblea.registry import actions
+
+    org = _organisation(organisation_id)
+    # Same answer for a unit that does not exist and one the caller may not register in.
+    unit = Body.objects.filter(organisation=org, code=payload.unit_code).first()
+    if unit is None or not actions.has_role(request.auth, org, [OfficerRole.Role.REGISTRAR], unit):
+        exc = NotFoundOrForbidden("unit")
+        exc.field = "unit_code"
+        raise exc
+    if payload.email:
+        try:
+            validate_email(payload.email)
+        except DjangoValidationError as err:
+            raise ActionError("not a valid email address", field="email") from err
+    member = actions.do_add_member(
+        request.auth,
+        org,
+        unit,
+        member_ref=payload.member_ref.strip(),
+        display_name=payload.display_name.strip(),
+        joined_on=payload.joined_on,
+        phone=payload.phone.strip(),
+        email=payload.email.strip(),
+    )
+    return 201, {
+        "public_id": member.public_id,
+        "member_ref": member.member_ref,
+        "display_name": member.display_name,
+        "unit_code": unit.code,
+        "joined_on": payload.joined_on,
+    }

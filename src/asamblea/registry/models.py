@@ -244,6 +244,9 @@ class Apportionment(models.Model):
     house_size = models.PositiveIntegerField(null=True, blank=True)
     total_seats = models.PositiveIntegerField()
     is_current = models.BooleanField(default=True)
+    # The lot's seed and the ties it broke (largest remainder), published with the apportionment.
+    seed = models.CharField(max_length=200, blank=True)
+    draws = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

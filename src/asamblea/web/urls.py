@@ -1,11 +1,20 @@
 from django.urls import path
+from django.views.i18n import set_language
 
-from asamblea.web import views
+from asamblea.web import account, views
 
 app_name = "web"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", views.home, name="home"),
-    path("login/", views.home, name="login"),
+    path("o/<slug:slug>/", views.organisation, name="organisation"),
+    path("o/<slug:slug>/units/", views.units, name="units"),
+    path("o/<slug:slug>/b/<str:code>/", views.body, name="body"),
+    path("me/", views.me, name="me"),
+    path("login/", account.login, name="login"),
+    path("login/code/", account.login_code, name="login_code"),
+    path("officer/login/", account.officer_login, name="officer_login"),
+    path("logout/", account.logout, name="logout"),
+    path("language/", set_language, name="set_language"),
 ]

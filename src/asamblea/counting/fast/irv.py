@@ -1,0 +1,141 @@
+"""Instant runoff on grouped ballot arrays, inside RCTab's own round loop.
+
+:class:`FastTabulation` is the exact path's :class:`asamblea.counting.irv._Tabulation` with one
+method replaced: :meth:`compute_tally`, the only part that visits every ballot. Thresholds, the
+choice of winners and of candidates to eliminate, batch elimination, tie-breaks, stopping rules and
+the explanation are the exact path's own code, so the two paths cannot drift apart on them.
+
+The replacement walks the grouped array: each candidate holds blocks of groups (rows, counts, and
+the rank at which the candidate stands on each row); when a candidate leaves the count, only its
+blocks are walked on to the next continuing candidate (or exhausted) and split among the new
+holders, so a round costs what moves, not the whole array. With simple ballots (see ``arrays``) RCTab's
+overvote, skipped-rank and duplicate rules never apply, and each group's value stays 1, so the
+tally is a bincount of current candidates weighted by group counts: whole numbers, exact.
+
+Supported: single-seat modes (``irv``), any tie-break, threshold, batch elimination, continue until
+two, minimum threshold, stop-early and excluded candidates. Multi-seat RCTab modes (fractional
+surplus) run on the exact path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from asamblea.counting import irv
+from asamblea.counting.ballots import Profile
+from asamblea.counting.fast.arrays import IntArray, bincount_int
+from asamblea.counting.fast.kernels import pad, split_by, walk_block
+from asamblea.counting.result import CountResult, Number
+from asamblea.counting.tiebreak import LOT
+
+_UNDERVOTE, _EXHAUSTED = 1, 2
+
+
+def supports(options: irv.IrvOptions) -> bool:
+    return options.mode == irv.IRV and options.seats == 1
+
+
+class FastTabulation(irv._Tabulation):
+    def __init__(
+        self,
+        meta: Profile,
+        options: irv.IrvOptions,
+        excluded: set[str],
+        rows: npt.NDArray[np.int16],
+        counts: IntArray,
+    ) -> None:
+        # The exact path's constructor runs on a profile without ballots: it sets up names,
+        # tie-breaker and bookkeeping; the ballots live in the arrays below.
+        super().__init__(meta, options, excluded)
+        if options.max_rankings is not None:
+            rows = rows[:, : options.max_rankings]
+        self._rows = pad(rows)
+        self._counts = counts
+        k = len(counts)
+        # Groups held by each candidate; None until the first round.
+        self._held: dict[int, list[tuple[npt.NDArray[np.int16], IntArray, IntArray]]] | None = None
+        # Running sums, updated by the groups that move (a round touches only those).
+        self._per_candidate = np.zeros(len(meta.candidates), dtype=np.int64)
+        self._per_status = np.zeros(3, dtype=np.int64)  # by _UNDERVOTE, _EXHAUSTED
+        # Row indices refer to the paper's candidates; names may add the write-in label after.
+        self._row_names = list(meta.candidates)
+
+    def compute_tally(self, final_round: bool) -> tuple[dict[str, Number], dict[str, Number]]:
+        if final_round:
+            raise irv.CountError("the fast path counts single-seat contests only")
+        names = self._row_names
+        c = len(names)
+        continuing = np.array([self.continuing(n) for n in names] + [False])
+        tally: dict[str, Number] = {n: 0 for n in self.names if self.continuing(n)}
+        inactive: dict[str, Number] = {
+            irv.UNDERVOTE: 0,
+            irv.EXHAUSTED: 0,
+            irv.OVERVOTE: 0,
+            irv.SKIPPED: 0,
+        }
+        inactive[irv.REPEATED] = 0
+
+        # Blocks to walk: (holder or -1, rows, counts, rank of the holder on each row).
+        blocks: list[tuple[int, npt.NDArray[np.int16], IntArray, IntArray]] = []
+        if self._held is None:
+            # First round: empty ballots are undervotes; every other group looks from rank 1.
+            empty = self._rows[:, 0] < 0
+            self._per_status[_UNDERVOTE] += int(self._counts[empty].sum())
+            keep = ~empty
+            rows = self._rows[keep]
+            blocks.append((-1, rows, self._counts[keep], np.zeros(len(rows), dtype=np.int64)))
+            self._held = {}
+        else:
+            # Later rounds: only the groups held by candidates who left the count move.
+            for i in [i for i in self._held if not continuing[i]]:
+                blocks.extend((i, *b) for b in self._held.pop(i))
+        for holder, rows, weights, start in blocks:
+            target, rank = walk_block(rows, start, continuing)
+            gone = target < 0
+            if holder >= 0:
+                self._per_candidate[holder] -= int(weights.sum())
+                # Transfers from the holder: to each candidate, "exhausted" as slot c.
+                sums = bincount_int(np.where(gone, c, target), weights, c + 1)
+                for dst in np.flatnonzero(sums):
+                    to = "exhausted" if dst == c else names[dst]
+                    self._move(names[holder], to, int(sums[dst]))
+            arrived = bincount_int(target[~gone], weights[~gone], c)
+            self._per_candidate += arrived
+            self._per_status[_EXHAUSTED] += int(weights[gone].sum())
+            live = ~gone
+            parts = split_by(target[live], c, rows[live], weights[live], rank[live])
+            for i, part in enumerate(parts):
+                if part is not None:
+                    self._held.setdefault(i, []).append(part)  # type: ignore[arg-type]
+
+        for i, n in enumerate(names):
+            if n in tally:
+                tally[n] = int(self._per_candidate[i])
+        inactive[irv.UNDERVOTE] = int(self._per_status[_UNDERVOTE])
+        inactive[irv.EXHAUSTED] = int(self._per_status[_EXHAUSTED])
+        return tally, inactive
+
+
+def tabulate(
+    meta: Profile, rows: npt.NDArray[np.int16], counts: IntArray, options: irv.IrvOptions
+) -> CountResult:
+    """``irv.tabulate`` for a single-seat contest, on grouped arrays."""
+    if not supports(options):
+        raise irv.CountError("the fast path counts single-seat instant runoff only")
+    excluded = set(options.excluded) | set(meta.withdrawn)
+    tab = FastTabulation(meta, options, excluded, rows, counts)
+    tab.run()
+    return irv._result(tab, options, meta)
+
+
+def count(
+    meta: Profile, rows: npt.NDArray[np.int16], counts: IntArray, *, seed: int | str | None
+) -> CountResult:
+    """``irv.count`` (our own elections, one seat) on grouped arrays: whole votes, seeded lot."""
+    options = irv.IrvOptions(
+        seats=1, mode=irv.IRV, places=0, tiebreak_mode=LOT, seed=0 if seed is None else seed
+    )
+    result = tabulate(meta, rows, counts, options)
+    result.method = "irv"
+    return result

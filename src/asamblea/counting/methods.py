@@ -1,0 +1,48 @@
+"""The registry of counting methods: name -> ``count(profile, *, seats, seed) -> CountResult``.
+
+The STV and Schulze modules are imported only when used, so that importing this registry stays
+cheap (the command line imports it on every ``asamblea count``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Protocol
+
+from asamblea.counting.ballots import Profile
+from asamblea.counting.result import CountResult
+
+
+class Method(Protocol):
+    def __call__(self, profile: Profile, *, seats: int, seed: int | str | None) -> CountResult: ...
+
+
+def _lazy(module: str, attr: str = "count") -> Method:
+    def run(profile: Profile, *, seats: int, seed: int | str | None) -> CountResult:
+        target: Callable[..., CountResult] = getattr(
+            importlib.import_module(f"asamblea.counting.{module}"), attr
+        )
+        return target(profile, seats=seats, seed=seed)
+
+    run.__name__ = f"{module}_{attr}"
+    run.__doc__ = f"asamblea.counting.{module}:{attr} (imported on first use)"
+    return run
+
+
+METHODS: dict[str, Method] = {
+    "plurality": _lazy("plurality"),
+    "approval": _lazy("approval"),
+    "irv": _lazy("irv"),
+    "stv-scottish": _lazy("stv_scottish"),
+    "stv-wigm": _lazy("stv_wigm"),
+    "stv-meek": _lazy("stv_meek"),
+    "schulze": _lazy("schulze"),
+}
+
+
+def count(
+    method: str, profile: Profile, *, seats: int = 1, seed: int | str | None = None
+) -> CountResult:
+    """Count ``profile`` with the named method (``KeyError`` for an unknown name)."""
+    return METHODS[method](profile, seats=seats, seed=seed)

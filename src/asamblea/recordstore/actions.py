@@ -1,0 +1,141 @@
+"""State changes of the record's keys and checkpoints (entries are appended by other actions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from asamblea.core.audit import audit
+from asamblea.core.clock import now
+from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.record.checkpoint import Checkpoint as CheckpointBody
+from asamblea.record.checkpoint import NoteSigner, sign_checkpoint
+from asamblea.recordstore import keys as keystore
+from asamblea.recordstore import tree
+from asamblea.recordstore.models import Checkpoint, SigningKey
+
+
+def _lock(organisation: Any) -> Any:
+    from asamblea.registry.models import Organisation
+
+    # The same lock appenders take: a checkpoint's size and root are read with no append between.
+    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+
+
+def _create_key(organisation: Any, name: str) -> tuple[SigningKey, NoteSigner]:
+    signer = NoteSigner.generate(name)
+    key_id = signer.key_id.hex()
+    key = SigningKey.objects.create(
+        organisation=organisation,
+        name=name,
+        key_id=key_id,
+        vkey=signer.verifier().vkey,
+        encrypted_seed=keystore.encrypt_seed(organisation.pk, key_id, signer.seed),
+        created_at=now(),
+    )
+    return key, signer
+
+
+@transaction.atomic
+def do_generate_key(actor: Any, organisation: Any) -> SigningKey:
+    """Give an organisation its first checkpoint key."""
+    org = _lock(organisation)
+    if keystore.current_key(org) is not None:
+        raise ActionError(
+            "the organisation already has a signing key; rotate it instead", field="organisation"
+        )
+    name = keystore.log_origin(org)
+    key, _ = _create_key(org, name)
+    audit(actor, "record_key_generated", org, key_id=key.key_id, name=name)
+    return key
+
+
+def _sign(org: Any, signers: list[NoteSigner], signing_keys: list[SigningKey]) -> Checkpoint:
+    size = tree.tree_size(org.pk)
+    root = tree.root(org.pk, size)
+    body = CheckpointBody(origin=signing_keys[0].name, size=size, root=root)
+    return Checkpoint.objects.create(
+        organisation=org,
+        size=size,
+        root_hash=root.hex(),
+        note=sign_checkpoint(body, signers),
+        key_ids=",".join(k.key_id for k in signing_keys),
+        signed_at=now(),
+    )
+
+
+@transaction.atomic
+def do_sign_checkpoint(organisation: Any, *, force: bool = False) -> Checkpoint:
+    """Sign the current tree head, unless the latest checkpoint already covers it.
+
+    An organisation without a key gets one here (its first checkpoint), so that a record is
+    never left unsigned; ``asamblea key generate`` does the same explicitly.
+    """
+    org = _lock(organisation)
+    latest = latest_checkpoint(org)
+    size = tree.tree_size(org.pk)
+    if latest is not None and latest.size == size and not force:
+        return latest
+    key = keystore.current_key(org)
+    if key is None:
+        name = keystore.log_origin(org)
+        key, signer = _create_key(org, name)
+        audit(None, "record_key_generated", org, key_id=key.key_id, name=name)
+    else:
+        signer = keystore.signer_for(key)
+    return _sign(org, [signer], [key])
+
+
+@transaction.atomic
+def do_rotate_key(actor: Any, organisation: Any) -> tuple[SigningKey, Checkpoint]:
+    """Replace the current key; the handover checkpoint is signed by the new key and the old one.
+
+    A verifier that trusts the old key learns the new one from that double signature.
+    """
+    org = _lock(organisation)
+    old = keystore.current_key(org)
+    if old is None:
+        raise ActionError("the organisation has no signing key to rotate", field="organisation")
+    old_signer = keystore.signer_for(old)
+    SigningKey.objects.filter(pk=old.pk).update(retired_at=now())
+    new, new_signer = _create_key(org, old.name)
+    checkpoint = _sign(org, [new_signer, old_signer], [new, old])
+    audit(
+        actor,
+        "record_key_rotated",
+        org,
+        old_key_id=old.key_id,
+        new_key_id=new.key_id,
+        checkpoint_size=checkpoint.size,
+    )
+    return new, checkpoint
+
+
+def backup_keys(actor: Any, organisation: Any, passphrase: str) -> bytes:
+    """A passphrase-encrypted file of every key of the organisation (audited)."""
+    try:
+        blob = keystore.backup_blob(organisation, passphrase)
+    except ValueError as exc:
+        raise ActionError(str(exc)) from exc
+    with transaction.atomic():
+        audit(actor, "record_keys_backed_up", organisation)
+    return blob
+
+
+def latest_checkpoint(organisation: Any) -> Checkpoint | None:
+    return Checkpoint.objects.filter(organisation=organisation).order_by("-size", "-id").first()
+
+
+def access_organisation_record(slug: str | None) -> Any:
+    """The organisation whose public record is asked for: by slug, or the only one there is."""
+    from asamblea.registry.models import Organisation
+
+    if slug:
+        org = Organisation.objects.filter(slug=slug).first()
+    else:
+        orgs = list(Organisation.objects.order_by("pk")[:2])
+        org = orgs[0] if len(orgs) == 1 else None
+    if org is None:
+        raise NotFoundOrForbidden("organisation")
+    return org

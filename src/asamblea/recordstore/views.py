@@ -1,0 +1,149 @@
+"""Public pages of the record: browse, one entry with its proof, the checkpoint, the export.
+
+Everything here is public (the record is), read-only, and works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from asamblea.core.errors import NotFoundOrForbidden
+from asamblea.recordstore import export, tree
+from asamblea.recordstore.actions import access_organisation_record, latest_checkpoint
+from asamblea.recordstore.models import RecordEntry
+
+PAGE_SIZE = 50
+
+
+def _org(slug: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return access_organisation_record(slug)
+    except NotFoundOrForbidden as exc:
+        raise Http404(_("No such organisation.")) from exc
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def entry_list(request: HttpRequest) -> HttpResponse:
+    """Entries, newest first, filtered by organisation, body, type and date (query string)."""
+    from asamblea.registry.models import Body, Organisation
+
+    organisations = list(Organisation.objects.order_by("name"))
+    slug = request.GET.get("org") or (organisations[0].slug if len(organisations) == 1 else "")
+    rows = RecordEntry.objects.select_related("organisation", "body").order_by(
+        "-recorded_at", "-index"
+    )
+    org = None
+    bodies: list = []
+    if slug:
+        org = next((o for o in organisations if o.slug == slug), None)
+        if org is None:
+            raise Http404(_("No such organisation."))
+        rows = rows.filter(organisation=org).order_by("-index")
+        bodies = list(Body.objects.filter(organisation=org).order_by("name"))
+    body_code = request.GET.get("body") or ""
+    if body_code and org is not None:
+        rows = rows.filter(body__code=body_code)
+    entry_type = request.GET.get("type") or ""
+    if entry_type:
+        rows = rows.filter(entry_type=entry_type)
+    since, until = _date(request.GET.get("from")), _date(request.GET.get("to"))
+    if since:
+        rows = rows.filter(recorded_at__gte=dt.datetime.combine(since, dt.time(), dt.UTC))
+    if until:
+        rows = rows.filter(
+            recorded_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "recordstore/list.html",
+        {
+            "page": page,
+            "organisations": organisations,
+            "org": org,
+            "bodies": bodies,
+            "filters": {
+                "org": slug,
+                "body": body_code,
+                "type": entry_type,
+                "from": since.isoformat() if since else "",
+                "to": until.isoformat() if until else "",
+            },
+            "query": query.urlencode(),
+        },
+    )
+
+
+def entry_detail(request: HttpRequest, slug: str, index: int) -> HttpResponse:
+    org = _org(slug)
+    entry = RecordEntry.objects.select_related("body").filter(organisation=org, index=index).first()
+    if entry is None:
+        raise Http404(_("No such entry."))
+    checkpoint = latest_checkpoint(org)
+    proof = None
+    if checkpoint is not None and checkpoint.size > index:
+        proof = [
+            base64.b64encode(h).decode()
+            for h in tree.inclusion_proof(org.pk, index, checkpoint.size)
+        ]
+    pretty = json.dumps(json.loads(entry.canonical), indent=2, ensure_ascii=False, sort_keys=True)
+    return render(
+        request,
+        "recordstore/entry.html",
+        {
+            "org": org,
+            "entry": entry,
+            "pretty": pretty,
+            "leaf_hash_b64": base64.b64encode(bytes.fromhex(entry.leaf_hash)).decode(),
+            "checkpoint": checkpoint,
+            "proof": proof,
+            "export_url": request.build_absolute_uri(f"/record/export/{org.slug}/"),
+        },
+    )
+
+
+def checkpoint_view(request: HttpRequest) -> HttpResponse:
+    """The latest signed checkpoint (``?org=SLUG``; the only organisation by default)."""
+    org = _org(request.GET.get("org"))
+    checkpoint = latest_checkpoint(org)
+    if checkpoint is None:
+        raise Http404(_("No checkpoint yet."))
+    return HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
+
+
+def export_file(request: HttpRequest, name: str, slug: str | None = None) -> HttpResponse:
+    """One file of the export layout (asamblea.recordstore.export), for ``asamblea verify URL``."""
+    org = _org(slug or request.GET.get("org"))
+    text = "text/plain; charset=utf-8"
+    if name == "entries.jsonl":
+        return StreamingHttpResponse(
+            export.entry_lines(org), content_type="application/jsonl; charset=utf-8"
+        )
+    if name == "key.pub":
+        return HttpResponse(export.key_pub(org), content_type=text)
+    if name == "keys.pub":
+        return HttpResponse(export.keys_pub(org), content_type=text)
+    files = export.checkpoint_files(org)
+    if name == "checkpoints/index.txt":
+        return HttpResponse("".join(f"{n}\n" for n, _note in files), content_type=text)
+    if name.startswith("checkpoints/"):
+        wanted = name.removeprefix("checkpoints/")
+        for file_name, note in files:
+            if file_name == wanted:
+                return HttpResponse(note, content_type=text)
+    raise Http404(_("No such file."))

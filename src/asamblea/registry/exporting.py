@@ -1,0 +1,29 @@
+"""Export of a unit's register: an officer's act, logged (see ``do_export_members``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from asamblea.registry.actions import access_unit_register_by_officer, do_export_members
+from asamblea.registry.importing import COLUMNS
+from asamblea.registry.models import Organisation
+
+
+def rows_to_csv(rows: list[dict[str, str]]) -> str:
+    """Rows in the import format, so an exported register can be imported again."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def export_unit_csv(user: Any, organisation: Organisation, unit_code: str) -> str:
+    """The unit's current register as CSV, if ``user`` is a registrar or election officer.
+
+    Raises ``NotFoundOrForbidden`` (same answer for a missing unit and a refused officer).
+    """
+    unit = access_unit_register_by_officer(user, organisation, unit_code)
+    return rows_to_csv(do_export_members(user, unit))

@@ -1,0 +1,147 @@
+"""The picture of an organisation's structure: an inline SVG drawn on the server.
+
+Bodies are placed in columns from the base (left) upwards (right): a body's column is one more
+than the highest column of the bodies that send it seats, so units, regional assemblies and the
+committees or national assembly they feed line up whatever the graph. Base units are drawn as one
+box per region (with their count) so the picture stays small with thousands of units; each box
+links to the list of those units. Columns read left to right, so a phone scrolls down, not sideways.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
+
+NODE_W = 118
+NODE_H = 46
+GAP_X = 34
+GAP_Y = 8
+PAD = 4
+LINE_CHARS = 19
+
+
+@dataclass
+class Node:
+    key: str
+    title: str
+    detail: str
+    href: str
+    css: str  # "g" (group of base units), "a" (assembly), "c" (committee), "u" (single unit)
+    sort_key: str = ""
+    column: int = 0
+    row: int = 0
+    x: float = 0.0
+    y: float = 0.0
+    senders: list[str] = field(default_factory=list)
+
+
+def _wrap(text: str, width: int = LINE_CHARS, lines: int = 2) -> list[str]:
+    """Break a name into at most ``lines`` lines of ``width`` characters, ending in … if cut."""
+    words = text.split()
+    out: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            out.append(current)
+        current = word
+        if len(out) == lines:
+            break
+    if current and len(out) < lines:
+        out.append(current)
+    consumed = " ".join(out)
+    if len(consumed) < len(" ".join(words)) or any(len(line) > width for line in out):
+        last = out[-1] if out else ""
+        out[-1:] = [last[: width - 1].rstrip() + "…"]
+    return out[:lines]
+
+
+def layout(nodes: dict[str, Node], edges: dict[tuple[str, str], int]) -> None:
+    """Assign columns (longest path from the base) and rows (ordered by the senders' rows)."""
+    for (src, dst), _seats in edges.items():
+        nodes[dst].senders.append(src)
+    for node in nodes.values():
+        node.column = 0 if node.css in {"g", "u"} else 1
+    # Longest path; the bound stops a (malformed) cycle from looping for ever.
+    for _ in range(len(nodes)):
+        changed = False
+        for node in nodes.values():
+            if node.senders:
+                col = max(nodes[s].column for s in node.senders) + 1
+                if col > node.column:
+                    node.column = col
+                    changed = True
+        if not changed:
+            break
+    columns: dict[int, list[Node]] = defaultdict(list)
+    for node in nodes.values():
+        columns[node.column].append(node)
+    for col in sorted(columns):
+        members = columns[col]
+
+        def order(n: Node) -> tuple[float, str]:
+            rows = [nodes[s].row for s in n.senders if nodes[s].column < col]
+            return (sum(rows) / len(rows) if rows else -1.0, n.sort_key or n.title)
+
+        members.sort(key=order)
+        for row, node in enumerate(members):
+            node.row = row
+    tallest = max((len(c) for c in columns.values()), default=0)
+    for col, members in columns.items():
+        offset = (tallest - len(members)) * (NODE_H + GAP_Y) / 2
+        for node in members:
+            node.x = PAD + col * (NODE_W + GAP_X)
+            node.y = PAD + offset + node.row * (NODE_H + GAP_Y)
+
+
+def render_svg(
+    nodes: dict[str, Node], edges: dict[tuple[str, str], int], *, title: str, seats_label: Callable[[int], str]
+) -> str:
+    """The SVG markup (escaped) for ``nodes`` and ``edges`` (seats per edge)."""
+    if not nodes:
+        return ""
+    layout(nodes, edges)
+    width = max(n.x for n in nodes.values()) + NODE_W + PAD
+    height = max(n.y for n in nodes.values()) + NODE_H + PAD
+    parts = [
+        f'<svg class="graph" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    labels = []
+    for (src, dst), seats in sorted(edges.items()):
+        a, b = nodes[src], nodes[dst]
+        x1, y1 = a.x + NODE_W, a.y + NODE_H / 2
+        x2, y2 = b.x, b.y + NODE_H / 2
+        mx = (x1 + x2) / 2
+        parts.append(f'<path class="e" d="M{x1:.0f} {y1:.0f}C{mx:.0f} {y1:.0f} {mx:.0f} {y2:.0f} {x2:.0f} {y2:.0f}"/>')
+        if seats:
+            # Label near the sender: a sender has few outgoing links, a receiver may have many.
+            t = 0.22
+            lx = (1 - t) ** 3 * x1 + 3 * (1 - t) ** 2 * t * mx + 3 * (1 - t) * t * t * mx + t**3 * x2
+            ly = (1 - t) ** 3 * y1 + 3 * (1 - t) ** 2 * t * y1 + 3 * (1 - t) * t * t * y2 + t**3 * y2
+            labels.append(
+                f'<text class="n" x="{lx:.0f}" y="{ly - 2:.0f}">{seats}'
+                f"<title>{escape(seats_label(seats))}</title></text>"
+            )
+    for node in nodes.values():
+        lines = _wrap(node.title)
+        text = "".join(
+            f'<tspan x="{node.x + 6:.0f}" dy="{13 if i else 0}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        detail_y = node.y + NODE_H - 6
+        parts.append(
+            f'<a href="{escape(node.href)}"><title>{escape(node.title)}</title>'
+            f'<rect class="{node.css}" x="{node.x:.0f}" y="{node.y:.0f}" width="{NODE_W}" '
+            f'height="{NODE_H}" rx="4"/>'
+            f'<text x="{node.x + 6:.0f}" y="{node.y + 13:.0f}">{text}</text>'
+            f'<text class="d" x="{node.x + 6:.0f}" y="{detail_y:.0f}">{escape(node.detail)}</text></a>'
+        )
+    parts.extend(labels)
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,120 @@
+"""Small worlds for election tests: one unit sending seats to an assembly, members, officers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from asamblea.core.clock import now
+from asamblea.elections import actions
+from asamblea.elections.models import Election
+from asamblea.registry import actions as registry
+from asamblea.registry.models import (
+    Body,
+    Member,
+    Membership,
+    OfficerRole,
+    Organisation,
+    Seat,
+)
+
+
+@dataclass
+class World:
+    org: Organisation
+    unit: Body
+    assembly: Body
+    members: list[Member]
+    officers: list[Any]
+    tellers: list[Any]
+    seats: list[Seat] = field(default_factory=list)
+
+
+def build_world(
+    n_members: int = 10, *, seats: int = 2, slug: str = "fed", settings: dict | None = None
+) -> World:
+    org = registry.do_create_organisation(None, slug=slug, name="Federation", settings=settings)
+    unit = registry.do_create_body(
+        None, org, code="mine", name="Mine workers", kind=Body.Kind.WORKPLACE
+    )
+    assembly = registry.do_create_body(
+        None, org, code="region", name="Regional assembly",
+        kind=Body.Kind.ASSEMBLY,
+        seat_rule=Body.SeatRule.FIXED,
+    )
+    registry.do_link_bodies(None, unit, assembly, fixed_seats=seats)
+    at = now()
+    joined = (at - dt.timedelta(days=30)).date()
+    members = Member.objects.bulk_create(
+        [
+            Member(
+                organisation=org,
+                member_ref=f"m{i:05d}",
+                display_name=f"Member {i}",
+                created_at=at,
+            )
+            for i in range(n_members)
+        ]
+    )
+    members = list(Member.objects.filter(organisation=org).order_by("member_ref"))
+    Membership.objects.bulk_create(
+        [Membership(member=m, unit=unit, joined_on=joined) for m in members]
+    )
+    seat_rows = [
+        Seat.objects.create(body=assembly, unit=unit, number=i, created_at=at)
+        for i in range(1, seats + 1)
+    ]
+    users = get_user_model()
+    officers, tellers = [], []
+    for i in range(2):
+        officer = users.objects.create_user(f"{slug}-officer{i}", password="x-pass-officer")
+        OfficerRole.objects.create(
+            user=officer, organisation=org, role=OfficerRole.Role.ELECTION_OFFICER
+        )
+        officers.append(officer)
+        teller = users.objects.create_user(f"{slug}-teller{i}", password="x-pass-teller")
+        OfficerRole.objects.create(user=teller, organisation=org, role=OfficerRole.Role.TELLER)
+        tellers.append(teller)
+    return World(org, unit, assembly, members, officers, tellers, seat_rows)
+
+
+def open_election(
+    world: World,
+    *,
+    method: str = "plurality",
+    candidates: int = 3,
+    seats: int = 1,
+    rules: dict | None = None,
+) -> tuple[Election, dict[int, str]]:
+    """An open election with the first ``candidates`` members standing; codes by member pk."""
+    officer = world.officers[0]
+    election = actions.do_create_election(
+        officer,
+        organisation=world.org,
+        unit=world.unit,
+        body=world.assembly,
+        title="Delegates to the region",
+        seats=seats,
+        method=method,
+        rules=rules,
+    )
+    actions.do_open_nominations(officer, election)
+    for m in world.members[:candidates]:
+        actions.do_nominate(officer, election, m)
+    opened = actions.do_open_election(officer, election)
+    election.refresh_from_db()
+    return election, opened.printed_codes
+
+
+def record_entries(org: Organisation, entry_type: str | None = None) -> list[dict]:
+    import json
+
+    from asamblea.recordstore.models import RecordEntry
+
+    rows = RecordEntry.objects.filter(organisation=org).order_by("index")
+    if entry_type:
+        rows = rows.filter(entry_type=entry_type)
+    return [json.loads(r.canonical) for r in rows]
