@@ -46,6 +46,7 @@ from asamblea.record.recount_assemblies import (
     is_deviation,
 )
 from asamblea.recordstore.append import append
+from asamblea.registry.actions import mandate_weight
 from asamblea.registry.models import (
     Allocation,
     Alternate,
@@ -590,7 +591,9 @@ def do_cast_vote(actor: Any, division: Division, seat: Seat, choice: str) -> Del
     session = division.motion.session
     body = session.body
     attendance = (
-        Attendance.objects.select_related("member", "mandate", "seat__unit")
+        Attendance.objects.select_related(
+            "member", "mandate__seat__body", "mandate__seat__unit", "seat__unit"
+        )
         .filter(session=session, seat=seat, left_at__isnull=True)
         .first()
     )
@@ -614,7 +617,14 @@ def do_cast_vote(actor: Any, division: Division, seat: Seat, choice: str) -> Del
             field="choice",
             code="conflict",
         )
-    weight = seat_weight(body, seat.unit_id)
+    # The seat's weight (registry-core's rule), whoever sits in it: delegate, stand-in, successor.
+    weight = mandate_weight(mandate)
+    if weight <= 0:
+        raise ActionError(
+            "this weighted body has no current apportionment for the seat's unit; "
+            "apportion its seats from the frozen rolls first",
+            code="blocked",
+        )
     unit = attendance.seat.unit
     sitter = attendance.member
     try:

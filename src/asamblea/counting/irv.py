@@ -10,8 +10,8 @@ cases of ``tests/conformance/rctab``). Each option below names the RCTab rule it
   or is skipped.
 - ``max_skipped_ranks`` (``maxSkippedRanksAllowed``): a ballot becomes inactive when more than
   this many consecutive ranks are skipped before its next mark; ``None`` is unlimited.
-- ``max_rankings`` (``maxRankingsAllowed``): ranks beyond it are not read; a ballot whose last
-  mark leaves more than ``max_skipped_ranks`` unused ranks is an undervote when it runs out.
+- ``max_rankings`` (``maxRankingsAllowed``): ranks beyond it are not read. A ballot with no
+  marks at all is an undervote; one that runs out of continuing candidates is exhausted.
 - ``exhaust_on_duplicate`` (``exhaustOnDuplicateCandidate``).
 - ``batch_elimination``: every candidate who cannot overtake the next-lowest even with all the
   votes of those below is eliminated at once.
@@ -42,8 +42,8 @@ candidate order, not RCTab's hash order; interactive tie-breaks stop the count w
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from asamblea.counting.ballots import OVERVOTE_LABEL, Profile
@@ -109,8 +109,8 @@ class IrvOptions:
     excluded: tuple[str, ...] = ()
     # Name of the undeclared write-in pseudo-candidate when the contest has one.
     undeclared_write_in: str | None = None
+    # Order for useCandidateOrder / generatePermutation (default: the paper's order).
     tiebreak_order: tuple[str, ...] | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _trunc(value: Number, places: int) -> Number:
@@ -164,7 +164,6 @@ class _Tabulation:
         self.shown: list[dict[str, Number]] = []  # each round's tally as reported
         self.history: list[dict[str, Number]] = []
         self.moves: dict[int, dict[tuple[str, str], Number]] = {}
-        self.residual_total: Number = 0
         order = options.tiebreak_order
         if order is None:
             order = tuple(n for n in profile.candidates)
@@ -377,6 +376,8 @@ class _Tabulation:
 
     def eliminate(self, tally: dict[str, Number], draws: list[Draw]) -> list[str]:
         o = self.o
+        if not tally:
+            raise CountError("no candidate is left to eliminate")
         uwi = o.undeclared_write_in
         if uwi and tally.get(uwi, 0) > 0:
             return [uwi]
@@ -516,7 +517,6 @@ class _Tabulation:
                 total = _norm(sums[w])
                 residual = total - threshold
                 if residual > 0:
-                    self.residual_total += residual
                     bucket = self.moves.setdefault(r, {})
                     bucket[(w, "residual surplus")] = _norm(residual)
                     total = threshold
@@ -638,6 +638,3 @@ def count(profile: Profile, *, seats: int = 1, seed: int | str | None = None) ->
     result = tabulate(profile, options)
     result.method = "irv"
     return result
-
-
-Counter = Callable[..., CountResult]

@@ -105,7 +105,9 @@ def count_choices(
     out = set(withdrawn)
     running = [c for c in candidates if c not in out]
     tally, inactive = tally_choices(ballots, running, max_marks=max_marks)
-    lot = TieBreaker(LOT, seed=0 if seed is None else seed)
+    # Without a published seed the lot uses seed 0; the result always states the seed used.
+    seed = 0 if seed is None else seed
+    lot = TieBreaker(LOT, seed=seed)
     winners, draws = elect_top(tally, seats, lot, running)
     exhausted = inactive["blank"] + inactive["invalid"]
     rnd = Round(

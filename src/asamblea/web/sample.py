@@ -43,9 +43,10 @@ class Sample:
 
 
 def _roll(body: Body, size: int, at: dt.datetime) -> Roll:
-    digest = hashlib.sha256(f"{body.code}:{size}".encode()).hexdigest()
+    salt = hashlib.sha256(f"salt:{body.code}".encode()).hexdigest()[:32]
+    commitment = hashlib.sha256(f"{salt}:{body.code}:{size}".encode()).hexdigest()
     return Roll.objects.create(
-        body=body, frozen_at=at, purpose="sample", size=size, salt=digest[:32], commitment=digest
+        body=body, frozen_at=at, purpose="sample", size=size, salt=salt, commitment=commitment
     )
 
 

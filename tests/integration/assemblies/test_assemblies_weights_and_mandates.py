@@ -280,3 +280,12 @@ def test_an_instruction_after_the_division_opened_is_refused():
     with pytest.raises(ActionError, match="before the division"):
         actions.do_record_instruction_count(None, division.motion, north, {"for": 1})
     assert Instruction.objects.count() == 1
+
+
+def test_weights_here_agree_with_the_registrys_mandate_weight():
+    from asamblea.registry.actions import mandate_weight
+
+    built = build_body(units=[("North", 3), ("South", 2)], populations=[100, 7], weighted=True)
+    for mandate in built.mandates:
+        assert actions.seat_weight(built.body, mandate.seat.unit_id) == mandate_weight(mandate)
+    assert actions.legal_number(built.body)[1] == sum(mandate_weight(m) for m in built.mandates)

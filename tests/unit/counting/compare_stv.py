@@ -8,7 +8,7 @@
 - :func:`compare_meek` for ``tests/conformance/meek-reference/<case>/``: winners in order; per
   round of Droop's ``meek-prf`` record (a round that elects or defeats) every candidate's vote to
   9 decimal places, the keep factors when the output carries them, the quota, and who was elected
-  and defeated in the round.
+  and defeated in the round; and the first preferences when the output carries them.
 
 Each raises ``AssertionError`` with a message naming the case, the round and the candidate.
 """
@@ -100,6 +100,13 @@ def compare_meek(case_dir: Path, output: dict[str, Any]) -> None:
     )
     reference = _meek_reference_rounds(exp)
     rounds = output.get("rounds", [])
+    if rounds and "first_preferences" in rounds[0]:
+        ref = exp["droop_reference"]
+        begin = next(a for a in ref["actions"] if a["tag"] == "begin")
+        first = {ref["cdict"][k]["name"]: v["vote"] for k, v in begin["cstate"].items()}
+        assert rounds[0]["first_preferences"] == first, (
+            f"{case}: first preferences differ:\n{_diff(rounds[0]['first_preferences'], first)}"
+        )
     assert len(rounds) == len(reference), (
         f"{case}: {len(rounds)} rounds, the reference has {len(reference)}"
     )

@@ -27,9 +27,6 @@ CONFORMANCE = Path(__file__).resolve().parents[2] / "conformance"
 # case id -> reason it is not reproduced yet (empty: every case agrees with its reference).
 NOT_REPRODUCED: dict[str, str] = {}
 
-# Cases with many ballots (still run on every `make test`).
-SLOW = {"rctab/2013_minneapolis_mayor_scale"}
-
 
 def _cases() -> list[Any]:
     params = []
@@ -39,8 +36,6 @@ def _cases() -> list[Any]:
             marks = []
             if case_id in NOT_REPRODUCED:
                 marks.append(pytest.mark.xfail(strict=True, reason=NOT_REPRODUCED[case_id]))
-            if case_id in SLOW:
-                marks.append(pytest.mark.slow)
             params.append(pytest.param(group, case, id=case_id, marks=marks))
     return params
 

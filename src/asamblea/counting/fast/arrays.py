@@ -173,12 +173,30 @@ def group(
                 out[:, r] = ((uniq >> (bits * (width - 1 - r))) & mask).astype(np.int16)
         out -= 1
         return out, summed.astype(np.int64)
-    if weights is None:
+    index_bits = int(n).bit_length()
+    if keys.dtype == np.int64 and int(keys.max()).bit_length() + index_bits <= 63:
+        # Key and position in one int64: a plain (unstable, vectorised) sort then orders every
+        # row's copies by position, so the first of each run is its first occurrence.
+        combined = np.sort((keys << index_bits) | np.arange(n, dtype=np.int64))
+        run_keys = combined >> index_bits
+        starts = np.flatnonzero(np.r_[True, run_keys[1:] != run_keys[:-1]])
+        first = combined[starts] & ((1 << index_bits) - 1)
+        if weights is None:
+            summed = np.diff(np.r_[starts, n])
+        else:
+            summed = np.add.reduceat(weights[combined & ((1 << index_bits) - 1)], starts)
+    elif weights is None:
         _, first, summed = np.unique(keys, return_index=True, return_counts=True)
     else:
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         summed = bincount_int(inverse.ravel(), weights, len(first))
-    order = np.argsort(first, kind="stable") if first_seen else np.arange(len(first))
+    if first_seen:
+        # First positions are distinct row numbers: placing them is a linear sort.
+        slot = np.full(n, -1, dtype=np.int64)
+        slot[first] = np.arange(len(first))
+        order = slot[slot >= 0]
+    else:
+        order = np.arange(len(first))
     out_rows = rows[first[order]].astype(np.int16)
     out_counts = summed[order].astype(np.int64)
     keep = out_counts > 0

@@ -52,7 +52,6 @@ class FastTabulation(irv._Tabulation):
             rows = rows[:, : options.max_rankings]
         self._rows = pad(rows)
         self._counts = counts
-        k = len(counts)
         # Groups held by each candidate; None until the first round.
         self._held: dict[int, list[tuple[npt.NDArray[np.int16], IntArray, IntArray]]] | None = None
         # Running sums, updated by the groups that move (a round touches only those).

@@ -1,0 +1,209 @@
+"""Meek STV (the Proportional Representation Foundation's reference rule) on grouped arrays.
+
+The rule states its precision: 9 decimal places, keep values and keep factors rounded up, the
+quota truncated. Everything is an integer scaled by 10^9, exactly as in ``stv_meek``; the round
+loop below is that module's step for step, and only B.2.a (distributing every ballot's weight down
+its ranking) is vectorised: one pass per rank over the rows whose weight is not yet spent.
+
+Bounds: a weight and a keep factor are at most 10^9, so their product fits in int64; votes are
+summed exactly (``bincount_int``). Only whole ballot counts reach this path.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from asamblea.counting import stv_meek
+from asamblea.counting.ballots import Profile
+from asamblea.counting.fast.arrays import IntArray, bincount_int
+from asamblea.counting.result import CountResult, Draw, Round, format_value
+from asamblea.counting.stv_common import Lot
+
+PLACES = stv_meek.PLACES
+SCALE = stv_meek.SCALE
+OMEGA = stv_meek.OMEGA
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
+
+
+def _v(x: int) -> Fraction:
+    return Fraction(x, SCALE)
+
+
+class _Distributor:
+    """B.2.a on the rows. Rows are ordered by length once, so each rank pass is a prefix."""
+
+    def __init__(self, rows: npt.NDArray[np.int16], counts: IntArray, n_cand: int) -> None:
+        lengths = (rows >= 0).sum(axis=1)
+        order = np.argsort(-lengths, kind="stable")
+        self.columns = [np.ascontiguousarray(rows[order, r]).astype(np.int64) for r in range(rows.shape[1])]
+        self.counts = counts[order]
+        # Rows long enough to have a mark at rank r are the first ``reach[r]`` (sorted by length).
+        self.reach = [int((lengths >= r + 1).sum()) for r in range(rows.shape[1])]
+        self.n_cand = n_cand
+
+    def __call__(self, kf: list[int]) -> IntArray:
+        keep_factor = np.array(kf + [0], dtype=np.int64)
+        vote = np.zeros(self.n_cand, dtype=np.int64)
+        weight = np.full(len(self.counts), SCALE, dtype=np.int64)
+        live = np.arange(len(self.counts))  # rows whose weight is not spent
+        for r, column in enumerate(self.columns):
+            live = live[live < self.reach[r]]
+            if not live.size:
+                break
+            cand = column[live]
+            w = weight[live]
+            # keep = ceil(w x kf / 10^9); w x kf <= 10^18 fits in int64.
+            keep = -((-w * keep_factor[cand]) // SCALE)
+            vote += bincount_int(cand, keep * self.counts[live], self.n_cand)
+            left = w - keep
+            weight[live] = left
+            live = live[left > 0]
+        return vote
+
+
+def count(
+    meta: Profile,
+    rows: npt.NDArray[np.int16],
+    counts: IntArray,
+    *,
+    seats: int,
+    seed: int | str | None,
+) -> CountResult:
+    """``stv_meek.count`` on usable rows (standing candidates' indices)."""
+    if seats < 1:
+        raise ValueError("seats must be at least 1")
+    withdrawn = set(meta.withdrawn)
+    candidates = [c for c in meta.candidates if c not in withdrawn]
+    index = {c: i for i, c in enumerate(candidates)}
+    lot = Lot(meta.candidates, seed)
+    total_s = int(counts.sum()) * SCALE
+    distributor = _Distributor(rows, counts, len(candidates))
+
+    state = dict.fromkeys(candidates, "hopeful")
+    kf = dict.fromkeys(candidates, SCALE)
+    vote = dict.fromkeys(candidates, 0)
+    winners: list[str] = []
+    rounds: list[Round] = []
+
+    firsts = bincount_int(rows[:, 0].astype(np.int64), counts * SCALE, len(candidates))
+    first: dict[str, int] = {c: int(firsts[i]) for c, i in index.items()}
+    quota = total_s // (seats + 1) + 1
+
+    def distribute() -> None:
+        result = distributor([kf[c] for c in candidates])
+        for c, i in index.items():
+            vote[c] = int(result[i])
+
+    def hopeful() -> list[str]:
+        return [c for c in candidates if state[c] == "hopeful"]
+
+    def seats_left() -> int:
+        return seats - len(winners)
+
+    def new_round(surplus: int, iterations: int) -> Round:
+        rnd = Round(
+            round=len(rounds) + 1,
+            tally={c: _v(vote[c]) for c in candidates},
+            threshold=_v(quota),
+            exhausted=_v(total_s - sum(vote.values())),
+        )
+        rnd.extra = {
+            "keep_factors": {c: format_value(_v(kf[c]), PLACES) for c in candidates},
+            "surplus": format_value(_v(surplus), PLACES),
+            "iterations": iterations,
+        }
+        rounds.append(rnd)
+        return rnd
+
+    vote.update(first)
+    while len(hopeful()) > seats_left() > 0:
+        status = "iterate"
+        last_surplus = total_s
+        iterations = 0
+        elected_now: list[str] = []
+        while True:
+            distribute()
+            iterations += 1
+            votes_total = sum(vote.values())
+            quota = votes_total // (seats + 1) + 1
+            for c in hopeful():
+                if vote[c] >= quota:
+                    state[c] = "elected"
+                    elected_now.append(c)
+                    status = "elected"
+            surplus = max(0, sum(vote[c] - quota for c in candidates if state[c] == "elected"))
+            if status != "elected":
+                if surplus < OMEGA:
+                    status = "omega"
+                elif surplus >= last_surplus:
+                    status = "stable"
+            if status != "iterate":
+                break
+            last_surplus = surplus
+            for c in candidates:
+                if state[c] == "elected":
+                    kf[c] = _ceil_div(_ceil_div(kf[c] * quota, SCALE) * SCALE, vote[c])
+        rnd = new_round(surplus, iterations)
+        if status == "elected":
+            winners.extend(elected_now)
+            rnd.elected.extend(elected_now)
+            rnd.action = "election of " + ", ".join(elected_now)
+            continue
+        rnd.extra["stop"] = "surplus below omega" if status == "omega" else "stable surplus"
+        hope = hopeful()
+        low = min(vote[c] for c in hope)
+        tied = [c for c in hope if vote[c] <= low + surplus]
+        if len(tied) == 1:
+            loser = tied[0]
+        else:
+            loser, draw = lot.choose(tied, "exclusion")
+            rnd.draws.append(
+                Draw(
+                    purpose=draw.purpose,
+                    tied=draw.tied,
+                    chosen=loser,
+                    how=f"{draw.how}; tied: within the surplus of the lowest vote (rule B.3)",
+                )
+            )
+        state[loser] = "defeated"
+        kf[loser] = 0
+        vote[loser] = 0
+        rnd.eliminated.append(loser)
+        rnd.action = f"defeat of {loser}"
+
+    rest = hopeful()
+    if rest:
+        if not rounds:
+            new_round(0, 0)
+        last = rounds[-1]
+        for c in rest:
+            if len(winners) < seats:
+                state[c] = "elected"
+                winners.append(c)
+                last.elected.append(c)
+            else:
+                state[c] = "defeated"
+                last.eliminated.append(c)
+        last.extra["remaining"] = "elected" if state[rest[0]] == "elected" else "defeated"
+    if rounds:
+        rounds[0].extra["first_preferences"] = {
+            c: format_value(_v(first[c]), PLACES) for c in candidates
+        }
+
+    return CountResult(
+        method="stv-meek",
+        seats=seats,
+        winners=winners,
+        rounds=rounds,
+        places=PLACES,
+        quota=_v(quota),
+        seed=seed,
+        rules={"rules": stv_meek.RULES, "omega": "0.000001"},
+        candidates=list(candidates),
+    )

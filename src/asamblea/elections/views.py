@@ -1,0 +1,230 @@
+"""Pages of elections and recalls. Voting works without JavaScript on a small phone.
+
+The voting flow is one URL (``/elections/<id>/vote/``), POSTed four times: the code, the ballot,
+the review, the cast. The code travels in a hidden field, never in a session, a cookie or a URL;
+the receipt is rendered directly, never redirected to, so the tracking code is in no URL either.
+Requests to this URL are dropped from the logs (settings.LOGGING) and error reports hide their
+POST data (``sensitive_post_parameters``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods
+
+from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.elections import actions, secrecy
+from asamblea.elections.models import Election, RecallPetition, TrackingCode
+from asamblea.record import recount_elections as counting
+
+
+def _election_or_404(pk: int) -> Election:
+    from django.http import Http404
+
+    try:
+        return actions.access_election_by_id(pk)
+    except NotFoundOrForbidden:
+        raise Http404("election not found") from None
+
+
+def election_list(request: HttpRequest) -> HttpResponse:
+    elections = Election.objects.select_related("unit", "body").order_by("-created_at")[:200]
+    return render(request, "elections/list.html", {"elections": elections})
+
+
+def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _election_or_404(pk)
+    candidates = list(election.candidates.filter(withdrawn_at__isnull=True).order_by("position"))
+    names = {c.key: c.name for c in candidates}
+    result = election.result or {}
+    published = election.state in (
+        Election.State.CLOSED,
+        Election.State.COUNTED,
+        Election.State.CERTIFIED,
+    )
+    codes = (
+        sorted(TrackingCode.objects.filter(election=election).values_list("code", flat=True))
+        if published
+        else []
+    )
+    return render(
+        request,
+        "elections/detail.html",
+        {
+            "election": election,
+            "candidates": candidates,
+            "winners": [names.get(k, k) for k in result.get("winners", [])],
+            "alternates": [names.get(k, k) for k in result.get("alternates", [])],
+            "tally": [(names.get(k, k), v) for k, v in (result.get("tally") or {}).items()],
+            "result": result,
+            "result_json": json.dumps(result, indent=1, sort_keys=True) if result else "",
+            "tracking_codes": codes,
+            "issues": actions.blocking_issues(election, _next_state(election)),
+        },
+    )
+
+
+def _next_state(election: Election) -> str:
+    order = [s for s, _label in Election.State.choices]
+    i = order.index(election.state)
+    return order[min(i + 1, len(order) - 1)]
+
+
+def _client(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+def selection_from_post(election: Election, post: Any) -> dict[str, Any]:
+    """The voter's marks from the ballot form, in the shape of counting.canonical_ballot."""
+    kind = counting.ballot_kind(election.method)
+    if kind == "yesno":
+        return {"vote": post.get("vote")}
+    if kind == "choice":
+        return {"choice": [c for c in post.getlist("choice") if c]}
+    if kind == "approval":
+        return {"approve": post.getlist("approve")}
+    ranks: dict[str, int] = {}
+    for name, value in post.items():
+        if not name.startswith("rank_") or not value:
+            continue
+        try:
+            ranks[name[5:]] = int(value)
+        except ValueError:
+            raise ActionError(_("a rank must be a number"), field="ranking") from None
+    if len(set(ranks.values())) != len(ranks):
+        raise ActionError(_("two candidates have the same rank"), field="ranking")
+    return {"ranking": sorted(ranks, key=ranks.__getitem__)}
+
+
+def _ballot_context(election: Election) -> dict[str, Any]:
+    candidates = list(election.candidates.filter(withdrawn_at__isnull=True).order_by("position"))
+    return {
+        "kind": counting.ballot_kind(election.method),
+        "candidates": candidates,
+        "ranks": range(1, len(candidates) + 1),
+        "max_choices": election.rules.get("max_choices") or len(candidates),
+    }
+
+
+def _readable(election: Election, content: str) -> list[str]:
+    names = {c.key: c.name for c in election.candidates.all()}
+    data = json.loads(content)
+    if "vote" in data:
+        return [{"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}[data["vote"]]]
+    if "choice" in data:
+        return [names[data["choice"]]] if data["choice"] else []
+    if "approve" in data:
+        return [names[k] for k in data["approve"]]
+    return [f"{i}. {names[k]}" for i, k in enumerate(data["ranking"], start=1)]
+
+
+@sensitive_variables()
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _election_or_404(pk)
+    ctx: dict[str, Any] = {"election": election}
+    if election.state != Election.State.OPEN:
+        ctx["error"] = _("This vote is not open.")
+        return render(request, "elections/vote_closed.html", ctx, status=409)
+    if request.method == "GET":
+        return render(request, "elections/vote_code.html", ctx)
+    step = request.POST.get("step", "code")
+    client = _client(request)
+    wait = secrecy.GUESS_LIMIT.wait_seconds(client)
+    if wait:
+        ctx["error"] = _(
+            "Too many wrong codes from this connection. Please wait %(s)s seconds and try again."
+        ) % {"s": wait}
+        response = render(request, "elections/vote_code.html", ctx, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    code = secrecy.normalise_code(request.POST.get("code", ""))
+    try:
+        _cred, entry = actions.verify_credential(election, code)
+    except ActionError as exc:
+        secrecy.GUESS_LIMIT.spend(client)
+        ctx["error"] = exc.detail
+        return render(request, "elections/vote_code.html", ctx, status=400)
+    ctx.update(_ballot_context(election), code=code)
+    if step == "cast":
+        return _cast(request, election, code, ctx)
+    if actions.has_voted(election, entry):
+        ctx["error"] = _("This voting code has already been used.")
+        return render(request, "elections/vote_code.html", ctx, status=409)
+    if step == "code":
+        return render(request, "elections/vote_ballot.html", ctx)
+    # step == "review": check the ballot and show it back before casting.
+    try:
+        selection = selection_from_post(election, request.POST)
+        content = counting.canonical_ballot(
+            election.method, selection, actions.candidate_keys(election), election.rules
+        )
+    except (ActionError, counting.BallotError) as exc:
+        ctx["error"] = exc.detail
+        return render(request, "elections/vote_ballot.html", ctx, status=400)
+    ctx.update(
+        ballot=content,
+        readable=_readable(election, content),
+        key=secrets.token_urlsafe(24),
+    )
+    return render(request, "elections/vote_review.html", ctx)
+
+
+def _cast(request: HttpRequest, election: Election, code: str, ctx: dict[str, Any]) -> HttpResponse:
+    try:
+        selection = json.loads(request.POST.get("ballot", ""))
+        if not isinstance(selection, dict):
+            raise ValueError
+    except ValueError:
+        ctx["error"] = _("The ballot was damaged in transit; please mark it again.")
+        return render(request, "elections/vote_ballot.html", ctx, status=400)
+    try:
+        receipt = actions.check_cast(election, code, selection, request.POST.get("key", ""))
+    except ActionError as exc:
+        ctx["error"] = exc.detail
+        status = 409 if exc.code == "conflict" else 400
+        return render(request, "elections/vote_code.html", ctx, status=status)
+    ctx["tracking_code"] = secrecy.format_code(receipt.tracking_code)
+    return render(request, "elections/vote_receipt.html", ctx)
+
+
+def recall_list(request: HttpRequest) -> HttpResponse:
+    petitions = RecallPetition.objects.select_related(
+        "unit", "mandate__member", "mandate__seat__body"
+    ).order_by("-opened_at")[:200]
+    rows = [(p, actions.standing_signatures(p)) for p in petitions]
+    return render(request, "elections/recall_list.html", {"rows": rows})
+
+
+def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.http import Http404
+
+    try:
+        petition = actions.access_petition_by_id(pk)
+    except NotFoundOrForbidden:
+        raise Http404("recall not found") from None
+    try:
+        signatures = actions.access_signatures_by_user(request.user, petition)
+    except NotFoundOrForbidden:
+        signatures = None
+    rules = actions.RecallRules.from_settings({"recall": petition.rules})
+    return render(
+        request,
+        "elections/recall_detail.html",
+        {
+            "petition": petition,
+            "count": actions.standing_signatures(petition),
+            "needed": rules.signatures_needed(petition.roll.size),
+            "signatures": signatures,
+        },
+    )
