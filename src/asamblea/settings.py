@@ -106,7 +106,11 @@ TEMPLATES = [
 DEFAULT_SQLITE_PATH = VAR_DIR / "asamblea.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 _db = dj_database_url.parse(
-    DATABASE_URL, conn_max_age=int(os.environ.get("ASAMBLEA_CONN_MAX_AGE", "0"))
+    DATABASE_URL,
+    conn_max_age=int(os.environ.get("ASAMBLEA_CONN_MAX_AGE", "0")),
+    # A kept connection is checked before reuse: after a database restart it is replaced, not
+    # used to fail the next request.
+    conn_health_checks=True,
 )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -184,11 +188,25 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["drop_casting_requests"]}
+    },
     # The casting view must leave no trace: its requests are never logged (see the secrecy ADR).
-    "filters": {},
+    "filters": {
+        "drop_casting_requests": {"()": "asamblea.elections.secrecy.DropCastingRequests"}
+    },
     "loggers": {
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "ERROR",
+            "propagate": False,
+            "filters": ["drop_casting_requests"],
+        },
+        "django.server": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "propagate": False,
+            "filters": ["drop_casting_requests"],
+        },
     },
 }

@@ -16,6 +16,7 @@ HELP_KEY = """Manage an organisation's record signing key (Ed25519, signs checkp
   export-public  print the verifier key(s) to publish and pin (`asamblea verify --key`)
   backup         write every key, encrypted with a passphrase, to --output (mode 0600);
                  passphrase from $ASAMBLEA_KEY_BACKUP_PASSPHRASE or asked for
+  restore        re-store the keys of a backup (--input) under the current SECRET_KEY
 See docs/record.md."""
 
 HELP_EXPORT_RECORD = """Export an organisation's public record to DIR for offline verification.
@@ -26,9 +27,11 @@ Check it with `asamblea verify DIR --key KEY`."""
 
 
 def configure_key(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["generate", "rotate", "export-public", "backup"])
+    parser.add_argument("action", choices=["generate", "rotate", "export-public", "backup", "restore"]
+    )
     parser.add_argument("--organisation", required=True, metavar="SLUG")
     parser.add_argument("--output", metavar="FILE", help="backup file to write")
+    parser.add_argument("--input", metavar="FILE", help="backup file to restore")
     parser.add_argument("--all", action="store_true", help="export-public: every key, oldest first")
 
 
@@ -60,6 +63,15 @@ def run_key(args: argparse.Namespace) -> int:
             if not text:
                 raise UsageError("the organisation has no key yet (asamblea key generate)")
             print(text, end="")
+        elif args.action == "restore":
+            if not args.input:
+                raise UsageError("restore needs --input FILE")
+            blob = Path(args.input).read_bytes()
+            passphrase = os.environ.get("ASAMBLEA_KEY_BACKUP_PASSPHRASE") or getpass.getpass(
+                "Backup passphrase: "
+            )
+            count = actions.do_restore_keys("cli", org, blob, passphrase)
+            print(f"restored {count} key(s)")
         else:
             return _backup(args, org)
     except ActionError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -32,6 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, default=0, help="gunicorn workers (default 2 x cores + 1)"
     )
+    parser.add_argument(
+        "--timeout", type=int, default=30, help="seconds before a stuck worker is restarted"
+    )
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> bool:
@@ -59,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         env["ASAMBLEA_PRODUCTION"] = "1"
         env["ASAMBLEA_DEBUG"] = "0"
         workers = args.workers or (2 * (os.cpu_count() or 1) + 1)
+        # One database connection per worker, kept between requests; checked before reuse so that a
+        # restarted database costs one failed request at most, not one per stale connection.
+        env.setdefault("ASAMBLEA_CONN_MAX_AGE", "60")
         subprocess.run(
             [sys.executable, "-m", "django", "collectstatic", "--noinput", "-v", "0"],
             env=env,
@@ -73,6 +80,15 @@ def run(args: argparse.Namespace) -> int:
             f"{args.host}:{args.port}",
             "--workers",
             str(workers),
+            # Sync workers: one request at a time each, so a SIGKILLed worker loses at most one
+            # request in flight, which the client retries with its idempotency key.
+            "--worker-class",
+            "sync",
+            "--timeout",
+            str(args.timeout),
+            # The proxy in front is trusted for X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
+            "--forwarded-allow-ips",
+            os.environ.get("ASAMBLEA_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         # No --access-logfile: an access log line per request would time-stamp each cast ballot.
     else:
@@ -87,6 +103,12 @@ def run(args: argparse.Namespace) -> int:
             f"{args.host}:{args.port}",
         ]
     proc = subprocess.Popen(cmd, env=env)  # noqa: S603 - fixed argument list
+
+    # A supervisor stops us with SIGTERM: pass it on, so that no server outlives this command.
+    def _forward(signum: int, _frame: object) -> None:
+        proc.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, _forward)
     try:
         url = f"http://{args.host}:{args.port}/healthz"
         if not _wait_ready(url, proc):

@@ -45,6 +45,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import cast
 
 from asamblea.counting.ballots import OVERVOTE_LABEL, Profile
 from asamblea.counting.result import CountResult, Draw, Round, Transfer
@@ -205,7 +206,12 @@ class _Tabulation:
         live = sum(1 for c in cands if self.continuing(c))
         return "exhaust" if live >= 2 else "none"
 
-    def compute_tally(self, final_round: bool) -> tuple[dict[str, Number], dict[str, Number]]:
+    def compute_tally(
+        self, final_round: bool
+    ) -> tuple[dict[str, ResultNumber], dict[str, ResultNumber]]:
+        """Count every ballot for this round: the continuing candidates' tallies and the inactive
+        ballots by reason. Values are ``int`` or ``Fraction`` (typed as the result's numbers so
+        that faster implementations of this one method can stand in for it)."""
         o = self.o
         tally: dict[str, Number] = {n: 0 for n in self.names if self.continuing(n)}
         inactive: dict[str, Number] = {UNDERVOTE: 0, EXHAUSTED: 0, OVERVOTE: 0, SKIPPED: 0}
@@ -278,7 +284,9 @@ class _Tabulation:
                     break
                 if rank == max_rank:
                     inactivate(EXHAUSTED)
-        return {k: _norm(v) for k, v in tally.items()}, {k: _norm(v) for k, v in inactive.items()}
+        out_tally: dict[str, ResultNumber] = {k: _norm(v) for k, v in tally.items()}
+        out_inactive: dict[str, ResultNumber] = {k: _norm(v) for k, v in inactive.items()}
+        return out_tally, out_inactive
 
     # -- thresholds -------------------------------------------------------------------------
     def threshold(self, active: Number) -> Number:
@@ -434,7 +442,9 @@ class _Tabulation:
             self.round_no += 1
             r = self.round_no
             final_round = multi and o.mode != BOTTOMS_UP and len(self.winners) >= o.seats
-            tally, inactive = self.compute_tally(final_round)
+            counted, counted_inactive = self.compute_tally(final_round)
+            tally = cast(dict[str, Number], counted)
+            inactive = cast(dict[str, Number], counted_inactive)
             active = sum(tally.values())
             if multi:
                 if r == 1:

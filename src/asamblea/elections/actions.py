@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -869,7 +869,7 @@ def do_sign(actor: Any, petition: RecallPetition, member: Member) -> RecallPetit
     count = standing_signatures(petition)
     # The audit names no signer: signatures are for officers' eyes, in the Signature table.
     audit(actor, "sign_recall_petition", petition, signatures=count)
-    rules = RecallRules.from_settings({"recall": petition.rules})
+    rules = recall_rules_of(petition)
     reached = rules.petition_reached(count, petition.roll.size)
     if reached.passed:
         _threshold_reached(actor, petition, count, reached.as_dict())
@@ -1022,7 +1022,7 @@ def do_enter_teller_result(
             field="present",
             code="conflict",
         )
-    rules = RecallRules.from_settings({"recall": petition.rules})
+    rules = recall_rules_of(petition)
     # The meeting is quorate at the recall turnout rule; those present vote openly.
     decision = rules.vote_result(yes, no, abstain, present - yes - no - abstain, petition.roll.size)
     petition.meeting_result = {
@@ -1116,3 +1116,47 @@ def check_resign(actor: Any, mandate_id: int) -> Mandate | Election:
     ):
         raise NotFoundOrForbidden("mandate")
     return do_resign(actor, mandate)
+
+
+def recall_rules_of(petition: RecallPetition) -> RecallRules:
+    """The rules in force when the petition opened (not today's settings)."""
+    return RecallRules.from_settings(
+        {"recall": {k: v for k, v in petition.rules.items() if k != "route"}}
+    )
+
+
+@transaction.atomic
+def do_reissue_credentials(
+    actor: Any, election: Election, members: Sequence[Member] | None = None
+) -> dict[int, str]:
+    """New codes (to print on cards) for roll members who have not voted; old codes stop working.
+
+    ``members`` None means every roll member without an e-mail address. Returns member pk ->
+    code, held in memory only.
+    """
+    election = _locked(election)
+    if election.state != State.OPEN:
+        raise ActionError("codes are issued only while the vote is open", field="election")
+    entries = RollEntry.objects.filter(roll_id=election.roll_id).select_related("member")
+    if members is not None:
+        entries = entries.filter(member__in=list(members))
+    else:
+        entries = entries.filter(member__email="")
+    voted = set(
+        Participation.objects.filter(election=election).values_list("roll_entry_id", flat=True)
+    )
+    codes: dict[int, str] = {}
+    for entry in entries:
+        if entry.pk in voted:
+            continue
+        code = secrecy.new_credential()
+        VotingCredential.objects.filter(election=election, member=entry.member).delete()
+        VotingCredential.objects.create(
+            election=election,
+            member=entry.member,
+            code_hmac=secrecy.credential_hmac(code),
+            issued_at=now(),
+        )
+        codes[entry.member.pk] = code
+    audit(actor, "reissue_credentials", election, count=len(codes))
+    return codes

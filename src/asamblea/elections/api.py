@@ -1,5 +1,436 @@
-"""API endpoints of `elections`."""
+"""API endpoints of elections and recalls.
 
-from ninja import Router
+Reads are public. Writes authenticate with a bearer token (officers, and members whose user has
+a token), except casting, which authenticates with the voting code alone and is never logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from asamblea.api.common import BearerToken, ErrorOut, paginate
+from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.elections import actions, secrecy
+from asamblea.elections.models import Ballot, Election, RecallPetition, TrackingCode
+from asamblea.registry.models import Body, Member, Organisation
 
 router = Router(tags=["elections"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class ElectionOut(Schema):
+    id: int
+    title: str
+    kind: str
+    state: str
+    unit: str
+    body: str
+    seats: int
+    method: str
+    opens_at: str | None
+    closes_at: str | None
+    opened_at: str | None
+    closed_at: str | None
+
+
+class CandidateOut(Schema):
+    key: str
+    name: str
+
+
+class ElectionDetailOut(ElectionOut):
+    rules: dict[str, Any]
+    candidates: list[CandidateOut]
+    roll_size: int | None
+    seed_commitment: str
+    seed: str | None
+    voters: int | None
+    result: dict[str, Any] | None
+    blocking_issues: list[str]
+
+
+class ElectionPage(Schema):
+    items: list[ElectionOut]
+    count: int
+
+
+class BallotPage(Schema):
+    items: list[dict[str, Any]]
+    count: int
+
+
+class CodePage(Schema):
+    items: list[str]
+    count: int
+
+
+def _when(value: Any) -> str | None:
+    return actions._when(value)
+
+
+def _election_out(e: Election) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "title": e.title,
+        "kind": e.kind,
+        "state": e.state,
+        "unit": e.unit.code,
+        "body": e.body.code,
+        "seats": e.seats,
+        "method": e.method,
+        "opens_at": _when(e.opens_at),
+        "closes_at": _when(e.closes_at),
+        "opened_at": _when(e.opened_at),
+        "closed_at": _when(e.closed_at),
+    }
+
+
+def _published(e: Election) -> bool:
+    return e.state in (Election.State.CLOSED, Election.State.COUNTED, Election.State.CERTIFIED)
+
+
+@router.get("/elections", response={200: ElectionPage, **ERRORS})
+def list_elections(
+    request: HttpRequest, state: str | None = None, limit: int = 50, offset: int = 0
+):  # type: ignore[no-untyped-def]
+    qs = Election.objects.select_related("unit", "body").order_by("id")
+    if state:
+        qs = qs.filter(state=state)
+    rows, count = paginate(qs, limit, offset)
+    return {"items": [_election_out(e) for e in rows], "count": count}
+
+
+def _detail(e: Election) -> dict[str, Any]:
+    counted = e.state in (Election.State.COUNTED, Election.State.CERTIFIED)
+    return {
+        **_election_out(e),
+        "rules": e.rules,
+        "candidates": [
+            {"key": c.key, "name": c.name}
+            for c in e.candidates.filter(withdrawn_at__isnull=True).order_by("position")
+        ],
+        "roll_size": e.roll.size if e.roll else None,
+        "seed_commitment": e.seed_commitment,
+        "seed": e.seed if counted else None,
+        "voters": e.participations.count() if _published(e) else None,
+        "result": e.result if counted else None,
+        "blocking_issues": actions.blocking_issues(e, _next(e)),
+    }
+
+
+def _next(e: Election) -> str:
+    order = [s for s, _label in Election.State.choices]
+    return order[min(order.index(e.state) + 1, len(order) - 1)]
+
+
+@router.get("/elections/{election_id}", response={200: ElectionDetailOut, **ERRORS})
+def get_election(request: HttpRequest, election_id: int):  # type: ignore[no-untyped-def]
+    return _detail(actions.access_election_by_id(election_id))
+
+
+@router.get("/elections/{election_id}/ballots", response={200: BallotPage, **ERRORS})
+def list_ballots(request: HttpRequest, election_id: int, limit: int = 500, offset: int = 0):  # type: ignore[no-untyped-def]
+    """The ballots, after close, in the random order they were rewritten in at close."""
+    import json
+
+    e = actions.access_election_by_id(election_id)
+    if not _published(e):
+        raise ActionError("ballots are published when the vote closes", code="conflict")
+    rows, count = paginate(
+        Ballot.objects.filter(election=e).order_by("id").values_list("content", flat=True),
+        limit,
+        offset,
+    )
+    return {"items": [json.loads(c) for c in rows], "count": count}
+
+
+@router.get("/elections/{election_id}/tracking-codes", response={200: CodePage, **ERRORS})
+def list_tracking_codes(request: HttpRequest, election_id: int, limit: int = 500, offset: int = 0):  # type: ignore[no-untyped-def]
+    e = actions.access_election_by_id(election_id)
+    if not _published(e):
+        raise ActionError("tracking codes are published when the vote closes", code="conflict")
+    rows, count = paginate(
+        TrackingCode.objects.filter(election=e).order_by("code").values_list("code", flat=True),
+        limit,
+        offset,
+    )
+    return {"items": list(rows), "count": count}
+
+
+class CreateElectionIn(Schema):
+    organisation: str
+    unit: str
+    body: str
+    title: str
+    seats: int = 1
+    method: str = "plurality"
+    rules: dict[str, Any] = {}
+
+
+@router.post("/elections", auth=BearerToken(), response={201: ElectionDetailOut, **ERRORS})
+def create_election(request: HttpRequest, payload: CreateElectionIn):  # type: ignore[no-untyped-def]
+    org = Organisation.objects.filter(slug=payload.organisation).first()
+    if org is None:
+        raise ActionError("no such organisation", field="organisation")
+    bodies = {b.code: b for b in Body.objects.filter(organisation=org)}
+    if payload.unit not in bodies:
+        raise ActionError("no such unit", field="unit")
+    if payload.body not in bodies:
+        raise ActionError("no such body", field="body")
+    e = actions.do_create_election(
+        request.user,
+        organisation=org,
+        unit=bodies[payload.unit],
+        body=bodies[payload.body],
+        title=payload.title,
+        seats=payload.seats,
+        method=payload.method,
+        rules=payload.rules,
+    )
+    return 201, _detail(e)
+
+
+class NominateIn(Schema):
+    member: str
+
+
+@router.post(
+    "/elections/{election_id}/nominations",
+    auth=BearerToken(),
+    response={201: CandidateOut, **ERRORS},
+)
+def nominate(request: HttpRequest, election_id: int, payload: NominateIn):  # type: ignore[no-untyped-def]
+    c = actions.check_nominate(request.user, election_id, payload.member)
+    return 201, {"key": c.key, "name": c.name}
+
+
+class VoteIn(Schema):
+    code: str
+    ballot: dict[str, Any]
+    # A random key chosen by the client per submission: a retry with the same key and ballot
+    # returns the same receipt.
+    key: str
+
+
+class ReceiptOut(Schema):
+    tracking_code: str
+    replayed: bool
+
+
+@router.post("/elections/{election_id}/vote", response={200: ReceiptOut, 429: ErrorOut, **ERRORS})
+def cast(request: HttpRequest, election_id: int, payload: VoteIn):  # type: ignore[no-untyped-def]
+    """Cast a ballot with a voting code. Never logged; writes no audit or record entry."""
+    e = actions.access_election_by_id(election_id)
+    client = str(request.META.get("REMOTE_ADDR", "unknown"))
+    wait = secrecy.GUESS_LIMIT.wait_seconds(client)
+    if wait:
+        raise HttpError(429, f"too many wrong codes from this connection: wait {wait} seconds")
+    try:
+        receipt = actions.check_cast(e, payload.code, payload.ballot, payload.key)
+    except ActionError as exc:
+        if exc.field == "code" and exc.detail == actions.INVALID_CODE:
+            secrecy.GUESS_LIMIT.spend(client)
+        raise
+    return {"tracking_code": receipt.tracking_code, "replayed": receipt.replayed}
+
+
+# ---------------------------------------------------------------------------------------------
+# Recalls
+
+
+class RecallOut(Schema):
+    id: int
+    state: str
+    unit: str
+    body: str
+    mandate: int
+    member: str
+    name: str
+    reason: str
+    roll_size: int
+    signatures: int
+    signatures_needed: int
+    opened_at: str
+    deadline_at: str
+    election: int | None
+    meeting_result: dict[str, Any] | None
+
+
+class RecallPage(Schema):
+    items: list[RecallOut]
+    count: int
+
+
+def _recall_out(p: RecallPetition) -> dict[str, Any]:
+    rules = actions.recall_rules_of(p)
+    return {
+        "id": p.pk,
+        "state": p.state,
+        "unit": p.unit.code,
+        "body": p.mandate.seat.body.code,
+        "mandate": p.mandate_id,
+        "member": p.mandate.member.public_id,
+        "name": p.mandate.member.display_name,
+        "reason": p.reason,
+        "roll_size": p.roll.size,
+        "signatures": actions.standing_signatures(p),
+        "signatures_needed": rules.signatures_needed(p.roll.size),
+        "opened_at": _when(p.opened_at),
+        "deadline_at": _when(p.deadline_at),
+        "election": p.election_id,
+        "meeting_result": p.meeting_result,
+    }
+
+
+@router.get("/recalls", response={200: RecallPage, **ERRORS})
+def list_recalls(request: HttpRequest, state: str | None = None, limit: int = 50, offset: int = 0):  # type: ignore[no-untyped-def]
+    qs = RecallPetition.objects.select_related(
+        "unit", "roll", "mandate__member", "mandate__seat__body"
+    ).order_by("id")
+    if state:
+        qs = qs.filter(state=state)
+    rows, count = paginate(qs, limit, offset)
+    return {"items": [_recall_out(p) for p in rows], "count": count}
+
+
+@router.get("/recalls/{petition_id}", response={200: RecallOut, **ERRORS})
+def get_recall(request: HttpRequest, petition_id: int):  # type: ignore[no-untyped-def]
+    return _recall_out(actions.access_petition_by_id(petition_id))
+
+
+def _member_of(request: HttpRequest) -> Member:
+    member = Member.objects.filter(user=request.user).first()
+    if member is None:
+        raise ActionError("only a member may do this", code="forbidden")
+    return member
+
+
+class OpenRecallIn(Schema):
+    mandate: int
+    reason: str
+    route: str = "vote"
+
+
+@router.post("/recalls", auth=BearerToken(), response={201: RecallOut, **ERRORS})
+def open_recall(request: HttpRequest, payload: OpenRecallIn):  # type: ignore[no-untyped-def]
+    p = actions.check_open_petition(
+        request.user, _member_of(request), payload.mandate, payload.reason, payload.route
+    )
+    return 201, _recall_out(actions.access_petition_by_id(p.pk))
+
+
+@router.post(
+    "/recalls/{petition_id}/signature", auth=BearerToken(), response={200: RecallOut, **ERRORS}
+)
+def sign_recall(request: HttpRequest, petition_id: int):  # type: ignore[no-untyped-def]
+    p = actions.access_petition_by_id(petition_id)
+    actions.do_sign(request.user, p, _member_of(request))
+    return _recall_out(actions.access_petition_by_id(petition_id))
+
+
+@router.delete(
+    "/recalls/{petition_id}/signature", auth=BearerToken(), response={200: RecallOut, **ERRORS}
+)
+def withdraw_signature(request: HttpRequest, petition_id: int):  # type: ignore[no-untyped-def]
+    p = actions.access_petition_by_id(petition_id)
+    actions.do_withdraw_signature(request.user, p, _member_of(request))
+    return _recall_out(actions.access_petition_by_id(petition_id))
+
+
+class SignatureOut(Schema):
+    member: str
+    name: str
+    signed_at: str
+    withdrawn_at: str | None
+
+
+class SignaturePage(Schema):
+    items: list[SignatureOut]
+    count: int
+
+
+@router.get(
+    "/recalls/{petition_id}/signatures", auth=BearerToken(), response={200: SignaturePage, **ERRORS}
+)
+def list_signatures(request: HttpRequest, petition_id: int):  # type: ignore[no-untyped-def]
+    """Officers checking the petition only; never its target."""
+    p = actions.access_petition_by_id(petition_id)
+    rows = actions.access_signatures_by_user(request.user, p)
+    items = [
+        {
+            "member": s.roll_entry.member.public_id,
+            "name": s.roll_entry.member.display_name,
+            "signed_at": _when(s.signed_at),
+            "withdrawn_at": _when(s.withdrawn_at),
+        }
+        for s in rows
+    ]
+    return {"items": items, "count": len(items)}
+
+
+class TellerIn(Schema):
+    present: int
+    yes: int
+    no: int
+    abstain: int = 0
+
+
+@router.post(
+    "/recalls/{petition_id}/teller-results", auth=BearerToken(), response={200: RecallOut, **ERRORS}
+)
+def teller_result(request: HttpRequest, petition_id: int, payload: TellerIn):  # type: ignore[no-untyped-def]
+    p = actions.access_petition_by_id(petition_id)
+    actions.do_enter_teller_result(
+        request.user,
+        p,
+        present=payload.present,
+        yes=payload.yes,
+        no=payload.no,
+        abstain=payload.abstain,
+    )
+    return _recall_out(actions.access_petition_by_id(petition_id))
+
+
+class ResignOut(Schema):
+    successor: str | None
+    by_election: int | None
+
+
+@router.post(
+    "/mandates/{mandate_id}/resignation", auth=BearerToken(), response={200: ResignOut, **ERRORS}
+)
+def resign(request: HttpRequest, mandate_id: int):  # type: ignore[no-untyped-def]
+    """The delegate (or an officer on their behalf) resigns; the seat is filled at once."""
+    after = actions.check_resign(request.user, mandate_id)
+    if isinstance(after, Election):
+        return {"successor": None, "by_election": after.pk}
+    return {"successor": after.member.public_id, "by_election": None}
+
+
+# Registered last: its path pattern would otherwise catch /vote and /nominations.
+TRANSITIONS = {
+    "open-nominations": actions.check_open_nominations,
+    "open": actions.check_open_election,
+    "close": actions.check_close_election,
+    "count": actions.check_count_election,
+    "certify": actions.check_certify_election,
+}
+
+
+@router.post(
+    "/elections/{election_id}/{transition}",
+    auth=BearerToken(),
+    response={200: ElectionDetailOut, **ERRORS},
+)
+def move_election(request: HttpRequest, election_id: int, transition: str):  # type: ignore[no-untyped-def]
+    """Officers: ``open-nominations``, ``open``, ``close``, ``count``, ``certify`` (two officers)."""
+    if transition not in TRANSITIONS:
+        raise NotFoundOrForbidden("action")
+    e = actions.access_election_by_id(election_id)
+    TRANSITIONS[transition](request.user, e)
+    return _detail(actions.access_election_by_id(election_id))

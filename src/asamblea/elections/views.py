@@ -217,7 +217,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         signatures = actions.access_signatures_by_user(request.user, petition)
     except NotFoundOrForbidden:
         signatures = None
-    rules = actions.RecallRules.from_settings({"recall": petition.rules})
+    rules = actions.recall_rules_of(petition)
     return render(
         request,
         "elections/recall_detail.html",

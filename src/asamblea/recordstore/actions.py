@@ -123,6 +123,35 @@ def backup_keys(actor: Any, organisation: Any, passphrase: str) -> bytes:
     return blob
 
 
+@transaction.atomic
+def do_restore_keys(actor: Any, organisation: Any, blob: bytes, passphrase: str) -> int:
+    """Re-store the keys of a backup under the current SECRET_KEY; returns how many.
+
+    For a machine whose SECRET_KEY was lost or changed, or a new machine with a restored
+    database. Only keys the database already knows (same key id) are restored, so a backup cannot
+    introduce a key the log never used.
+    """
+    org = _lock(organisation)
+    try:
+        content = keystore.open_backup(blob, passphrase)
+    except (ValueError, KeyError) as exc:
+        raise ActionError(str(exc)) from exc
+    if content.get("organisation") != org.slug:
+        raise ActionError(f"the backup is of organisation {content.get('organisation')!r}")
+    restored = 0
+    for item in content["keys"]:
+        signer = NoteSigner.from_skey(item["skey"])
+        key_id = signer.key_id.hex()
+        sealed = keystore.encrypt_seed(org.pk, key_id, signer.seed)
+        restored += SigningKey.objects.filter(
+            organisation=org, key_id=key_id, vkey=signer.verifier().vkey
+        ).update(encrypted_seed=sealed)
+    if not restored:
+        raise ActionError("no key of the backup belongs to this organisation's record")
+    audit(actor, "record_keys_restored", org, count=restored)
+    return restored
+
+
 def latest_checkpoint(organisation: Any) -> Checkpoint | None:
     return Checkpoint.objects.filter(organisation=organisation).order_by("-size", "-id").first()
 

@@ -82,17 +82,35 @@ def append(
         RecordNode(organisation_id=org.pk, level=level, idx=idx, hash=h.hex())
         for level, idx, h in merkle.hashes_for_append(index, leaf, get)
     )
-    transaction.on_commit(lambda: _sign_after_commit(org.pk))
+    _sign_after_commit(org.pk)
     return record
 
 
-def _sign_after_commit(organisation_id: int) -> None:
-    from asamblea.recordstore.actions import do_sign_checkpoint
-    from asamblea.registry.models import Organisation
+class _SignCheckpoint:
+    """After-commit hook signing the organisation's new tree head (once per transaction)."""
 
-    try:
-        do_sign_checkpoint(Organisation.objects.get(pk=organisation_id))
-    except Exception:
-        # The action has committed; a checkpoint that could not be signed now is signed by the
-        # next commit, by `asamblea export-record`, or on demand. Never fail the action for it.
-        logger.exception("could not sign a record checkpoint for organisation %s", organisation_id)
+    def __init__(self, organisation_id: int) -> None:
+        self.organisation_id = organisation_id
+
+    def __call__(self) -> None:
+        from asamblea.recordstore.actions import do_sign_checkpoint
+        from asamblea.registry.models import Organisation
+
+        try:
+            do_sign_checkpoint(Organisation.objects.get(pk=self.organisation_id))
+        except Exception:
+            # The action has committed; a checkpoint not signed now is signed by the next commit,
+            # by `asamblea export-record`, or on demand. Never fail the action for it.
+            logger.exception(
+                "could not sign a record checkpoint for organisation %s", self.organisation_id
+            )
+
+
+def _sign_after_commit(organisation_id: int) -> None:
+    connection = transaction.get_connection()
+    # One hook per organisation per transaction, however many entries it appends.
+    for hook in getattr(connection, "run_on_commit", ()):
+        func = hook[1]
+        if isinstance(func, _SignCheckpoint) and func.organisation_id == organisation_id:
+            return
+    transaction.on_commit(_SignCheckpoint(organisation_id))

@@ -6,11 +6,10 @@ in one query; nothing is ever rehashed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from asamblea.record import merkle
 from asamblea.recordstore.models import RecordEntry, RecordNode
@@ -21,14 +20,13 @@ T = TypeVar("T")
 def fetch_nodes(organisation_id: int, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
     if not keys:
         return {}
-    by_level: dict[int, list[int]] = defaultdict(list)
-    for level, idx in keys:
-        by_level[level].append(idx)
-    condition = Q()
-    for level, idxs in by_level.items():
-        condition |= Q(level=level, idx__in=idxs)
-    rows = RecordNode.objects.filter(organisation_id=organisation_id).filter(condition)
-    found = {(lv, i): bytes.fromhex(h) for lv, i, h in rows.values_list("level", "idx", "hash")}
+    # Two IN lists (a small superset, filtered here) compile much faster than an OR of pairs.
+    levels = {level for level, _ in keys}
+    idxs = {idx for _, idx in keys}
+    rows = RecordNode.objects.filter(
+        organisation_id=organisation_id, level__in=levels, idx__in=idxs
+    ).values_list("level", "idx", "hash")
+    found = {(lv, i): bytes.fromhex(h) for lv, i, h in rows if (lv, i) in keys}
     missing = keys - set(found)
     if missing:
         raise LookupError(f"record tree nodes missing: {sorted(missing)[:5]}")

@@ -226,18 +226,21 @@ def _fill_mandates(rng: random.Random, bodies: list[Body]) -> None:
             by_unit.setdefault(seat.unit_id, []).append(seat)
         for unit_seats in by_unit.values():
             unit = unit_seats[0].unit
-            pool = _candidates(unit)
+            pool = _candidate_ids(unit)
             rng.shuffle(pool)
-            # Prefer people who hold no other seat yet, so the demo shows many faces.
-            busy = set(
-                Mandate.objects.filter(
-                    member_id__in=[m.pk for m in pool], ended_at__isnull=True
-                ).values_list("member_id", flat=True)
-            )
-            if unit.is_base_unit:
-                pool.sort(key=lambda m: m.pk in busy)
             needed = len(unit_seats) + data.ALTERNATES_PER_SENDER
-            chosen = pool[:needed]
+            if unit.is_base_unit:
+                # Prefer people who hold no other seat yet, so the demo shows many faces.
+                head = pool[: needed * 4]
+                busy = set(
+                    Mandate.objects.filter(member_id__in=head, ended_at__isnull=True).values_list(
+                        "member_id", flat=True
+                    )
+                )
+                pool = sorted(head, key=lambda pk: pk in busy)
+            chosen_ids = pool[:needed]
+            members = Member.objects.in_bulk(chosen_ids)
+            chosen = [members[pk] for pk in chosen_ids]
             for seat, member in zip(unit_seats, chosen, strict=False):
                 actions.do_start_mandate(ACTOR, seat, member, source="demo")
             alternates = chosen[len(unit_seats) :]
@@ -245,14 +248,14 @@ def _fill_mandates(rng: random.Random, bodies: list[Body]) -> None:
                 actions.do_set_alternates(ACTOR, body, unit, alternates, source="demo")
 
 
-def _candidates(unit: Body) -> list[Member]:
+def _candidate_ids(unit: Body) -> list[int]:
     if unit.is_base_unit:
-        ids = Membership.objects.filter(unit=unit, left_on__isnull=True).values_list(
+        qs = Membership.objects.filter(unit=unit, left_on__isnull=True).values_list(
             "member_id", flat=True
         )
     else:
-        ids = actions.current_mandates(unit).values_list("member_id", flat=True)
-    return list(Member.objects.filter(pk__in=list(ids)).order_by("pk"))
+        qs = actions.current_mandates(unit).values_list("member_id", flat=True)
+    return sorted(set(qs))
 
 
 def _create_officers(org: Organisation) -> list[dict[str, str]]:

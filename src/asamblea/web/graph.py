@@ -14,19 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
-NODE_W = 118
-NODE_H = 46
-GAP_X = 34
+NODE_W = 108
+LINE_H = 13
+NODE_H = 4 * LINE_H + 8  # two lines of name, two of detail
+GAP_X = 26
 GAP_Y = 8
 PAD = 4
-LINE_CHARS = 19
+LINE_CHARS = 17
 
 
 @dataclass
 class Node:
     key: str
     title: str
-    detail: str
+    detail: list[str]
     href: str
     css: str  # "g" (group of base units), "a" (assembly), "c" (committee), "u" (single unit)
     sort_key: str = ""
@@ -112,35 +113,43 @@ def render_svg(
         f'<svg class="graph" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
     ]
+    # Each link leaves and enters its boxes at its own height, so links and their seat counts
+    # do not sit on top of each other.
+    outs: dict[str, list[str]] = defaultdict(list)
+    ins: dict[str, list[str]] = defaultdict(list)
+    for src, dst in sorted(edges, key=lambda e: (nodes[e[1]].y, nodes[e[0]].y)):
+        outs[src].append(dst)
+        ins[dst].append(src)
+
+    def port(node: Node, others: list[str], other: str) -> float:
+        return node.y + NODE_H * (others.index(other) + 1) / (len(others) + 1)
+
     labels = []
     for (src, dst), seats in sorted(edges.items()):
         a, b = nodes[src], nodes[dst]
-        x1, y1 = a.x + NODE_W, a.y + NODE_H / 2
-        x2, y2 = b.x, b.y + NODE_H / 2
+        x1, y1 = a.x + NODE_W, port(a, outs[src], dst)
+        x2, y2 = b.x, port(b, ins[dst], src)
         mx = (x1 + x2) / 2
-        parts.append(f'<path class="e" d="M{x1:.0f} {y1:.0f}C{mx:.0f} {y1:.0f} {mx:.0f} {y2:.0f} {x2:.0f} {y2:.0f}"/>')
+        parts.append(
+            f'<path class="e" d="M{x1:.0f} {y1:.0f}C{mx:.0f} {y1:.0f} {mx:.0f} {y2:.0f} {x2:.0f} {y2:.0f}"/>'
+        )
         if seats:
-            # Label near the sender: a sender has few outgoing links, a receiver may have many.
-            t = 0.22
-            lx = (1 - t) ** 3 * x1 + 3 * (1 - t) ** 2 * t * mx + 3 * (1 - t) * t * t * mx + t**3 * x2
-            ly = (1 - t) ** 3 * y1 + 3 * (1 - t) ** 2 * t * y1 + 3 * (1 - t) * t * t * y2 + t**3 * y2
+            # Near the sender: a sender has few links, a receiver may have many.
             labels.append(
-                f'<text class="n" x="{lx:.0f}" y="{ly - 2:.0f}">{seats}'
+                f'<text class="n" x="{x1 + 3:.0f}" y="{y1 - 2:.0f}">{seats}'
                 f"<title>{escape(seats_label(seats))}</title></text>"
             )
     for node in nodes.values():
-        lines = _wrap(node.title)
+        lines = [(line, "") for line in _wrap(node.title)]
+        lines += [(line, ' class="d"') for line in node.detail[:2]]
         text = "".join(
-            f'<tspan x="{node.x + 6:.0f}" dy="{13 if i else 0}">{escape(line)}</tspan>'
-            for i, line in enumerate(lines)
+            f'<text{css} x="{node.x + 5:.0f}" y="{node.y + 13 + i * LINE_H:.0f}">{escape(line)}</text>'
+            for i, (line, css) in enumerate(lines)
         )
-        detail_y = node.y + NODE_H - 6
         parts.append(
             f'<a href="{escape(node.href)}"><title>{escape(node.title)}</title>'
             f'<rect class="{node.css}" x="{node.x:.0f}" y="{node.y:.0f}" width="{NODE_W}" '
-            f'height="{NODE_H}" rx="4"/>'
-            f'<text x="{node.x + 6:.0f}" y="{node.y + 13:.0f}">{text}</text>'
-            f'<text class="d" x="{node.x + 6:.0f}" y="{detail_y:.0f}">{escape(node.detail)}</text></a>'
+            f'height="{NODE_H}" rx="4"/>{text}</a>'
         )
     parts.extend(labels)
     parts.append("</svg>")

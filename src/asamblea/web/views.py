@@ -121,9 +121,10 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
         nodes["r:" + r["region"]] = graph.Node(
             key="r:" + r["region"],
             title=r["name"],
-            detail=ngettext("%(n)d unit", "%(n)d units", r["units"]) % {"n": r["units"]}
-            + " · "
-            + ngettext("%(n)d member", "%(n)d members", r["members"]) % {"n": r["members"]},
+            detail=[
+                ngettext("%(n)d unit", "%(n)d units", r["units"]) % {"n": r["units"]},
+                ngettext("%(n)d member", "%(n)d members", r["members"]) % {"n": r["members"]},
+            ],
             href=r["href"],
             css="g",
             sort_key=r["name"],
@@ -132,7 +133,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
         nodes[f"b:{b['id']}"] = graph.Node(
             key=f"b:{b['id']}",
             title=b["name"],
-            detail=ngettext("%(n)d seat", "%(n)d seats", b["seats"]) % {"n": b["seats"]},
+            detail=[ngettext("%(n)d seat", "%(n)d seats", b["seats"]) % {"n": b["seats"]}],
             href=reverse("web:body", args=[org.slug, b["code"]]),
             css="c" if b["kind"] == "committee" else "a",
             sort_key=b["name"],

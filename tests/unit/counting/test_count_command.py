@@ -151,3 +151,27 @@ def test_seed_option_overrides_the_rule_file_seed(capsys: pytest.CaptureFixture[
         assert data["seed"] == int(seed)
         winners.add(data["winners"][0])
     assert len(winners) > 1
+
+
+def test_round_table_shows_thresholds_and_every_draw(capsys: pytest.CaptureFixture[str]) -> None:
+    case = RCTAB / "tiebreak_seed_test"
+    status, out, _ = run([str(case / "ballots.jsonl"), "--rules", str(case / "rules.json")], capsys)
+    assert status == 0
+    assert "threshold        5.0000      4.0000" in out
+    assert (
+        "round 1: tie for elimination between George Gervin, Mookie Blaylock, Yinka Dare;"
+        " random(seed=1) chose Yinka Dare"
+    ) in out
+    assert out.rstrip().endswith("winners: George Gervin")
+
+
+def test_sequential_irv_prints_one_table_per_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    case = RCTAB / "sequential_with_batch"
+    status, out, _ = run([str(case / "ballots.jsonl"), "--rules", str(case / "rules.json")], capsys)
+    assert status == 0
+    assert [line for line in out.splitlines() if line.startswith("pass ")] == [
+        "pass 1",
+        "pass 2",
+        "pass 3",
+    ]
+    assert out.rstrip().endswith("winners: A, B, C")

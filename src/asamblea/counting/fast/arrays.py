@@ -21,6 +21,7 @@ restores it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -139,6 +140,7 @@ def group(
     mask = (1 << bits) - 1
     weights = None if counts is None else np.asarray(counts, dtype=np.int64)
     nibbles = n_candidates < 16 and width <= 16
+    keys: npt.NDArray[Any]
     if nibbles:
         # Two ranks per byte (4-bit digits), up to 8 bytes viewed as one int64 key: byte-wide
         # operations on the whole array, no per-column int64 arithmetic.
@@ -174,10 +176,14 @@ def group(
         out -= 1
         return out, summed.astype(np.int64)
     index_bits = int(n).bit_length()
-    if keys.dtype == np.int64 and int(keys.max()).bit_length() + index_bits <= 63:
+    if (
+        keys.dtype == np.int64
+        and int(keys.min()) >= 0
+        and int(keys.max()).bit_length() + index_bits <= 63
+    ):
         # Key and position in one int64: a plain (unstable, vectorised) sort then orders every
         # row's copies by position, so the first of each run is its first occurrence.
-        combined = np.sort((keys << index_bits) | np.arange(n, dtype=np.int64))
+        combined = np.sort((keys.astype(np.int64) << index_bits) | np.arange(n, dtype=np.int64))
         run_keys = combined >> index_bits
         starts = np.flatnonzero(np.r_[True, run_keys[1:] != run_keys[:-1]])
         first = combined[starts] & ((1 << index_bits) - 1)

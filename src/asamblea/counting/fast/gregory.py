@@ -16,6 +16,7 @@ in which a transfer meets recipients is the order of its ``moved`` figures).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -25,7 +26,7 @@ from asamblea.counting import stv_scottish
 from asamblea.counting.ballots import Profile
 from asamblea.counting.fast.arrays import IntArray, bincount_int
 from asamblea.counting.fast.kernels import next_continuing, pad
-from asamblea.counting.result import CountResult, Round, Transfer
+from asamblea.counting.result import CountResult, Number, Round, Transfer
 from asamblea.counting.stv_common import Lot, _order_highest, break_by_history, droop_quota
 
 PLACES = stv_scottish.PLACES
@@ -40,12 +41,14 @@ class _State:
         self.units = np.zeros(len(candidates), dtype=np.int64)  # votes in units of 10^-5
         self.status = dict.fromkeys(candidates, "continuing")
         self.history: list[dict[str, Fraction]] = []
-        self.non_transferable = 0
-        self.rounding = 0
+        self.non_transferable = Fraction(0)
+        self.rounding = Fraction(0)
 
     @property
     def votes(self) -> dict[str, Fraction]:
-        return {c: Fraction(int(u), SCALE) for c, u in zip(self.candidates, self.units, strict=True)}
+        return {
+            c: Fraction(int(u), SCALE) for c, u in zip(self.candidates, self.units, strict=True)
+        }
 
     def continuing(self) -> list[str]:
         return [c for c in self.candidates if self.status[c] == "continuing"]
@@ -82,7 +85,7 @@ def count(
     # Rule 45: the first stage.
     st.units += bincount_int(holder, counts * SCALE, n_cand)
 
-    def move(source: int, new_value: IntArray | None) -> dict[str, Fraction]:
+    def move(source: int, new_value: Callable[[IntArray], IntArray] | None) -> dict[str, Fraction]:
         """Move every paper ``source`` holds (its pile order) to the next continuing preference,
         at ``new_value`` (surplus) or at its own value (exclusion). Returns the moved figures."""
         nonlocal next_arrival
@@ -119,24 +122,22 @@ def count(
             # is at most 10^5 x the valid poll x 10^5: int64 holds it below 9 x 10^8 papers.
             return (value[pile] * surplus) // total
 
-        moved = move(s, truncated)
-        exhausted = moved.pop("exhausted")
-        transferred = sum(moved.values(), Fraction(0))
+        moved: dict[str, Number] = dict(move(s, truncated))
+        exhausted = Fraction(moved.pop("exhausted"))
+        transferred = sum((Fraction(v) for v in moved.values()), Fraction(0))
         loss = Fraction(surplus, SCALE) - transferred - exhausted
         st.non_transferable += exhausted
         st.rounding += loss
         st.units[s] = quota_units
         moved["exhausted"] = exhausted
         moved["rounding"] = loss
-        return Transfer(
-            source=source, kind="surplus", value=Fraction(surplus, total), moved=dict(moved)
-        )
+        return Transfer(source=source, kind="surplus", value=Fraction(surplus, total), moved=moved)
 
     def transfer_excluded(source: str) -> Transfer:
         s = candidates.index(source)
         st.status[source] = "excluded"
-        moved = move(s, None)
-        st.non_transferable += moved["exhausted"]
+        moved: dict[str, Number] = dict(move(s, None))
+        st.non_transferable += Fraction(moved["exhausted"])
         st.units[s] = 0
         return Transfer(source=source, kind="exclusion", value=None, moved=moved)
 

@@ -18,13 +18,16 @@ import numpy.typing as npt
 
 from asamblea.counting import stv_meek
 from asamblea.counting.ballots import Profile
-from asamblea.counting.fast.arrays import IntArray, bincount_int
+from asamblea.counting.fast.arrays import IntArray, bincount_int, group
 from asamblea.counting.result import CountResult, Draw, Round, format_value
 from asamblea.counting.stv_common import Lot
 
 PLACES = stv_meek.PLACES
 SCALE = stv_meek.SCALE
 OMEGA = stv_meek.OMEGA
+
+
+_CODES = {"hopeful": 0, "elected": 1, "defeated": 2}
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -36,35 +39,64 @@ def _v(x: int) -> Fraction:
 
 
 class _Distributor:
-    """B.2.a on the rows. Rows are ordered by length once, so each rank pass is a prefix."""
+    """B.2.a on the rows, through a per-round reduction of the rows.
+
+    Between two changes of state (a candidate elected or defeated) only the elected candidates'
+    keep factors change. A defeated candidate (kf = 0) takes nothing and passes the weight on; a
+    hopeful one (kf = 1) keeps all of it. So a row's distribution depends only on its *path*: the
+    ranking with defeated candidates struck, cut after its first hopeful candidate. Rows are
+    regrouped by path whenever the states change; the iterations then run on the few distinct
+    paths, with exactly the integer operations of the reference rule (striking a kf = 0 candidate
+    and stopping at a kf = 1 candidate change no vote)."""
 
     def __init__(self, rows: npt.NDArray[np.int16], counts: IntArray, n_cand: int) -> None:
-        lengths = (rows >= 0).sum(axis=1)
-        order = np.argsort(-lengths, kind="stable")
-        self.columns = [np.ascontiguousarray(rows[order, r]).astype(np.int64) for r in range(rows.shape[1])]
-        self.counts = counts[order]
-        # Rows long enough to have a mark at rank r are the first ``reach[r]`` (sorted by length).
-        self.reach = [int((lengths >= r + 1).sum()) for r in range(rows.shape[1])]
+        self.rows = rows
+        self.counts = counts
         self.n_cand = n_cand
+        self._key: tuple[int, ...] | None = None
+        self._paths: npt.NDArray[np.int16] = rows
+        self._weights: IntArray = counts
 
-    def __call__(self, kf: list[int]) -> IntArray:
+    def _regroup(self, codes: tuple[int, ...]) -> None:
+        # codes: 0 hopeful, 1 elected, 2 defeated (and one more entry, 2, for the padding).
+        # Struck marks become holes (-1) in place; a hole takes nothing and passes the weight on,
+        # as a defeated candidate does, so rows need no compaction.
+        code = np.array(codes + (2,), dtype=np.int8)
+        paths = np.full(self.rows.shape, -1, dtype=np.int16)
+        ended = np.zeros(len(self.rows), dtype=np.bool_)  # a hopeful candidate already passed
+        for r in range(self.rows.shape[1]):
+            column = self.rows[:, r]
+            marks = code[column]
+            take = (marks != 2) & ~ended
+            paths[take, r] = column[take]
+            ended |= marks == 0
+        used = np.flatnonzero((paths >= 0).any(axis=0))
+        width = int(used[-1]) + 1 if used.size else 1
+        self._paths, self._weights = group(paths[:, :width], self.counts, self.n_cand)
+        self._key = codes
+
+    def __call__(self, kf: list[int], codes: tuple[int, ...]) -> IntArray:
+        if codes != self._key:
+            self._regroup(codes)
+        paths, counts = self._paths, self._weights
+        n = self.n_cand
         keep_factor = np.array(kf + [0], dtype=np.int64)
-        vote = np.zeros(self.n_cand, dtype=np.int64)
-        weight = np.full(len(self.counts), SCALE, dtype=np.int64)
-        live = np.arange(len(self.counts))  # rows whose weight is not spent
-        for r, column in enumerate(self.columns):
-            live = live[live < self.reach[r]]
+        vote = np.zeros(n + 1, dtype=np.int64)  # last slot: holes, always 0
+        weight = np.full(len(counts), SCALE, dtype=np.int64)
+        live = np.arange(len(counts))  # paths whose weight is not spent
+        for r in range(paths.shape[1]):
             if not live.size:
                 break
-            cand = column[live]
+            cand = paths[live, r].astype(np.int64)
+            cand[cand < 0] = n
             w = weight[live]
             # keep = ceil(w x kf / 10^9); w x kf <= 10^18 fits in int64.
             keep = -((-w * keep_factor[cand]) // SCALE)
-            vote += bincount_int(cand, keep * self.counts[live], self.n_cand)
+            vote += bincount_int(cand, keep * counts[live], n + 1)
             left = w - keep
             weight[live] = left
             live = live[left > 0]
-        return vote
+        return vote[:n]
 
 
 def count(
@@ -96,7 +128,8 @@ def count(
     quota = total_s // (seats + 1) + 1
 
     def distribute() -> None:
-        result = distributor([kf[c] for c in candidates])
+        codes = tuple(_CODES[state[c]] for c in candidates)
+        result = distributor([kf[c] for c in candidates], codes)
         for c, i in index.items():
             vote[c] = int(result[i])
 

@@ -1,0 +1,1 @@
+"""The crash test: a PostgreSQL cluster of its own, a production server, voters, and chaos."""

@@ -1,0 +1,130 @@
+"""The crash test's steps that talk to the database directly; each runs in its own process.
+
+    python bench/crash/steps.py setup FIXTURE.json VOTERS
+    python bench/crash/steps.py check FIXTURE.json OUTCOMES.json RESULT.json
+
+``check`` is the offline checker: it runs after the server is stopped, reads what the clients
+were told (the outcomes file) and compares it with what the database holds, then closes and
+counts the election through the application's own actions and checks the count.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def setup(fixture_path: str, voters: str) -> None:
+    from asamblea.commands import django_setup
+
+    django_setup()
+    from django.core.management import call_command
+
+    import fixture
+
+    call_command("migrate", verbosity=0)
+    fixture.build(int(voters), slug="crash").dump(Path(fixture_path))
+
+
+def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
+    from asamblea.commands import django_setup
+
+    django_setup()
+    from django.db.models import Count
+
+    from asamblea.elections import actions
+    from asamblea.elections.models import (
+        Ballot,
+        Election,
+        IdempotencyRecord,
+        Participation,
+        TrackingCode,
+    )
+
+    import fixture
+
+    fx = fixture.Fixture.load(Path(fixture_path))
+    outcomes: list[dict[str, Any]] = json.loads(Path(outcomes_path).read_text())
+    election = Election.objects.get(pk=fx.election_id)
+
+    acked = [o for o in outcomes if o["tracking_code"]]
+    unacked = [o for o in outcomes if not o["tracking_code"]]
+    codes_in_db = Counter(
+        TrackingCode.objects.filter(election=election).values_list("code", flat=True)
+    )
+    acked_codes = Counter(o["tracking_code"] for o in acked)
+    lost = [c for c in acked_codes if codes_in_db[c] == 0]
+    doubled_codes = [c for c, n in codes_in_db.items() if n > 1]
+    # A voter told two different tracking codes (their retry was taken as a second ballot).
+    per_voter: dict[int, set[str]] = {}
+    for o in acked:
+        per_voter.setdefault(o["voter"], set()).add(o["tracking_code"])
+    voters_with_two_receipts = sum(1 for codes in per_voter.values() if len(codes) > 1)
+    members_with_two = (
+        Participation.objects.filter(election=election)
+        .values("roll_entry")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    ballots = Ballot.objects.filter(election=election).count()
+    participations = Participation.objects.filter(election=election).count()
+    tracking = sum(codes_in_db.values())
+    idempotency = IdempotencyRecord.objects.filter(election=election).count()
+    contents = Counter(
+        Ballot.objects.filter(election=election).values_list("content", flat=True)
+    )
+    acked_by_voter = {o["voter"]: o for o in acked}
+    expected = Counter(o["content"] for o in acked_by_voter.values())
+    missing_by_content = {c: n - contents[c] for c, n in expected.items() if n > contents[c]}
+    # Ballots present beyond the acknowledged ones: each must be the one ballot of a voter whose
+    # acknowledgement never arrived, so there can be at most one per unacknowledged voter.
+    unacked_voters = {o["voter"] for o in unacked} - set(acked_by_voter)
+    extra = sum(max(0, contents[c] - expected[c]) for c in contents)
+    unacked_doubled = max(0, extra - len(unacked_voters))
+    figures: dict[str, Any] = {
+        "voters": len({o["voter"] for o in outcomes}),
+        "acknowledged": len(acked_by_voter),
+        "unacknowledged_voters": len(unacked_voters),
+        "ballots_in_db": ballots,
+        "participations_in_db": participations,
+        "tracking_codes_in_db": tracking,
+        "idempotency_records_in_db": idempotency,
+        "acknowledged_lost": len(lost),
+        "acknowledged_counted_twice": sum(1 for c in acked_codes if codes_in_db[c] > 1),
+        "tracking_codes_doubled": len(doubled_codes),
+        "voters_with_two_receipts": voters_with_two_receipts,
+        "members_with_two_ballots": members_with_two,
+        "ballots_missing_by_content": sum(missing_by_content.values()),
+        "ballots_beyond_acknowledged": extra,
+        "unacknowledged_counted_twice": unacked_doubled,
+    }
+    # Close and count through the application's own actions; the count must hold every ballot.
+    actions.do_close_election(None, election)
+    election = actions.do_count_election(None, Election.objects.get(pk=election.pk))
+    figures["count_total"] = _count_total(election.result or {})
+    figures["counted_equals_ballots"] = figures["count_total"] in (None, ballots)
+    Path(result_path).write_text(json.dumps(figures, indent=1))
+
+
+def _count_total(result: dict[str, Any]) -> int | None:
+    """Ballots the count saw (valid + blank + spoilt), when the result says so."""
+    for key in ("voters", "ballots", "total_ballots"):
+        if isinstance(result.get(key), int):
+            return int(result[key])
+    tally = result.get("tally")
+    if isinstance(tally, dict):
+        values = [v for v in tally.values() if isinstance(v, int)]
+        if values:
+            return sum(values) + int(result.get("blank", 0) or 0)
+    return None
+
+
+if __name__ == "__main__":
+    step, *rest = sys.argv[1:]
+    {"setup": setup, "check": check}[step](*rest)

@@ -1,0 +1,31 @@
+"""`make bench`: run every bench/bench_*.py in turn and print what each reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    here = Path(__file__).resolve().parent
+    failed = []
+    for script in sorted(here.glob("bench_*.py")):
+        print(f"== {script.name} ==", flush=True)
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, str(script)], check=False)
+        print(
+            f"== {script.name}: exit {result.returncode} in {time.perf_counter() - started:.1f} s =="
+        )
+        if result.returncode != 0:
+            failed.append(script.name)
+    if failed:
+        print(f"benchmarks that failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    print("all benchmarks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

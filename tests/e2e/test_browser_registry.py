@@ -1,0 +1,120 @@
+"""A phone-sized headless Chromium, JavaScript off, walks the registry pages and signs in.
+
+Needs Debian's chromium (``apt-get install -y chromium``). Without it the test is skipped with a
+reason, or fails when ``CI=true`` so that CI never passes without having run it. Set
+``ASAMBLEA_SCREENSHOTS=DIR`` to keep a screenshot of each page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from asamblea.registry.models import Member
+from asamblea.web.sample import build_sample
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+PHONE = {"width": 360, "height": 740}
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture
+def browser_page(chromium_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own database calls
+    # are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
+        context = browser.new_context(
+            viewport=PHONE,
+            java_script_enabled=False,
+            is_mobile=True,
+            device_scale_factor=2,
+            locale="es-PE",
+        )
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    target = os.environ.get("ASAMBLEA_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+
+
+def _no_horizontal_scroll(page) -> None:
+    """Nothing in the page is wider than the phone (checked on boxes: scripts are off)."""
+    for element in page.locator("main table, main dl, main svg, main form, main h1").all():
+        box = element.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= PHONE["width"] + 1, box
+
+
+def test_a_member_browses_the_structure_and_signs_in_with_a_code_on_a_phone(
+    browser_page, live_server, mailoutbox, settings
+):
+    settings.ASAMBLEA_SIGN_IN_MIN_SECONDS = 0.05
+    sample = build_sample(slug="sur")
+    member = Member.objects.get(member_ref="ar-puno-puno-1-1")
+    page = browser_page
+
+    page.goto(live_server.url + "/")
+    assert page.locator("h1").inner_text() == "Organizaciones"
+    page.get_by_role("link", name=sample.org.name).click()
+    assert page.url.endswith("/o/sur/")
+    assert page.locator("svg.graph").is_visible()
+    _shot(page, "organisation")
+    _no_horizontal_scroll(page)
+
+    # From the picture of the structure to a regional assembly (an SVG link, no script needed).
+    page.locator('svg.graph a[href="/o/sur/b/ar-puno/"]').click()
+    assert page.url.endswith("/o/sur/b/ar-puno/")
+    assert page.locator("h1").inner_text() == "Asamblea Regional de Puno"
+    assert page.get_by_text(member.display_name).first.is_visible()
+    _shot(page, "body")
+    _no_horizontal_scroll(page)
+
+    page.get_by_role("link", name="Entrar").click()
+    page.get_by_label("Tu correo electrónico").fill(member.email)
+    page.get_by_role("button", name="Envíame un código").click()
+    assert page.url.endswith("/login/code/")
+    _shot(page, "code")
+    assert len(mailoutbox) == 1
+    code = re.search(r"\b(\d{8})\b", mailoutbox[0].body).group(1)
+    page.get_by_label("Código").fill(code)
+    page.get_by_role("button", name="Entrar").click()
+
+    assert page.url.endswith("/me/")
+    assert page.locator("h1").inner_text() == member.display_name
+    assert page.get_by_text("Base 1 de Puno").first.is_visible()
+    _shot(page, "me")
+    _no_horizontal_scroll(page)
+
+    # The language switcher is a plain form.
+    page.get_by_role("button", name="English").click()
+    assert page.locator("h2").first.inner_text() == "Membership history"
