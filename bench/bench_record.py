@@ -32,9 +32,13 @@ def pure(size: int) -> None:
     print(f"append: {elapsed:.2f} s ({size / elapsed:,.0f} entries/s), nodes kept in memory")
     started = time.perf_counter()
     root = tree.root()
-    print(f"root of {size:,}: {root.hex()[:16]}... in {1e3 * (time.perf_counter() - started):.2f} ms")
-    print(f"{'size':>10} {'log2':>5} {'incl.len':>8} {'incl.bytes':>10} {'incl.ms':>8} "
-          f"{'cons.len':>8} {'cons.bytes':>10} {'cons.ms':>8}")
+    print(
+        f"root of {size:,}: {root.hex()[:16]}... in {1e3 * (time.perf_counter() - started):.2f} ms"
+    )
+    print(
+        f"{'size':>10} {'log2':>5} {'incl.len':>8} {'incl.bytes':>10} {'incl.ms':>8} "
+        f"{'cons.len':>8} {'cons.bytes':>10} {'cons.ms':>8}"
+    )
     sizes = [10**k for k in range(3, 1 + int(math.log10(size)))]
     if size not in sizes:
         sizes.append(size)
@@ -51,8 +55,10 @@ def pure(size: int) -> None:
         ok = ok and merkle.verify_consistency(first, n, tree.root(first), root_n, cproof)
         cons_ms = 1e3 * (time.perf_counter() - started)
         assert ok, f"a proof failed at size {n}"
-        print(f"{n:>10,} {math.log2(n):>5.1f} {len(proof):>8} {32 * len(proof):>10} "
-              f"{incl_ms:>8.3f} {len(cproof):>8} {32 * len(cproof):>10} {cons_ms:>8.3f}")
+        print(
+            f"{n:>10,} {math.log2(n):>5.1f} {len(proof):>8} {32 * len(proof):>10} "
+            f"{incl_ms:>8.3f} {len(cproof):>8} {32 * len(cproof):>10} {cons_ms:>8.3f}"
+        )
 
 
 def database(entries: int) -> None:
@@ -83,8 +89,10 @@ def database(entries: int) -> None:
         with transaction.atomic():
             append(org, "organisation_settings_changed", 1, {"settings": {"round": i}})
     elapsed = time.perf_counter() - started
-    print(f"append + checkpoint after each commit: {elapsed:.2f} s "
-          f"({entries / elapsed:,.0f} entries/s, {1e3 * elapsed / entries:.2f} ms each)")
+    print(
+        f"append + checkpoint after each commit: {elapsed:.2f} s "
+        f"({entries / elapsed:,.0f} entries/s, {1e3 * elapsed / entries:.2f} ms each)"
+    )
     started = time.perf_counter()
     with transaction.atomic():
         for i in range(entries):
@@ -97,8 +105,10 @@ def database(entries: int) -> None:
     print(f"checkpoint of {cp.size:,} signed in {1e3 * (time.perf_counter() - started):.1f} ms")
     started = time.perf_counter()
     proof = tree.inclusion_proof(org.pk, size // 3, size)
-    print(f"inclusion proof from the database: {len(proof)} hashes in "
-          f"{1e3 * (time.perf_counter() - started):.1f} ms")
+    print(
+        f"inclusion proof from the database: {len(proof)} hashes in "
+        f"{1e3 * (time.perf_counter() - started):.1f} ms"
+    )
 
 
 def main() -> int:

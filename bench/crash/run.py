@@ -104,7 +104,12 @@ def vote(
                 tally.add("replayed_receipts")
             return {"code": reply.body["tracking_code"], "status": 200, "attempts": attempts}
         if reply.status in (400, 404, 409, 422):
-            return {"code": None, "status": reply.status, "detail": reply.body, "attempts": attempts}
+            return {
+                "code": None,
+                "status": reply.status,
+                "detail": reply.body,
+                "attempts": attempts,
+            }
         # 0 (connection refused, reset, timeout), 5xx, 429: the ballot may or may not be in; the
         # same key makes the retry safe either way.
         tally.add(f"retry_after_{reply.status or 'connection_error'}")
@@ -114,7 +119,13 @@ def vote(
         delay = min(delay * 2, 2.0)
 
 
-def chaos(args: argparse.Namespace, cluster: Cluster, server: Server, log: list[str], stop: threading.Event) -> None:
+def chaos(
+    args: argparse.Namespace,
+    cluster: Cluster,
+    server: Server,
+    log: list[str],
+    stop: threading.Event,
+) -> None:
     # Alternate the two kinds, so each crash meets the other's recovery too.
     order = []
     w, d = args.worker_kills, args.db_crashes
@@ -223,9 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             if voter in second_devices:
                 other = {"choice": rng.choice(fx.candidates)}
                 # The second device races the first, with a key of its own.
-                second = threading.Thread(
-                    target=lambda: _second_device(voter, other), daemon=True
-                )
+                second = threading.Thread(target=lambda: _second_device(voter, other), daemon=True)
                 second.start()
             res = vote(args.http_port, fx, voter, ballot, args.give_up_after, tally)
             with out_lock:
@@ -367,7 +376,9 @@ def _report(
         print(f"  {line}")
     kills = sum("SIGKILL" in line for line in chaos_log)
     crashes = sum("crashed" in line for line in chaos_log)
-    print(f"crashes: {kills} worker kills, {crashes} database crashes in {load_seconds:.1f} s of load")
+    print(
+        f"crashes: {kills} worker kills, {crashes} database crashes in {load_seconds:.1f} s of load"
+    )
     print("client side:")
     for k, v in sorted(tally.counts.items()):
         print(f"  {k}: {v}")

@@ -76,9 +76,7 @@ def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
     participations = Participation.objects.filter(election=election).count()
     tracking = sum(codes_in_db.values())
     idempotency = IdempotencyRecord.objects.filter(election=election).count()
-    contents = Counter(
-        Ballot.objects.filter(election=election).values_list("content", flat=True)
-    )
+    contents = Counter(Ballot.objects.filter(election=election).values_list("content", flat=True))
     acked_by_voter = {o["voter"]: o for o in acked}
     expected = Counter(o["content"] for o in acked_by_voter.values())
     missing_by_content = {c: n - contents[c] for c, n in expected.items() if n > contents[c]}

@@ -140,7 +140,9 @@ def test_reordering_two_entries_fails_and_names_them(export):
     write_lines(out, rows)
     result = run_verify(str(out), "--key", vkey)
     assert result.returncode == 1
-    assert re.search(r"entry 3 \(body_created\): found on line 4 but says it is entry 4", result.stderr)
+    assert re.search(
+        r"entry 3 \(body_created\): found on line 4 but says it is entry 4", result.stderr
+    )
 
 
 def test_a_forged_checkpoint_signature_fails(export):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -46,7 +47,6 @@ from asamblea.record.recount_assemblies import (
     is_deviation,
 )
 from asamblea.recordstore.append import append
-from asamblea.registry.actions import mandate_weight
 from asamblea.registry.models import (
     Allocation,
     Alternate,
@@ -193,7 +193,10 @@ def access_session_for_chair(user: Any, session_id: int) -> Session:
 def access_division_by_id(division_id: int) -> Division:
     found = (
         Division.objects.select_related(
-            "motion", "motion__session", "motion__session__body", "motion__session__body__organisation"
+            "motion",
+            "motion__session",
+            "motion__session__body",
+            "motion__session__body__organisation",
         )
         .filter(pk=division_id)
         .first()
@@ -258,8 +261,10 @@ def do_schedule_session(
 
 def _locked(session: Session) -> Session:
     # Serialises changes to one session (attendance, divisions, closing).
-    return Session.objects.select_for_update().select_related("body", "body__organisation").get(
-        pk=session.pk
+    return (
+        Session.objects.select_for_update()
+        .select_related("body", "body__organisation")
+        .get(pk=session.pk)
     )
 
 
@@ -344,7 +349,9 @@ def do_record_attendance(
     current = Attendance.objects.filter(session=session, seat=seat, left_at__isnull=True).first()
     if current is not None:
         if current.mandate_id == mandate.pk:
-            raise ActionError("the seat is already marked present", field="seat_id", code="conflict")
+            raise ActionError(
+                "the seat is already marked present", field="seat_id", code="conflict"
+            )
         current.left_at = at
         current.save(update_fields=["left_at"])
     standing_in = None
@@ -450,7 +457,9 @@ def do_propose_motion(
         fraction = Fraction(1, 2)
     if amends is not None:
         if amends.session_id != session.pk or amends.status != Motion.Status.PROPOSED:
-            raise ActionError("only a pending motion of this session can be amended", field="amends")
+            raise ActionError(
+                "only a pending motion of this session can be amended", field="amends"
+            )
         if amends.amends_id is not None:
             raise ActionError("an amendment cannot itself be amended", field="amends")
         if resolution_kind:
@@ -460,7 +469,9 @@ def do_propose_motion(
         raise ActionError("a motion needs a proposer", field="proposer_name")
     if not title.strip() or not text.strip():
         raise ActionError("a motion needs a title and a text", field="title")
-    last = Motion.objects.filter(session=session).order_by("-number").values_list("number", flat=True)
+    last = (
+        Motion.objects.filter(session=session).order_by("-number").values_list("number", flat=True)
+    )
     motion = Motion.objects.create(
         session=session,
         number=(last.first() or 0) + 1,
@@ -503,7 +514,9 @@ def do_withdraw_motion(actor: Any, motion: Motion) -> Motion:
     _locked(motion.session)
     motion.refresh_from_db()
     if motion.status != Motion.Status.PROPOSED or hasattr(motion, "division"):
-        raise ActionError("only a motion not yet put to a division can be withdrawn", code="conflict")
+        raise ActionError(
+            "only a motion not yet put to a division can be withdrawn", code="conflict"
+        )
     motion.status = Motion.Status.WITHDRAWN
     motion.decided_at = now()
     motion.save(update_fields=["status", "decided_at"])
@@ -526,11 +539,18 @@ def division_blocking_issues(motion: Motion) -> list[str]:
         issues.append(f"the motion is {motion.status}")
     if Division.objects.filter(motion=motion).exists():
         issues.append("the motion has already been put to a division")
-    if Division.objects.filter(motion__session=motion.session, status=Division.Status.OPEN).exists():
+    if Division.objects.filter(
+        motion__session=motion.session, status=Division.Status.OPEN
+    ).exists():
         issues.append("another division is open")
     pending = motion.amendments.filter(status=Motion.Status.PROPOSED).count()
     if pending:
         issues.append(f"{pending} amendment(s) must be voted on first")
+    still_open = Instruction.objects.filter(motion=motion, status=Instruction.Status.OPEN)
+    for code in still_open.values_list("unit__code", flat=True):
+        issues.append(f"the instruction vote of {code} is still open")
+    if is_weighted(motion.session.body) and not unit_weights(motion.session.body):
+        issues.append("the weighted body has no current apportionment")
     return issues
 
 
@@ -543,7 +563,19 @@ def do_open_division(actor: Any, motion: Motion) -> Division:
     if issues:
         raise ActionError("; ".join(issues), code="blocked")
     rule = division_rule(motion)
-    division = Division.objects.create(motion=motion, rule=rule, opened_at=now())
+    body = session.body
+    weights = (
+        {str(unit): fmt(w) for unit, w in unit_weights(body).items()} if is_weighted(body) else {}
+    )
+    instructed = {
+        str(unit): [pk, result]
+        for pk, unit, result in Instruction.objects.filter(
+            motion=motion, status=Instruction.Status.CLOSED
+        ).values_list("pk", "unit_id", "result")
+    }
+    division = Division.objects.create(
+        motion=motion, rule=rule, weights=weights, instructed=instructed, opened_at=now()
+    )
     audit(actor, "open_division", division, motion_id=motion.pk)
     append(
         session.body.organisation,
@@ -564,74 +596,103 @@ def do_open_division(actor: Any, motion: Motion) -> Division:
 # Votes
 
 
-def _instructed(motion: Motion, unit_id: int) -> Instruction | None:
-    return Instruction.objects.filter(
-        motion=motion, unit_id=unit_id, status=Instruction.Status.CLOSED
-    ).first()
+def do_cast_vote(actor: Any, division: Division, seat: Seat | int, choice: str) -> DelegateVote:
+    """Record the public vote of whoever sits in ``seat`` (see :func:`do_cast_votes`)."""
+    return do_cast_votes(actor, division, [(seat, choice)])[0]
 
 
 @transaction.atomic
-def do_cast_vote(actor: Any, division: Division, seat: Seat, choice: str) -> DelegateVote:
-    """Record the public vote of whoever sits in ``seat``, with the seat's weight.
+def do_cast_votes(
+    actor: Any, division: Division, votes: Sequence[tuple[Seat | int, str]]
+) -> list[DelegateVote]:
+    """Record the public votes of the seats named, each with its seat's weight; all or none.
+
+    A clerk enters a roll call as it is read out, one vote or a page of the tally sheet at a time;
+    either way one bad line refuses the whole batch and writes nothing.
 
     Imperative mandates, per organisation: ``report`` flags a deviation; ``bound`` refuses a vote
     against the instruction (nothing is written); ``recall`` flags it and opens a recall petition
     against the delegate's mandate.
     """
-    if choice not in Choice.values:
-        raise ActionError("choose for, against or abstain", field="choice")
-    # One vote per seat is also a database constraint; this lock keeps the refusal clean.
+    if not votes:
+        raise ActionError("no vote given", field="votes")
+    wanted: dict[int, str] = {}
+    for seat, choice in votes:
+        seat_id = seat if isinstance(seat, int) else seat.pk
+        if choice not in Choice.values:
+            raise ActionError(f"seat {seat_id}: choose for, against or abstain", field="choice")
+        if seat_id in wanted:
+            raise ActionError(f"seat {seat_id} appears twice", field="seat_id")
+        wanted[seat_id] = choice
+    # Serialises the votes of one division against each other and against its closing.
     division = (
         Division.objects.select_for_update()
-        .select_related("motion", "motion__session", "motion__session__body__organisation")
+        .select_related("motion__session__body__organisation")
         .get(pk=division.pk)
     )
     if division.status != Division.Status.OPEN:
         raise ActionError("the division is closed", code="conflict")
     session = division.motion.session
     body = session.body
-    attendance = (
-        Attendance.objects.select_related(
-            "member", "mandate__seat__body", "mandate__seat__unit", "seat__unit"
+    sitting = {
+        a.seat_id: a
+        for a in Attendance.objects.select_related("member", "mandate", "seat__unit").filter(
+            session=session, seat_id__in=list(wanted), left_at__isnull=True
         )
-        .filter(session=session, seat=seat, left_at__isnull=True)
-        .first()
+    }
+    already = set(
+        DelegateVote.objects.filter(division=division, seat_id__in=list(wanted)).values_list(
+            "seat_id", flat=True
+        )
     )
-    if attendance is None:
-        raise ActionError("nobody is marked present in this seat", field="seat_id", code="blocked")
     at = now()
-    mandate = attendance.mandate
-    if mandate.ended_at is not None and mandate.ended_at <= at:
-        raise ActionError(
-            "the mandate of this seat's holder has ended; mark the successor present",
-            field="seat_id",
-            code="blocked",
-        )
-    instruction = _instructed(division.motion, seat.unit_id)
-    instructed = instruction.result if instruction else None
-    deviates = is_deviation(instructed, choice)
     mode = division.rule.get("mandate_mode", "report")
-    if deviates and mode == "bound":
-        raise ActionError(
-            f"bound mandate: the unit instructed {instructed!r}; this seat can only vote {instructed!r}",
-            field="choice",
-            code="conflict",
-        )
-    # The seat's weight (registry-core's rule), whoever sits in it: delegate, stand-in, successor.
-    weight = mandate_weight(mandate)
-    if weight <= 0:
-        raise ActionError(
-            "this weighted body has no current apportionment for the seat's unit; "
-            "apportion its seats from the frozen rolls first",
-            code="blocked",
-        )
-    unit = attendance.seat.unit
-    sitter = attendance.member
-    try:
-        with transaction.atomic():
-            vote = DelegateVote.objects.create(
+    weighted = is_weighted(body)
+    rows: list[DelegateVote] = []
+    for seat_id, choice in wanted.items():
+        attendance = sitting.get(seat_id)
+        if attendance is None:
+            raise ActionError(
+                f"seat {seat_id}: nobody is marked present in this seat",
+                field="seat_id",
+                code="blocked",
+            )
+        if seat_id in already:
+            raise ActionError(
+                f"seat {seat_id}: this seat has already voted", field="seat_id", code="conflict"
+            )
+        mandate = attendance.mandate
+        if mandate.ended_at is not None and mandate.ended_at <= at:
+            raise ActionError(
+                f"seat {seat_id}: the mandate of this seat's holder has ended; mark the"
+                " successor present",
+                field="seat_id",
+                code="blocked",
+            )
+        unit = attendance.seat.unit
+        instruction_id, instructed = division.instructed.get(str(unit.pk), (None, None))
+        deviates = is_deviation(instructed, choice)
+        if deviates and mode == "bound":
+            raise ActionError(
+                f"seat {seat_id}: bound mandate: the unit instructed {instructed!r}; this seat"
+                f" can only vote {instructed!r}",
+                field="choice",
+                code="conflict",
+            )
+        # The seat's weight as fixed when the division opened (members represented per seat of
+        # its unit, registry-core's rule), whoever sits in it: delegate, stand-in or successor.
+        weight = Fraction(division.weights.get(str(unit.pk), "0")) if weighted else Fraction(1)
+        if weight <= 0:
+            raise ActionError(
+                f"seat {seat_id}: the seat's unit has no share in the current apportionment",
+                field="seat_id",
+                code="blocked",
+            )
+        sitter = attendance.member
+        rows.append(
+            DelegateVote(
                 division=division,
-                seat=seat,
+                seat_id=seat_id,
                 mandate=mandate,
                 member=sitter,
                 member_name=sitter.display_name,
@@ -641,16 +702,39 @@ def do_cast_vote(actor: Any, division: Division, seat: Seat, choice: str) -> Del
                 choice=choice,
                 weight_num=weight.numerator,
                 weight_den=weight.denominator,
-                instruction=instruction,
+                instruction_id=instruction_id,
                 is_deviation=deviates,
                 cast_at=at,
             )
+        )
+    try:
+        with transaction.atomic():
+            created = DelegateVote.objects.bulk_create(rows)
     except IntegrityError:
-        raise ActionError("this seat has already voted", field="seat_id", code="conflict") from None
-    audit(actor, "cast_vote", vote, division_id=division.pk, seat_id=seat.pk, choice=choice)
-    if deviates:
-        _flag_deviation(actor, vote, instruction, mode, body)
-    return vote
+        raise ActionError("a seat has already voted", field="seat_id", code="conflict") from None
+    if len(created) == 1:
+        audit(
+            actor,
+            "cast_vote",
+            created[0],
+            division_id=division.pk,
+            seat_id=rows[0].seat_id,
+            choice=rows[0].choice,
+        )
+    else:
+        audit(
+            actor,
+            "cast_votes",
+            division,
+            votes=[[v.seat_id, v.choice] for v in rows],
+        )
+    for vote in created:
+        if vote.is_deviation:
+            if vote.pk is None:  # backends that do not return ids from bulk inserts
+                vote = DelegateVote.objects.get(division=division, seat_id=vote.seat_id)
+            instruction = Instruction.objects.get(pk=vote.instruction_id)
+            _flag_deviation(actor, vote, instruction, mode, body)
+    return created
 
 
 def _flag_deviation(
@@ -840,8 +924,10 @@ def do_set_resolution_status(
 ) -> Resolution:
     if status not in Resolution.Status.values:
         raise ActionError(f"unknown status {status!r}", field="status")
-    resolution = Resolution.objects.select_for_update().select_related("body__organisation").get(
-        pk=resolution.pk
+    resolution = (
+        Resolution.objects.select_for_update()
+        .select_related("body__organisation")
+        .get(pk=resolution.pk)
     )
     if resolution.status == status:
         raise ActionError(f"the resolution is already {status}", field="status", code="conflict")
@@ -880,7 +966,9 @@ def _latest_roll(unit: Body) -> Roll | None:
 def _check_instruction_target(motion: Motion, unit: Body) -> None:
     if not unit.is_base_unit:
         raise ActionError("instructions are voted by base units", field="unit_id")
-    if not Seat.objects.filter(body=motion.session.body, unit=unit, abolished_at__isnull=True).exists():
+    if not Seat.objects.filter(
+        body=motion.session.body, unit=unit, abolished_at__isnull=True
+    ).exists():
         raise ActionError("the unit holds no seat in this body", field="unit_id")
     if motion.status != Motion.Status.PROPOSED or Division.objects.filter(motion=motion).exists():
         raise ActionError(
@@ -969,9 +1057,9 @@ def _publish_instruction(actor: Any, instruction: Instruction) -> Instruction:
 @transaction.atomic
 def do_close_instruction(actor: Any, instruction: Instruction) -> Instruction:
     instruction = (
-        Instruction.objects.select_for_update().select_related("unit__organisation", "roll").get(
-            pk=instruction.pk
-        )
+        Instruction.objects.select_for_update()
+        .select_related("unit__organisation", "roll")
+        .get(pk=instruction.pk)
     )
     if instruction.status != Instruction.Status.OPEN:
         raise ActionError("the instruction vote is already closed", code="conflict")

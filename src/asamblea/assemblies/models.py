@@ -166,6 +166,11 @@ class Division(models.Model):
     # The rule in force, fixed at opening and written on the record with the result: threshold,
     # basis ("seats" or "weight"), quorum fraction, legal number of seats and total weight.
     rule = models.JSONField(default=dict)
+    # Fixed at opening with the rule, so that every vote of one division weighs by one
+    # apportionment and one set of instructions: {unit id: "num/den"} (weighted bodies only) and
+    # {unit id: [instruction id, result]}. Instructions are closed before a division opens.
+    weights = models.JSONField(default=dict, blank=True)
+    instructed = models.JSONField(default=dict, blank=True)
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     # Written at close, exact, as "num/den" strings.
@@ -234,9 +239,7 @@ class InstructionParticipation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["instruction", "member"], name="instruction_vote_once"
-            )
+            models.UniqueConstraint(fields=["instruction", "member"], name="instruction_vote_once")
         ]
 
 

@@ -27,7 +27,8 @@ Check it with `asamblea verify DIR --key KEY`."""
 
 
 def configure_key(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["generate", "rotate", "export-public", "backup", "restore"]
+    parser.add_argument(
+        "action", choices=["generate", "rotate", "export-public", "backup", "restore"]
     )
     parser.add_argument("--organisation", required=True, metavar="SLUG")
     parser.add_argument("--output", metavar="FILE", help="backup file to write")

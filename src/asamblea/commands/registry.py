@@ -30,6 +30,13 @@ def configure_seats(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--body", required=True, metavar="CODE", help="the receiving body's code")
     parser.add_argument("--apply", action="store_true", help="write the apportionment")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--seed",
+        default=None,
+        metavar="TEXT",
+        help="seed of the lot for ties (largest remainder); default: derived from the body's "
+        "code and its senders' populations. Published with the apportionment.",
+    )
 
 
 def _body(slug: str, code: str):  # type: ignore[no-untyped-def]
@@ -75,9 +82,9 @@ def run_seats(args: argparse.Namespace) -> int:
     body = _body(args.organisation, args.body)
     current = _current_seats(body)
     try:
-        computed = compute_apportionment(body)
+        computed = compute_apportionment(body, seed=args.seed)
         if args.apply:
-            do_apportion(_actor(), body)
+            do_apportion(_actor(), body, seed=args.seed)
     except ActionError as exc:
         raise UsageError(exc.detail) from exc
     data = computed.as_dict()

@@ -160,6 +160,10 @@ def do_create_election(
         raise ActionError("an election fills at least one seat", field="seats")
     if kind != Election.Kind.RECALL and method == counting.YESNO:
         raise ActionError("yes/no is the method of recall votes", field="method")
+    from asamblea.counting.methods import METHODS
+
+    if method != counting.YESNO and method not in METHODS:
+        raise ActionError(f"unknown counting method {method!r}", field="method")
     with transaction.atomic():
         election = Election.objects.create(
             organisation=organisation,
@@ -216,13 +220,10 @@ def blocking_issues(election: Election, to_state: str) -> list[str]:
         standing = election.candidates.filter(withdrawn_at__isnull=True).count()
         if standing < 1:
             issues.append("no candidate is standing")
-        if counting.ballot_kind(election.method) == "ranked":
-            try:
-                from asamblea.counting.methods import METHODS
-            except ImportError:
-                METHODS = {}  # noqa: N806
-            if election.method not in METHODS:
-                issues.append(f"the counting method {election.method!r} is not available")
+        from asamblea.counting.methods import METHODS
+
+        if election.method not in METHODS:
+            issues.append(f"the counting method {election.method!r} is not available")
     if to_state == State.CERTIFIED and election.certifications.count() < 2:
         issues.append("two different election officers must certify")
     return issues

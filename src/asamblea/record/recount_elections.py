@@ -110,11 +110,6 @@ def seed_commitment(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
-def _lot_order(names: Iterable[str], seed: str) -> list[str]:
-    """A reproducible order by lot: by SHA-256(seed, name). Anyone can redo it from the seed."""
-    return sorted(names, key=lambda n: hashlib.sha256(f"{seed}\x00{n}".encode()).hexdigest())
-
-
 def _count_yesno(
     ballots: Sequence[Mapping[str, Any]], rules: Mapping[str, Any], roll_size: int
 ) -> dict[str, Any]:
@@ -139,35 +134,12 @@ def _count_yesno(
     }
 
 
-def _count_marks(
-    method: str, keys: Sequence[str], ballots: Sequence[Mapping[str, Any]], seats: int, seed: str
-) -> dict[str, Any]:
-    tally = dict.fromkeys(keys, 0)
-    blank = 0
-    for b in ballots:
-        marks = [b["choice"]] if "choice" in b and b["choice"] else list(b.get("approve", []))
-        if not marks:
-            blank += 1
-        for m in marks:
-            tally[m] += 1
-    lot = _lot_order(keys, seed)
-    # Most votes first; equal votes ordered by the published lot.
-    order = sorted(keys, key=lambda k: (-tally[k], lot.index(k)))
-    draws = []
-    for i in range(len(order) - 1):
-        if tally[order[i]] == tally[order[i + 1]]:
-            draws.append([order[i], order[i + 1]])
-    return {
-        "method": method,
-        "seats": seats,
-        "tally": tally,
-        "blank": blank,
-        "voters": len(ballots),
-        "lot_order": lot,
-        "ties_broken_by_lot": draws,
-        "winners": order[:seats],
-        "alternates": order[seats:],
-    }
+def _as_ranks(ballot: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    if "choice" in ballot:
+        return ((ballot["choice"],),) if ballot["choice"] else ()
+    if "approve" in ballot:
+        return (tuple(ballot["approve"]),) if ballot["approve"] else ()
+    return tuple((k,) for k in ballot.get("ranking", []))
 
 
 def _engine_alternates(result: Mapping[str, Any], keys: Sequence[str]) -> list[str]:
@@ -184,7 +156,7 @@ def _engine_alternates(result: Mapping[str, Any], keys: Sequence[str]) -> list[s
     return standing + [k for k in reversed(eliminated) if k not in winners]
 
 
-def _count_ranked(
+def _count_engine(
     method: str,
     keys: Sequence[str],
     ballots: Sequence[Mapping[str, Any]],
@@ -197,14 +169,16 @@ def _count_ranked(
 
     if method not in METHODS:
         raise ValueError(f"unknown counting method {method!r}")
+    # Plurality: the choice as a first rank; approval: every approval as one equal first rank;
+    # ranked: the ranking. Blank ballots count for turnout and are reported, not counted.
+    marked = [_as_ranks(b) for b in ballots]
     profile = Profile(candidates=list(keys), seats=seats)
-    profile.ballots = [RankedBallot.of(*b["ranking"]) for b in ballots if b.get("ranking")]
+    profile.ballots = [RankedBallot(ranks) for ranks in marked if ranks]
     profile = profile.grouped()
-    options = dict(rules.get("options") or {})
-    result = METHODS[method](profile, seats=seats, seed=seed, **options)
+    result = METHODS[method](profile, seats=seats, seed=seed)
     out = json.loads(json.dumps(result.to_json(), sort_keys=True))
     out["voters"] = len(ballots)
-    out["blank"] = sum(1 for b in ballots if not b.get("ranking"))
+    out["blank"] = sum(1 for ranks in marked if not ranks)
     out["alternates"] = _engine_alternates(out, keys)
     return out
 
@@ -223,10 +197,8 @@ def count(
     kind = ballot_kind(method)
     if kind == "yesno":
         result = _count_yesno(ballots, rules, roll_size)
-    elif kind in ("choice", "approval"):
-        result = _count_marks(method, keys, ballots, seats, seed)
     else:
-        result = _count_ranked(method, keys, ballots, seats, seed, rules)
+        result = _count_engine(method, keys, ballots, seats, seed, rules)
     # As the record will hold it (canonical JSON round trip), so a recount compares equal.
     return json.loads(dumps(result))
 

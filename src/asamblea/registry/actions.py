@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
 
 from asamblea.api.common import hash_token
@@ -181,6 +181,31 @@ def do_change_body(actor: Any, body: Body, **changes: Any) -> Body:
     payload = {**body_payload(body), "dissolved_at": timestamp(body.dissolved_at)}
     _record(body.organisation, "body_changed", {"body": payload}, body=body)
     return body
+
+
+@transaction.atomic
+def do_dissolve_body(actor: Any, body: Body, *, on: dt.date | None = None) -> Body:
+    """Dissolve a body: its mandates end ("unit_dissolved"), the seats it held and the seats it
+    had are abolished, its members' open memberships end; history is kept."""
+    if body.dissolved_at is not None:
+        raise ActionError("the body is already dissolved", field="body")
+    at = now()
+    day = on or at.date()
+    affected = Seat.objects.filter(abolished_at__isnull=True).filter(
+        models.Q(unit=body) | models.Q(body=body)
+    )
+    for mandate in Mandate.objects.filter(seat__in=affected, ended_at__isnull=True).select_related(
+        "seat__body__organisation", "seat__unit", "member"
+    ):
+        _end_mandate(actor, mandate, Mandate.EndReason.UNIT_DISSOLVED, at)
+    affected.update(abolished_at=at)
+    Alternate.objects.filter(
+        models.Q(unit=body) | models.Q(body=body), used_at__isnull=True
+    ).update(used_at=at)
+    Membership.objects.filter(unit=body, left_on__isnull=True).update(
+        left_on=day, end_reason=Membership.EndReason.UNIT_DISSOLVED
+    )
+    return do_change_body(actor, body, dissolved_at=at)
 
 
 def _reaches(start: Body, goal: Body) -> bool:
@@ -451,7 +476,11 @@ def plan_import(organisation: Organisation, rows: Sequence[MemberRow]) -> Import
 
 
 def _insert_rows(model: Any, field_names: list[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """INSERT many rows with one prepared statement; values are adapted by the backend's ops."""
+    """INSERT many rows with one prepared statement; values are adapted by the backend's ops.
+
+    Every NOT NULL column without a database default must be given (Django's defaults live in
+    Python, not in the schema).
+    """
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in field_names]
@@ -511,8 +540,8 @@ def do_import_members(
                 "member_ref", "pk"
             )
         )
-    opened = [(new_ids[r.member_ref], units[r.unit_code], r.joined_on) for r in plan.create]
-    opened += [(pk, units[r.unit_code], r.joined_on) for pk, r in plan.rejoin]
+    opened = [(new_ids[r.member_ref], units[r.unit_code], r.joined_on, "") for r in plan.create]
+    opened += [(pk, units[r.unit_code], r.joined_on, "") for pk, r in plan.rejoin]
     # Transfers: close the old membership (on the file's joined_on when it is later than the old
     # joining date, else today), then open the new one on that same date.
     transfer_dates: dict[int, dt.date] = {}
@@ -536,7 +565,7 @@ def do_import_members(
         for pk, ms_pk, r in plan.transfer
     ]
     for chunk in _chunks(opened, BULK_BATCH * 4):
-        _insert_rows(Membership, ["member", "unit", "joined_on"], chunk)
+        _insert_rows(Membership, ["member", "unit", "joined_on", "end_reason"], chunk)
     if progress and opened:
         progress(f"memberships opened: {len(opened)}")
     if transfer_new:

@@ -141,4 +141,3 @@ def logout(request: HttpRequest) -> HttpResponse:
         auth.logout(request)
         return redirect("web:home")
     return render(request, "web/logout.html", {})
-

@@ -29,7 +29,7 @@ CODE_DIGITS = 8
 CODE_LIFETIME = dt.timedelta(minutes=10)
 # More requests than this per member per hour are ignored (silently: the page looks the same).
 MAX_CODES_PER_HOUR = 5
-_CODE_RE = re.compile(r"^\d{%d}$" % CODE_DIGITS)
+_CODE_RE = re.compile(rf"^\d{{{CODE_DIGITS}}}$")
 
 
 def normalise_address(address: str) -> str:

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
-NODE_W = 108
+NODE_W = 114
 LINE_H = 13
 NODE_H = 4 * LINE_H + 8  # two lines of name, two of detail
-GAP_X = 26
+GAP_X = 22
 GAP_Y = 8
 PAD = 4
 LINE_CHARS = 17
@@ -85,7 +85,8 @@ def layout(nodes: dict[str, Node], edges: dict[tuple[str, str], int]) -> None:
     for col in sorted(columns):
         members = columns[col]
 
-        def order(n: Node) -> tuple[float, str]:
+        def order(n: Node, col: int = col) -> tuple[float, str]:
+            # Barycentre of the senders already placed: boxes sit level with what feeds them.
             rows = [nodes[s].row for s in n.senders if nodes[s].column < col]
             return (sum(rows) / len(rows) if rows else -1.0, n.sort_key or n.title)
 
@@ -101,7 +102,11 @@ def layout(nodes: dict[str, Node], edges: dict[tuple[str, str], int]) -> None:
 
 
 def render_svg(
-    nodes: dict[str, Node], edges: dict[tuple[str, str], int], *, title: str, seats_label: Callable[[int], str]
+    nodes: dict[str, Node],
+    edges: dict[tuple[str, str], int],
+    *,
+    title: str,
+    seats_label: Callable[[int], str],
 ) -> str:
     """The SVG markup (escaped) for ``nodes`` and ``edges`` (seats per edge)."""
     if not nodes:

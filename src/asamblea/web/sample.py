@@ -189,4 +189,3 @@ def build_sample(
             total_seats=Seat.objects.filter(body=app.receiver).count()
         )
     return sample
-

@@ -85,7 +85,9 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             filled=Count("mandates", filter=Q(mandates__ended_at__isnull=True)),
         )
     )
-    links = SeatLink.objects.filter(receiver__organisation=org).values_list("sender_id", "receiver_id")
+    links = SeatLink.objects.filter(receiver__organisation=org).values_list(
+        "sender_id", "receiver_id"
+    )
 
     seats_in: dict[int, int] = defaultdict(int)
     filled_in: dict[int, int] = defaultdict(int)
@@ -194,7 +196,9 @@ def units(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    b = get_object_or_404(Body.objects.select_related("organisation"), organisation__slug=slug, code=code)
+    b = get_object_or_404(
+        Body.objects.select_related("organisation"), organisation__slug=slug, code=code
+    )
     roll = Roll.objects.filter(body=b).order_by("-frozen_at").only("size", "frozen_at").first()
     receives_from = list(
         SeatLink.objects.filter(receiver=b).select_related("sender").order_by("sender__name")
@@ -296,7 +300,9 @@ def me(request: HttpRequest) -> HttpResponse:
     if member is None:
         return render(request, "web/me.html", {"member": None})
     memberships = list(
-        Membership.objects.filter(member=member).select_related("unit").order_by("-joined_on", "-pk")
+        Membership.objects.filter(member=member)
+        .select_related("unit")
+        .order_by("-joined_on", "-pk")
     )
     mandates = list(
         Mandate.objects.filter(member=member)
@@ -321,4 +327,3 @@ def me(request: HttpRequest) -> HttpResponse:
             "alternates": alternates,
         },
     )
-

@@ -96,7 +96,8 @@ def test_a_recall_runs_end_to_end_through_http_and_seats_the_first_alternate(cli
     assert client.get(f"{url}/signatures", **tokens[0]).status_code == 404  # the target
     assert client.get(f"{url}/signatures", **tokens[5]).status_code in (400, 404)  # a member
     signers = client.get(f"{url}/signatures", **officers[0]).json()
-    assert signers["count"] == 2
+    assert signers["count"] == 3  # one of them withdrawn
+    assert sum(s["withdrawn_at"] is None for s in signers["items"]) == 2
 
     codes = _codes_by_email()
     votes = ["yes"] * 5 + ["no"] * 2

@@ -41,7 +41,10 @@ def build_world(
         None, org, code="mine", name="Mine workers", kind=Body.Kind.WORKPLACE
     )
     assembly = registry.do_create_body(
-        None, org, code="region", name="Regional assembly",
+        None,
+        org,
+        code="region",
+        name="Regional assembly",
         kind=Body.Kind.ASSEMBLY,
         seat_rule=Body.SeatRule.FIXED,
     )

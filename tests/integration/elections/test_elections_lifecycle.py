@@ -199,3 +199,54 @@ def test_published_lists_are_shuffled_apart_and_hold_every_ballot():
     assert sorted(closed["tracking_codes"]) == sorted(receipts)
     assert len(closed["ballots"]) == 10 and closed["voters"] == 10
     assert json.dumps(closed["ballots"][0]) == '{"choice": null}'
+
+
+@pytest.mark.parametrize("method", ["irv", "stv-meek", "schulze"])
+def test_ranked_elections_count_through_the_engine_and_recount_from_the_record(method):
+    world = build_world(9, seats=2)
+    election, codes = open_election(world, method=method, candidates=4, seats=2)
+    k = [m.public_id for m in world.members[:4]]
+    rankings = [
+        [k[0], k[1]],
+        [k[0], k[2]],
+        [k[0], k[1], k[2]],
+        [k[1], k[0]],
+        [k[1]],
+        [k[2], k[1]],
+        [k[3], k[2]],
+        [],
+        [k[2], k[3], k[0]],
+    ]
+    for i, (m, r) in enumerate(zip(world.members, rankings, strict=True)):
+        actions.check_cast(election, codes[m.pk], {"ranking": r}, _key(i))
+    with pytest.raises(ActionError, match="ranked twice"):
+        actions.check_cast(election, "B" * 20, {"ranking": [k[0], k[0]]}, _key(99))
+    o1, o2 = world.officers
+    actions.do_close_election(o1, election)
+    actions.do_count_election(o1, election)
+    election.refresh_from_db()
+    result = election.result
+    assert len(result["winners"]) == 2 and k[0] in result["winners"]
+    assert sorted(result["winners"] + result["alternates"]) == sorted(k)
+    assert result["blank"] == 1 and result["voters"] == 9
+    entries = record_entries(world.org)
+    recount(next(e for e in entries if e["type"] == "election_counted"), entries)
+    actions.do_certify_election(o1, election)
+    actions.do_certify_election(o2, election)
+    held = set(
+        Mandate.objects.filter(ended_at__isnull=True).values_list("member__public_id", flat=True)
+    )
+    assert held == set(result["winners"])
+
+
+def test_an_unknown_counting_method_is_refused_at_creation():
+    world = build_world(2)
+    with pytest.raises(ActionError, match="unknown counting method"):
+        actions.do_create_election(
+            world.officers[0],
+            organisation=world.org,
+            unit=world.unit,
+            body=world.assembly,
+            title="t",
+            method="borda-of-my-own",
+        )

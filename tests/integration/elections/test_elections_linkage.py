@@ -70,7 +70,9 @@ def best_attack(election_id: int, truth: dict[int, str]) -> tuple[int, str]:
         for reverse in (False, True):
             ps = sorted(parts, key=lambda r: _sortable(r[pk]))
             bs = sorted(ballots, key=lambda r: _sortable(r[bk]), reverse=reverse)
-            hits = sum(truth[p["roll_entry_id"]] == b["content"] for p, b in zip(ps, bs, strict=True))
+            hits = sum(
+                truth[p["roll_entry_id"]] == b["content"] for p, b in zip(ps, bs, strict=True)
+            )
             best = max(best, (hits, f"order by {pk} / {bk}{' desc' if reverse else ''}"))
         # Equal values in both tables (a shared transaction id, a shared key...).
         by_value: dict = {}

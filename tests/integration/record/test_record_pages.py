@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import make_organisation
+from record_helpers import make_organisation
 
 from asamblea.record import merkle
 from asamblea.record.checkpoint import Checkpoint as CheckpointBody
@@ -105,11 +105,15 @@ def test_the_export_files_are_served_for_verification(client, organisation):
     lines = b"".join(client.get("/record/export/federacion/entries.jsonl").streaming_content)
     assert [json.loads(x)["index"] for x in lines.splitlines()] == list(range(6))
     assert client.get("/record/export/checkpoints/index.txt").content == b"6\n"
-    assert client.get("/record/export/federacion/checkpoints/6").content.decode().startswith(
-        "localhost/record/federacion\n6\n"
+    assert (
+        client.get("/record/export/federacion/checkpoints/6")
+        .content.decode()
+        .startswith("localhost/record/federacion\n6\n")
     )
-    assert client.get("/record/export/key.pub").content.decode().startswith(
-        "localhost/record/federacion+"
+    assert (
+        client.get("/record/export/key.pub")
+        .content.decode()
+        .startswith("localhost/record/federacion+")
     )
     assert client.get("/record/export/federacion/checkpoints/7").status_code == 404
     assert client.get("/record/export/federacion/secret_key").status_code == 404

@@ -148,7 +148,7 @@ def test_no_new_checkpoint_is_signed_when_nothing_was_appended(organisation):
 
 
 def test_a_checkpoint_is_signed_once_the_action_commits(db, django_capture_on_commit_callbacks):
-    from conftest import make_organisation
+    from record_helpers import make_organisation
 
     with django_capture_on_commit_callbacks(execute=True):
         org, _ = make_organisation(slug="otra", n_bodies=1)
@@ -201,7 +201,8 @@ def test_the_private_key_at_rest_is_useless_without_secret_key(organisation):
     key = actions.do_generate_key("officer", org)
     raw = base64.b64decode(key.encrypted_seed.partition(":")[2])
     assert len(raw) == 12 + 32 + 16
-    with override_settings(SECRET_KEY="another secret key entirely"), pytest.raises(
-        ValueError, match="SECRET_KEY"
+    with (
+        override_settings(SECRET_KEY="another secret key entirely"),
+        pytest.raises(ValueError, match="SECRET_KEY"),
     ):
         keys.signer_for(key)

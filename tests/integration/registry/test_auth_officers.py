@@ -51,7 +51,10 @@ def test_any_wrong_detail_gets_the_same_refusal(client, officer, what):
         details["token"] = "111111"
     response = _sign_in(client, **details)
     assert response.status_code == 200
-    assert "Esos datos no corresponden a un responsable con segundo factor." in response.content.decode()
+    assert (
+        "Esos datos no corresponden a un responsable con segundo factor."
+        in response.content.decode()
+    )
     assert "_auth_user_id" not in client.session
 
 

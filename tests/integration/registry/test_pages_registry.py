@@ -8,8 +8,8 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from asamblea.registry.models import Body, Mandate, Member, Seat

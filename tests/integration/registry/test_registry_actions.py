@@ -250,3 +250,24 @@ def test_api_tokens_are_stored_only_as_their_hash(django_user_model):
     actions.do_revoke_api_token(ACTOR, row)
     with pytest.raises(ActionError):
         actions.do_revoke_api_token(ACTOR, row)
+
+
+def test_dissolving_a_unit_ends_its_mandates_seats_and_memberships(org, units, populated):
+    assembly = units["asamblea"]
+    actions.do_apportion(ACTOR, assembly)
+    seat = Seat.objects.get(body=assembly, unit=units["mercado"], number=1)
+    mandate = actions.do_start_mandate(ACTOR, seat, populated["mercado"][0], source="test")
+    actions.do_dissolve_body(ACTOR, units["mercado"], on=dt.date(2023, 1, 10))
+    mandate.refresh_from_db()
+    seat.refresh_from_db()
+    assert mandate.end_reason == "unit_dissolved"
+    assert seat.abolished_at is not None
+    assert not Membership.objects.filter(unit=units["mercado"], left_on__isnull=True).exists()
+    changed = entries(org, "body_changed")[-1]["body"]
+    assert changed["code"] == "mercado"
+    assert changed["dissolved_at"].endswith("Z")
+    # The next apportionment leaves the dissolved unit out.
+    appt = actions.do_apportion(ACTOR, assembly)
+    assert set(appt.allocations.values_list("sender__code", flat=True)) == {"mina", "escuela"}
+    with pytest.raises(ActionError):
+        actions.do_freeze_roll(ACTOR, units["mercado"])

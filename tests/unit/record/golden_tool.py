@@ -42,9 +42,7 @@ def golden_path(t: EntryType) -> Path:
 def encode_example(t: EntryType) -> bytes:
     if t.example is None:
         raise ValueError(f"{pin_key(t)} was registered without an example payload")
-    entry = build_entry(
-        entry_type=t.name, version=t.version, payload=dict(t.example), **ENVELOPE
-    )
+    entry = build_entry(entry_type=t.name, version=t.version, payload=dict(t.example), **ENVELOPE)
     return canonical_bytes(entry)
 
 

@@ -6,11 +6,10 @@ import datetime as dt
 import hashlib
 
 import pytest
+from golden_tool import ENVELOPE, all_types, encode_example, golden_path, load_pins, pin_key
 
 from asamblea.record import encoding
 from asamblea.record.encoding import EncodingError, build_entry, canonical_bytes
-
-from golden_tool import ENVELOPE, all_types, encode_example, golden_path, load_pins, pin_key
 
 REGISTRY_TYPES = [
     "organisation_created",

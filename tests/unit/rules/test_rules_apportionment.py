@@ -136,3 +136,17 @@ def test_per_n_no_unit_loses_a_seat_when_only_its_own_membership_grows(
     after = apportion("per_n", grown).seats
     assert after[grower] >= before[grower]
     assert all(after[k] == before[k] for k in populations if k != grower)
+
+
+@given(populations_st, st.integers(min_value=0, max_value=300), st.data())
+def test_largest_remainder_with_minimums_fills_the_house_and_respects_every_minimum(
+    populations, house, data
+):
+    minimums = {k: data.draw(st.integers(min_value=0, max_value=3)) for k in populations}
+    if sum(minimums.values()) > house:
+        with pytest.raises(ValueError):
+            largest_remainder(populations, house, seed="m", minimums=minimums)
+        return
+    result = largest_remainder(populations, house, seed="m", minimums=minimums)
+    assert result.total_seats == house
+    assert all(result.seats[k] >= minimums[k] for k in populations)

@@ -74,6 +74,13 @@ def is_simple(rankings: npt.NDArray[np.integer], n_candidates: int) -> bool:
     # No mark after the padding starts.
     if rankings.shape[1] > 1 and np.any(~marked[:, :-1] & marked[:, 1:]):
         return False
+    if n_candidates <= 63:
+        # A candidate twice on a row sets one bit for two marks.
+        word = np.uint16 if n_candidates <= 16 else np.uint32 if n_candidates <= 32 else np.uint64
+        bits = np.left_shift(word(1), np.maximum(rankings, 0).astype(word))
+        bits[~marked] = 0
+        seen = np.bitwise_or.reduce(bits, axis=1)
+        return bool(np.all(np.bitwise_count(seen) == marked.sum(axis=1)))
     ordered = np.sort(rankings, axis=1)
     dup = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
     return not bool(dup.any())

@@ -75,36 +75,47 @@ class FastTabulation(irv._Tabulation):
         }
         inactive[irv.REPEATED] = 0
 
-        # Blocks to walk: (holder or -1, rows, counts, rank of the holder on each row).
-        blocks: list[tuple[int, npt.NDArray[np.int16], IntArray, IntArray]] = []
+        # The groups to walk, gathered into one block: (holder or -1, rows, counts, rank of the
+        # holder on each row).
         if self._held is None:
             # First round: empty ballots are undervotes; every other group looks from rank 1.
             empty = self._rows[:, 0] < 0
             self._per_status[_UNDERVOTE] += int(self._counts[empty].sum())
             keep = ~empty
             rows = self._rows[keep]
-            blocks.append((-1, rows, self._counts[keep], np.zeros(len(rows), dtype=np.int64)))
+            weights = self._counts[keep]
+            start = np.zeros(len(rows), dtype=np.int64)
+            holder = np.full(len(rows), -1, dtype=np.int64)
             self._held = {}
         else:
             # Later rounds: only the groups held by candidates who left the count move.
-            for i in [i for i in self._held if not continuing[i]]:
-                blocks.extend((i, *b) for b in self._held.pop(i))
-        for holder, rows, weights, start in blocks:
+            leaving = [i for i in self._held if not continuing[i]]
+            parts = [(i, part) for i in leaving for part in self._held.pop(i)]
+            rows = np.concatenate([p[0] for _, p in parts]) if parts else self._rows[:0]
+            weights = np.concatenate([p[1] for _, p in parts]) if parts else self._counts[:0]
+            start = np.concatenate([p[2] for _, p in parts]) if parts else np.zeros(0, np.int64)
+            holder = (
+                np.concatenate([np.full(len(p[1]), i, dtype=np.int64) for i, p in parts])
+                if parts
+                else np.zeros(0, np.int64)
+            )
+        if len(rows):
             target, rank = walk_block(rows, start, continuing)
             gone = target < 0
-            if holder >= 0:
-                self._per_candidate[holder] -= int(weights.sum())
-                # Transfers from the holder: to each candidate, "exhausted" as slot c.
-                sums = bincount_int(np.where(gone, c, target), weights, c + 1)
-                for dst in np.flatnonzero(sums):
-                    to = "exhausted" if dst == c else names[dst]
-                    self._move(names[holder], to, int(sums[dst]))
-            arrived = bincount_int(target[~gone], weights[~gone], c)
-            self._per_candidate += arrived
-            self._per_status[_EXHAUSTED] += int(weights[gone].sum())
+            was_held = holder >= 0
+            if was_held.any():
+                self._per_candidate -= bincount_int(holder[was_held], weights[was_held], c)
+                # Transfers (holder, to): "exhausted" as slot c.
+                pair = holder[was_held] * (c + 1) + np.where(gone, c, target)[was_held]
+                sums = bincount_int(pair, weights[was_held], c * (c + 1))
+                for p in np.flatnonzero(sums):
+                    src, dst = divmod(int(p), c + 1)
+                    self._move(names[src], "exhausted" if dst == c else names[dst], int(sums[p]))
             live = ~gone
-            parts = split_by(target[live], c, rows[live], weights[live], rank[live])
-            for i, part in enumerate(parts):
+            self._per_candidate += bincount_int(target[live], weights[live], c)
+            self._per_status[_EXHAUSTED] += int(weights[gone].sum())
+            split = split_by(target[live], c, rows[live], weights[live], rank[live])
+            for i, part in enumerate(split):
                 if part is not None:
                     self._held.setdefault(i, []).append(part)  # type: ignore[arg-type]
 
