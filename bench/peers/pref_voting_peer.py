@@ -6,8 +6,10 @@
   the profile every round).
 - 3-seat Scottish STV: ``stv_scottish`` (SSI 2007/42 in floating point with 5-decimal truncation).
 - Meek: ``stv_meek`` (floating point, tolerance 1e-10; not the 9-decimal fixed point we follow).
-- Schulze: ``beat_path`` on margins with extended strict preference (a ranked candidate beats an
-  unranked one), which is how our Schulze reads a truncated ballot.
+- Schulze: ``beat_path`` with extended strict preference (a ranked candidate beats an unranked
+  one) and winning votes as the strength of a link (``strength_function=profile.support``), which
+  is how our Schulze reads a truncated ballot and measures a link; pref_voting's default, margins,
+  is a different variant on truncated ballots.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def meek(array: np.ndarray, n_candidates: int, seats: int) -> list[int]:
 def schulze(array: np.ndarray, n_candidates: int, seats: int) -> list[int]:
     profile = _profile(array, n_candidates)
     profile.use_extended_strict_preference()
-    return list(beat_path(profile))
+    # Winning votes, as ours: a link's strength is the support of the majority.
+    return list(beat_path(profile, strength_function=profile.support))
 
 
 METHODS: dict[str, Callable[[np.ndarray, int, int], list[int]] | str] = {

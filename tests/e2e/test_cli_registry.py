@@ -164,10 +164,23 @@ def test_registry_verbs_explain_themselves_in_help():
         assert "not built yet" not in out.stdout
 
 
-def test_demo_run_again_loads_nothing(db, capsys):
+def test_demo_run_again_loads_nothing_and_still_hands_over_to_the_other_loaders(
+    db, capsys, monkeypatch
+):
+    from asamblea.assemblies import demo as assemblies_demo
+    from asamblea.elections import demo as elections_demo
     from asamblea.registry import demo_data
 
+    handed = []
+    # Fakes of the other apps' loaders: this test is about the registry's part only.
+    monkeypatch.setattr(
+        elections_demo, "load", lambda org, progress=None: handed.append(("e", org.slug))
+    )
+    monkeypatch.setattr(
+        assemblies_demo, "load", lambda org, progress=None: handed.append(("a", org.slug))
+    )
     actions.do_create_organisation(ACTOR, slug=demo_data.DEMO_SLUG, name="ya cargada")
     assert main(["demo", "--quiet"]) == 0
     assert "already loaded" in capsys.readouterr().out
     assert not Body.objects.exists()
+    assert handed == [("e", demo_data.DEMO_SLUG), ("a", demo_data.DEMO_SLUG)]

@@ -964,8 +964,6 @@ def _latest_roll(unit: Body) -> Roll | None:
 
 
 def _check_instruction_target(motion: Motion, unit: Body) -> None:
-    if not unit.is_base_unit:
-        raise ActionError("instructions are voted by base units", field="unit_id")
     if not Seat.objects.filter(
         body=motion.session.body, unit=unit, abolished_at__isnull=True
     ).exists():
@@ -982,10 +980,14 @@ def _check_instruction_target(motion: Motion, unit: Body) -> None:
 def do_open_instruction(actor: Any, motion: Motion, unit: Body) -> Instruction:
     """Open the unit's secret vote on ``motion``, against its latest frozen roll."""
     _check_instruction_target(motion, unit)
+    if not unit.is_base_unit:
+        raise ActionError("a secret vote of the roll is held by base units", field="unit_id")
     roll = _latest_roll(unit)
     if roll is None:
         raise ActionError("the unit has no frozen roll", field="unit_id", code="blocked")
-    instruction = Instruction.objects.create(motion=motion, unit=unit, roll=roll, opened_at=now())
+    instruction = Instruction.objects.create(
+        motion=motion, unit=unit, roll=roll, electorate=roll.size, opened_at=now()
+    )
     audit(actor, "open_instruction", instruction, motion_id=motion.pk, unit=unit.code)
     append(
         unit.organisation,
@@ -1044,7 +1046,7 @@ def _publish_instruction(actor: Any, instruction: Instruction) -> Instruction:
             "unit": unit.code,
             "method": instruction.method,
             "roll_id": instruction.roll_id,
-            "roll_size": instruction.roll.size,
+            "roll_size": instruction.electorate,
             "counts": instruction.counts(),
             "result": instruction.result,
             "rule": "the option with the most ballots; a tie for the most leaves the delegates free",
@@ -1072,24 +1074,35 @@ def do_close_instruction(actor: Any, instruction: Instruction) -> Instruction:
 def do_record_instruction_count(
     actor: Any, motion: Motion, unit: Body, counts: dict[str, int]
 ) -> Instruction:
-    """A general meeting of the unit voted the instruction by show of hands; tellers enter it."""
+    """An instruction counted elsewhere: a base unit's general meeting (tellers enter the show of
+    hands, against its latest frozen roll), or a sending assembly's own vote (against its seats).
+    """
     _check_instruction_target(motion, unit)
-    roll = _latest_roll(unit)
-    if roll is None:
-        raise ActionError("the unit has no frozen roll", field="unit_id", code="blocked")
+    if unit.is_base_unit:
+        roll = _latest_roll(unit)
+        if roll is None:
+            raise ActionError("the unit has no frozen roll", field="unit_id", code="blocked")
+        electorate, method = roll.size, "meeting"
+    else:
+        roll = None
+        electorate, method = legal_number(unit)[0], "assembly"
     clean = {}
     for option in INSTRUCTION_OPTIONS:
         value = counts.get(option, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ActionError(f"{option}: a count is a whole number", field=option)
         clean[option] = value
-    if sum(clean.values()) > roll.size:
-        raise ActionError("more votes than members on the roll", field="counts")
+    if sum(clean.values()) > electorate:
+        raise ActionError(
+            "more votes than members on the roll" if roll else "more votes than the assembly's seats",
+            field="counts",
+        )
     instruction = Instruction.objects.create(
         motion=motion,
         unit=unit,
         roll=roll,
-        method="meeting",
+        electorate=electorate,
+        method=method,
         count_for=clean["for"],
         count_against=clean["against"],
         count_abstain=clean["abstain"],
@@ -1097,5 +1110,198 @@ def do_record_instruction_count(
         opened_at=now(),
     )
     instruction.unit = unit
-    instruction.roll = roll
     return _publish_instruction(actor, instruction)
+
+
+# ---------------------------------------------------------------------------------------------
+# Untrusted input (API, CLI): check, then act
+
+
+def _chair_body(user: Any, body_id: int) -> Body:
+    body = Body.objects.select_related("organisation").filter(pk=body_id).first()
+    if body is None or not is_chair(user, body):
+        raise NotFoundOrForbidden("body")
+    return body
+
+
+def _motion_for_chair(user: Any, motion_id: int) -> Motion:
+    motion = (
+        Motion.objects.select_related("session__body__organisation").filter(pk=motion_id).first()
+    )
+    if motion is None or not is_chair(user, motion.session.body):
+        raise NotFoundOrForbidden("motion")
+    return motion
+
+
+def _division_for_chair(user: Any, division_id: int) -> Division:
+    division = access_division_by_id(division_id)
+    if not is_chair(user, division.motion.session.body):
+        raise NotFoundOrForbidden("division")
+    return division
+
+
+def check_schedule_session(
+    user: Any,
+    body_id: int,
+    *,
+    title: str,
+    scheduled_at: dt.datetime,
+    agenda: str = "",
+    place: str = "",
+) -> Session:
+    body = _chair_body(user, body_id)
+    if not title.strip():
+        raise ActionError("a session needs a title", field="title")
+    if scheduled_at.tzinfo is None:
+        raise ActionError("give the time with its zone (UTC)", field="scheduled_at")
+    return do_schedule_session(
+        user, body, title=title.strip(), scheduled_at=scheduled_at, agenda=agenda, place=place
+    )
+
+
+def check_open_session(user: Any, session_id: int) -> Session:
+    return do_open_session(user, access_session_for_chair(user, session_id))
+
+
+def check_close_session(user: Any, session_id: int) -> Session:
+    return do_close_session(user, access_session_for_chair(user, session_id))
+
+
+def check_record_attendance(
+    user: Any, session_id: int, seat_id: int, *, member_public_id: str | None = None
+) -> Attendance:
+    session = access_session_for_chair(user, session_id)
+    seat = Seat.objects.select_related("unit").filter(pk=seat_id, body_id=session.body_id).first()
+    if seat is None:
+        raise ActionError("no such seat in this body", field="seat_id")
+    member = None
+    if member_public_id:
+        member = Member.objects.filter(
+            public_id=member_public_id, organisation_id=session.body.organisation_id
+        ).first()
+        if member is None:
+            raise ActionError("no such member", field="member_id")
+    return do_record_attendance(user, session, seat, member=member)
+
+
+def check_record_departure(user: Any, session_id: int, seat_id: int) -> Attendance:
+    session = access_session_for_chair(user, session_id)
+    seat = Seat.objects.select_related("unit").filter(pk=seat_id, body_id=session.body_id).first()
+    if seat is None:
+        raise ActionError("no such seat in this body", field="seat_id")
+    return do_record_departure(user, session, seat)
+
+
+def check_propose_motion(
+    user: Any,
+    session_id: int,
+    *,
+    title: str,
+    text: str,
+    proposer_name: str = "",
+    proposer_public_id: str | None = None,
+    threshold: str = Motion.Threshold.MAJORITY_CAST,
+    fraction: str | None = None,
+    amends_id: int | None = None,
+    resolution_kind: str = "",
+) -> Motion:
+    session = access_session_for_chair(user, session_id)
+    proposer = None
+    if proposer_public_id:
+        proposer = Member.objects.filter(
+            public_id=proposer_public_id, organisation_id=session.body.organisation_id
+        ).first()
+        if proposer is None:
+            raise ActionError("no such member", field="proposer_id")
+    value = None
+    if fraction is not None:
+        try:
+            value = Fraction(str(fraction))
+        except (ValueError, ZeroDivisionError):
+            raise ActionError("a fraction is written like 2/3", field="fraction") from None
+    amends = None
+    if amends_id is not None:
+        amends = Motion.objects.filter(pk=amends_id, session=session).first()
+        if amends is None:
+            raise ActionError("no such motion in this session", field="amends")
+    return do_propose_motion(
+        user,
+        session,
+        title=title,
+        text=text,
+        proposer=proposer,
+        proposer_name=proposer_name,
+        threshold=threshold,
+        fraction=value,
+        amends=amends,
+        resolution_kind=resolution_kind,
+    )
+
+
+def check_open_division(user: Any, motion_id: int) -> Division:
+    return do_open_division(user, _motion_for_chair(user, motion_id))
+
+
+def check_close_division(user: Any, division_id: int) -> Division:
+    return do_close_division(user, _division_for_chair(user, division_id))
+
+
+def check_cast_votes(
+    user: Any, division_id: int, votes: Sequence[tuple[int, str]]
+) -> list[DelegateVote]:
+    """The chair (clerk) records any seat's vote; a delegate may cast only their own seat's."""
+    division = access_division_by_id(division_id)
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotFoundOrForbidden("division")
+    if not is_chair(user, division.motion.session.body):
+        member = Member.objects.filter(user=user).first()
+        if member is None:
+            raise NotFoundOrForbidden("division")
+        own = set(
+            Attendance.objects.filter(
+                session_id=division.motion.session_id, member=member, left_at__isnull=True
+            ).values_list("seat_id", flat=True)
+        )
+        if not own:
+            raise NotFoundOrForbidden("division")
+        for seat_id, _choice in votes:
+            if seat_id not in own:
+                raise ActionError(f"seat {seat_id} is not yours to vote", field="seat_id")
+    return do_cast_votes(user, division, list(votes))
+
+
+def check_record_instruction_count(
+    user: Any, motion_id: int, unit_id: int, counts: dict[str, int]
+) -> Instruction:
+    """Tellers of the unit (or the body's chair) enter a general meeting's instruction."""
+    motion = (
+        Motion.objects.select_related("session__body__organisation").filter(pk=motion_id).first()
+    )
+    if motion is None:
+        raise NotFoundOrForbidden("motion")
+    unit = Body.objects.filter(
+        pk=unit_id, organisation_id=motion.session.body.organisation_id
+    ).first()
+    if unit is None:
+        raise ActionError("no such unit", field="unit_id")
+    allowed = is_chair(user, motion.session.body) or (
+        getattr(user, "is_authenticated", False)
+        and OfficerRole.objects.filter(
+            Q(body__isnull=True) | Q(body=unit),
+            user=user,
+            organisation_id=unit.organisation_id,
+            role__in=[OfficerRole.Role.TELLER, OfficerRole.Role.ELECTION_OFFICER],
+        ).exists()
+    )
+    if not allowed:
+        raise NotFoundOrForbidden("motion")
+    return do_record_instruction_count(user, motion, unit, counts)
+
+
+def check_set_resolution_status(
+    user: Any, resolution_id: int, status: str, *, note: str = ""
+) -> Resolution:
+    resolution = Resolution.objects.select_related("body").filter(pk=resolution_id).first()
+    if resolution is None or not is_chair(user, resolution.body):
+        raise NotFoundOrForbidden("resolution")
+    return do_set_resolution_status(user, resolution, status, note=note)

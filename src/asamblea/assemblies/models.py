@@ -203,10 +203,15 @@ class Instruction(models.Model):
 
     motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="instructions")
     unit = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="instructions")
-    roll = models.ForeignKey(Roll, on_delete=models.PROTECT, related_name="+")
+    # The base unit's roll frozen for the vote; None when the sender is itself an assembly (a
+    # regional assembly instructing its delegates to a joint committee decides by its own vote).
+    roll = models.ForeignKey(Roll, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    # "ballot" (members voted here) or "meeting" (a general meeting's count entered by tellers).
+    # "ballot" (members voted here), "meeting" (a general meeting's count entered by tellers) or
+    # "assembly" (the sending assembly's own count, entered by its chair).
     method = models.CharField(max_length=10, default="ballot")
+    # The most votes the instruction may count: the roll's size, or the sending assembly's seats.
+    electorate = models.PositiveIntegerField(default=0)
     count_for = models.PositiveIntegerField(default=0)
     count_against = models.PositiveIntegerField(default=0)
     count_abstain = models.PositiveIntegerField(default=0)

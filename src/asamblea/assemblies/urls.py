@@ -7,6 +7,7 @@ app_name = "assemblies"
 urlpatterns = [
     path("", views.session_list, name="session_list"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("sessions/<int:session_id>/attendance/", views.session_attendance, name="attendance"),
     path("sessions/<int:session_id>/minutes.pdf", views.session_minutes_pdf, name="minutes_pdf"),
     path("sessions/<int:session_id>/minutes.csv", views.session_minutes_csv, name="minutes_csv"),
     path("divisions/<int:division_id>/", views.division_detail, name="division"),

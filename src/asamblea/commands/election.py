@@ -1,15 +1,172 @@
-"""Placeholder: this verb is being built (see the README's list of what is not built yet)."""
+"""``asamblea election``: officers run elections from the command line.
+
+Each step names the officer (``--officer USERNAME``), whose office is checked as on the web.
+Voting codes of members without e-mail are printed once (``open`` and ``cards``): keep the file
+secret and destroy it after the cards are handed out; the server keeps only their HMAC.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
-HELP = "(not built yet)"
+from asamblea.commands import InputError, UsageError, django_setup
+
+HELP = "run delegate elections: create, nominate, open, close, count, certify, print cards"
+
+STEPS = ("open-nominations", "open", "close", "count", "certify")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs=argparse.REMAINDER)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub.add_parser("list", help="elections with their state").add_argument("--org")
+    show = sub.add_parser("show", help="one election, its result and what blocks its next step")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    create = sub.add_parser("create", help="a new election (draft)")
+    for name in ("--org", "--unit", "--body", "--title", "--officer"):
+        create.add_argument(name, required=True)
+    create.add_argument("--seats", type=int, default=1)
+    create.add_argument("--method", default="plurality")
+    create.add_argument("--rules", default="{}", help="JSON object of rules (e.g. max_choices)")
+    nominate = sub.add_parser("nominate", help="nominate a member (by public id)")
+    nominate.add_argument("id", type=int)
+    nominate.add_argument("member")
+    nominate.add_argument("--officer", required=True)
+    for step in STEPS:
+        p = sub.add_parser(step, help=f"{step.replace('-', ' ')} (an officer)")
+        p.add_argument("id", type=int)
+        p.add_argument("--officer", required=True)
+        if step == "open":
+            p.add_argument("--cards", help="write printed codes to this file (default: stdout)")
+    cards = sub.add_parser("cards", help="new codes for members without e-mail who have not voted")
+    cards.add_argument("id", type=int)
+    cards.add_argument("--officer", required=True)
+    cards.add_argument("--cards", help="file to write (default: stdout)")
+
+
+def _officer(username: str):  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise UsageError(f"no active user {username!r}")
+    return user
+
+
+def _write_cards(election, codes: dict[int, str], path: str | None) -> None:  # type: ignore[no-untyped-def]
+    from asamblea.elections.secrecy import format_code
+    from asamblea.registry.models import Member
+
+    members = {m.pk: m for m in Member.objects.filter(pk__in=list(codes))}
+    lines = [f"# voting codes for election {election.pk}: {election.title}"]
+    for pk in sorted(codes, key=lambda k: members[k].member_ref):
+        m = members[pk]
+        lines.append(f"{m.member_ref}\t{m.display_name}\t{format_code(codes[pk])}")
+    text = "\n".join(lines) + "\n"
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"{len(codes)} voting codes written to {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _show(election, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from asamblea.elections import actions
+
+    data = {
+        "id": election.pk,
+        "title": election.title,
+        "state": election.state,
+        "method": election.method,
+        "seats": election.seats,
+        "roll_size": election.roll.size if election.roll else None,
+        "voters": election.participations.count(),
+        "result": election.result,
+        "blocking_issues": {
+            s: actions.blocking_issues(election, s)
+            for s in ("nominations", "open", "closed", "counted", "certified")
+        },
+    }
+    if as_json:
+        print(json.dumps(data, indent=1, sort_keys=True))
+        return
+    print(
+        f"{election.pk}  {election.title}  [{election.state}]  {election.method}, {election.seats} seat(s)"
+    )
+    print(f"roll size {data['roll_size']}, voters {data['voters']}")
+    if election.result:
+        print("winners:", ", ".join(election.result.get("winners", [])) or "-")
+        print("alternates:", ", ".join(election.result.get("alternates", [])) or "-")
+        if "passed" in election.result:
+            print("passed:", election.result["passed"])
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("not built yet")
+    django_setup()
+    from asamblea.core.errors import ActionError
+    from asamblea.elections import actions
+    from asamblea.elections.models import Election
+    from asamblea.registry.models import Body, Organisation
+
+    try:
+        if args.action == "list":
+            qs = Election.objects.select_related("organisation", "unit").order_by("id")
+            if args.org:
+                qs = qs.filter(organisation__slug=args.org)
+            for e in qs:
+                print(f"{e.pk}\t{e.state}\t{e.kind}\t{e.unit.code}\t{e.title}")
+            return 0
+        if args.action == "create":
+            org = Organisation.objects.filter(slug=args.org).first()
+            if org is None:
+                raise UsageError(f"no organisation {args.org!r}")
+            bodies = {b.code: b for b in Body.objects.filter(organisation=org)}
+            for code in (args.unit, args.body):
+                if code not in bodies:
+                    raise UsageError(f"no body {code!r} in {args.org}")
+            try:
+                rules = json.loads(args.rules)
+            except ValueError as exc:
+                raise InputError(f"--rules: not JSON: {exc}") from None
+            e = actions.do_create_election(
+                _officer(args.officer),
+                organisation=org,
+                unit=bodies[args.unit],
+                body=bodies[args.body],
+                title=args.title,
+                seats=args.seats,
+                method=args.method,
+                rules=rules,
+            )
+            print(e.pk)
+            return 0
+        try:
+            election = actions.access_election_by_id(args.id)
+        except ActionError:
+            raise UsageError(f"no election {args.id}") from None
+        if args.action == "show":
+            _show(election, args.json)
+        elif args.action == "nominate":
+            c = actions.check_nominate(_officer(args.officer), election.pk, args.member)
+            print(f"nominated {c.name} ({c.key})")
+        elif args.action == "open":
+            opened = actions.check_open_election(_officer(args.officer), election)
+            _write_cards(opened.election, opened.printed_codes, args.cards)
+        elif args.action == "cards":
+            codes = actions.do_reissue_credentials(_officer(args.officer), election)
+            _write_cards(election, codes, args.cards)
+        else:
+            step = {
+                "open-nominations": actions.check_open_nominations,
+                "close": actions.check_close_election,
+                "count": actions.check_count_election,
+                "certify": actions.check_certify_election,
+            }[args.action]
+            e = step(_officer(args.officer), election)
+            print(f"election {e.pk}: {e.state}")
+    except ActionError as exc:
+        raise InputError(f"election: {exc.field or 'action'}: {exc.detail}") from None
+    return 0

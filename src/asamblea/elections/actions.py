@@ -568,10 +568,10 @@ def _seat_winners(
                 body=election.body, unit=election.unit, abolished_at__isnull=True
             ).order_by("number")[: election.seats]
         )
+    # End every term first: a winner may hold one of these seats now and move to another.
+    for current in Mandate.objects.filter(seat__in=seats, ended_at__isnull=True):
+        registry.do_end_mandate(actor, current, reason=Mandate.EndReason.TERM_ENDED)
     for seat, member in zip(seats, winners, strict=False):
-        current = Mandate.objects.filter(seat=seat, ended_at__isnull=True).first()
-        if current is not None:
-            registry.do_end_mandate(actor, current, reason=Mandate.EndReason.TERM_ENDED)
         registry.do_start_mandate(actor, seat, member, source=source)
     # Winners beyond the seats that exist (none should be) head the list of alternates.
     registry.do_set_alternates(

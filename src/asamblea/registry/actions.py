@@ -13,6 +13,8 @@ memberships and member lists never do; their changes go to the audit log only.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +51,7 @@ from asamblea.registry.models import (
 from asamblea.rules import apportionment as rules_apportionment
 
 RECORD_VERSION = 1
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 BULK_BATCH = 500
 # Parameters per query stay under SQLite's historical limit of 999.
 IN_CHUNK = 900
@@ -147,6 +150,10 @@ def do_create_body(
     voting_rule: str = Body.VotingRule.ONE_DELEGATE_ONE_VOTE,
 ) -> Body:
     _validate_body_fields(kind, seat_rule, house_size, voting_rule)
+    if not SLUG_RE.match(code) or len(code) > 80:
+        raise ActionError("a code has 1 to 80 letters, digits, - or _", field="code")
+    if not name.strip() or len(name) > 200:
+        raise ActionError("a name has 1 to 200 characters", field="name")
     if Body.objects.filter(organisation=organisation, code=code).exists():
         raise ActionError(f"a body with code {code!r} already exists", field="code")
     body = Body.objects.create(
@@ -723,10 +730,14 @@ def compute_apportionment(body: Body, *, seed: str | None = None) -> ComputedApp
         for s in shares
     }
     if seed is None:
-        # The seed is published with the apportionment; it is derived from public facts only.
-        seed = f"{body.organisation.slug}:{body.code}:" + ",".join(
+        # The seed is published with the apportionment; it is derived from public facts only
+        # (the body and its senders' populations), so anyone can check the draw.
+        facts = f"{body.organisation.slug}:{body.code}:" + ",".join(
             f"{s.sender.code}={s.population}" for s in shares
         )
+        seed = "sha256:" + hashlib.sha256(facts.encode("utf-8")).hexdigest()
+    elif not seed or len(seed) > 200:
+        raise ActionError("the seed must have 1 to 200 characters", field="seed")
     try:
         result = rules_apportionment.apportion(
             body.seat_rule, inputs, house_size=body.house_size, seed=seed

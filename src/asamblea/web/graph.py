@@ -145,7 +145,8 @@ def render_svg(
                 f"<title>{escape(seats_label(seats))}</title></text>"
             )
     for node in nodes.values():
-        lines = [(line, "") for line in _wrap(node.title)]
+        # Four lines per box: the name takes those the detail leaves free.
+        lines = [(line, "") for line in _wrap(node.title, lines=4 - len(node.detail[:2]))]
         lines += [(line, ' class="d"') for line in node.detail[:2]]
         text = "".join(
             f'<text{css} x="{node.x + 5:.0f}" y="{node.y + 13 + i * LINE_H:.0f}">{escape(line)}</text>'

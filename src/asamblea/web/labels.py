@@ -45,6 +45,7 @@ LEVEL = {
     "regional": _("regional"),
     "macro-regional": _("macro-regional"),
     "national": _("national"),
+    "student_federation": _("student federation"),
 }
 
 

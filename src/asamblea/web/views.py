@@ -49,19 +49,18 @@ def _latest_roll_size() -> Subquery:
 
 def home(request: HttpRequest) -> HttpResponse:
     organisations = list(Organisation.objects.order_by("name"))
-    members = dict(
-        Membership.objects.filter(left_on__isnull=True)
-        .values_list("unit__organisation_id")
-        .annotate(n=Count("id"))
-        .values_list("unit__organisation_id", "n")
-    )
-    bodies = dict(
+    bodies: dict[int, int] = defaultdict(int)
+    members: dict[int, int] = defaultdict(int)
+    # Members as on the latest frozen rolls: one row per body, not a count over every membership.
+    for org_id, kind, size in (
         Body.objects.filter(dissolved_at__isnull=True)
-        .values_list("organisation_id")
-        .annotate(n=Count("id"))
-        .values_list("organisation_id", "n")
-    )
-    rows = [(org, bodies.get(org.pk, 0), members.get(org.pk, 0)) for org in organisations]
+        .annotate(roll_size=_latest_roll_size())
+        .values_list("organisation_id", "kind", "roll_size")
+    ):
+        bodies[org_id] += 1
+        if kind in Body.BASE_UNIT_KINDS:
+            members[org_id] += size or 0
+    rows = [(org, bodies[org.pk], members[org.pk]) for org in organisations]
     return render(request, "web/home.html", {"rows": rows})
 
 

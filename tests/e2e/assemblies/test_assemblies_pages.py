@@ -16,7 +16,12 @@ from asamblea.core.clock import now
 
 pytestmark = pytest.mark.django_db
 
-NAMES = ["Quispe Mamani, Rosa", "Huanca Condori, Eulogio", "Ñaupari Ccori, Teófilo", "Apaza Ticona, Wilma"]
+NAMES = [
+    "Quispe Mamani, Rosa",
+    "Huanca Condori, Eulogio",
+    "Ñaupari Ccori, Teófilo",
+    "Apaza Ticona, Wilma",
+]
 
 
 def session_with_division(n_units=3, seats=2, close=True, names=None, **settings):
@@ -33,7 +38,11 @@ def session_with_division(n_units=3, seats=2, close=True, names=None, **settings
     for seat in built.seats:
         actions.do_record_attendance(None, session, seat)
     motion = actions.do_propose_motion(
-        None, session, title="All-out regional strike", text="From 4 January.", proposer_name="Unit 1",
+        None,
+        session,
+        title="All-out regional strike",
+        text="From 4 January.",
+        proposer_name="Unit 1",
         resolution_kind="strike_call",
     )
     unit = built.units[0]
@@ -120,3 +129,10 @@ def test_minutes_csv_has_a_row_per_vote_with_name_unit_choice_and_weight(client)
     [result] = [r for r in rows if r["section"] == "division"]
     assert result["choice"] == "adopted"
     assert [r["detail"] for r in rows if r["section"] == "agenda"] == ["Strike", "March"]
+
+
+def test_attendance_page_lists_who_sits_in_each_seat(client):
+    built, session, division = session_with_division(names=NAMES + ["Mamani, José", "Ccama, Ana"])
+    html = client.get(f"/assemblies/sessions/{session.pk}/attendance/").content.decode()
+    for name in NAMES:
+        assert name in html

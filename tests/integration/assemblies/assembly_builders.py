@@ -81,9 +81,7 @@ def make_member(org: Organisation, unit: Body | None, name: str) -> Member:
 
 
 def freeze_roll(unit: Body, at: dt.datetime | None = None) -> Roll:
-    members = list(
-        Member.objects.filter(memberships__unit=unit, memberships__left_on__isnull=True)
-    )
+    members = list(Member.objects.filter(memberships__unit=unit, memberships__left_on__isnull=True))
     salt = secrets.token_hex(16)
     roll = Roll.objects.create(
         body=unit,

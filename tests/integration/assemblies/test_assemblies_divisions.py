@@ -105,8 +105,26 @@ def test_peru_congress_votes_replayed_as_a_130_seat_body_give_the_recorded_outco
 def test_two_thirds_of_130_needs_87_not_86():
     built = peru_congress()
     session = open_session(built)
-    passed = replay(built, session, title="A", threshold="qualified", fraction=Fraction(2, 3), yes=87, no=0, abstain=0)
-    failed = replay(built, session, title="B", threshold="qualified", fraction=Fraction(2, 3), yes=86, no=10, abstain=0)
+    passed = replay(
+        built,
+        session,
+        title="A",
+        threshold="qualified",
+        fraction=Fraction(2, 3),
+        yes=87,
+        no=0,
+        abstain=0,
+    )
+    failed = replay(
+        built,
+        session,
+        title="B",
+        threshold="qualified",
+        fraction=Fraction(2, 3),
+        yes=86,
+        no=10,
+        abstain=0,
+    )
     assert passed.is_adopted is True
     assert failed.is_adopted is False
     assert "87 needed" in failed.explanation
@@ -115,7 +133,9 @@ def test_two_thirds_of_130_needs_87_not_86():
 def test_a_division_without_quorum_adopts_nothing_even_unanimous():
     built = build_body(units=[("North", 5), ("South", 5)])
     session = open_session(built)
-    division = replay(built, session, title="A", threshold="majority_cast", fraction=None, yes=5, no=0, abstain=0)
+    division = replay(
+        built, session, title="A", threshold="majority_cast", fraction=None, yes=5, no=0, abstain=0
+    )
     assert division.is_quorate is False
     assert division.is_adopted is False
     assert division.explanation.startswith("not quorate")
@@ -125,7 +145,16 @@ def test_absolute_majority_counts_all_seats_not_those_present():
     built = build_body(units=[("North", 5), ("South", 5)])
     session = open_session(built)
     # 8 present, 5 for: a majority of those voting but exactly half of 10 seats.
-    division = replay(built, session, title="A", threshold="absolute_majority", fraction=None, yes=5, no=3, abstain=0)
+    division = replay(
+        built,
+        session,
+        title="A",
+        threshold="absolute_majority",
+        fraction=None,
+        yes=5,
+        no=3,
+        abstain=0,
+    )
     assert division.is_quorate is True
     assert division.is_adopted is False
 
@@ -133,9 +162,16 @@ def test_absolute_majority_counts_all_seats_not_those_present():
 def test_amendments_are_voted_before_the_main_motion():
     built = build_body(units=[("North", 3)])
     session = open_session(built)
-    main = actions.do_propose_motion(None, session, title="Strike", text="All-out strike", proposer_name="North")
+    main = actions.do_propose_motion(
+        None, session, title="Strike", text="All-out strike", proposer_name="North"
+    )
     amendment = actions.do_propose_motion(
-        None, session, title="From Monday", text="Start on Monday", proposer_name="North", amends=main
+        None,
+        session,
+        title="From Monday",
+        text="Start on Monday",
+        proposer_name="North",
+        amends=main,
     )
     with pytest.raises(ActionError, match="amendment"):
         actions.do_open_division(None, main)
@@ -169,7 +205,12 @@ def test_adopted_motion_becomes_a_resolution_with_a_status_history():
     for seat in built.seats:
         actions.do_record_attendance(None, session, seat)
     motion = actions.do_propose_motion(
-        None, session, title="Close Congress", text="We demand...", proposer_name="North", resolution_kind="demand"
+        None,
+        session,
+        title="Close Congress",
+        text="We demand...",
+        proposer_name="North",
+        resolution_kind="demand",
     )
     division = actions.do_open_division(None, motion)
     for seat in built.seats:
@@ -177,7 +218,9 @@ def test_adopted_motion_becomes_a_resolution_with_a_status_history():
     actions.do_close_division(None, division)
     resolution = Resolution.objects.get(motion=motion)
     assert (resolution.kind, resolution.status) == ("demand", "pending")
-    actions.do_set_resolution_status(None, resolution, "partly_met", note="elections brought forward")
+    actions.do_set_resolution_status(
+        None, resolution, "partly_met", note="elections brought forward"
+    )
     actions.do_set_resolution_status(None, resolution, "dropped")
     assert [h.status for h in resolution.history.all()] == ["pending", "partly_met", "dropped"]
     assert [e["status"] for e in entries(built.org, "assembly_resolution_status")] == [
@@ -202,7 +245,9 @@ def test_closing_a_session_with_an_open_division_is_refused():
 def test_recount_detects_a_tampered_division_result():
     built = build_body(units=[("North", 3)])
     session = open_session(built)
-    division = replay(built, session, title="T", threshold="majority_cast", fraction=None, yes=2, no=1, abstain=0)
+    division = replay(
+        built, session, title="T", threshold="majority_cast", fraction=None, yes=2, no=1, abstain=0
+    )
     assert division.is_adopted
     [result] = entries(built.org, "assembly_division_result")
     recount(result, all_entries(built.org))
@@ -219,10 +264,14 @@ def test_recount_detects_a_tampered_division_result():
 def test_every_step_of_a_division_is_on_the_record():
     built = build_body(units=[("North", 3)])
     session = open_session(built)
-    replay(built, session, title="T", threshold="majority_cast", fraction=None, yes=2, no=1, abstain=0)
+    replay(
+        built, session, title="T", threshold="majority_cast", fraction=None, yes=2, no=1, abstain=0
+    )
     actions.do_close_session(None, session)
     types = list(
-        RecordEntry.objects.filter(organisation=built.org).order_by("index").values_list("entry_type", flat=True)
+        RecordEntry.objects.filter(organisation=built.org)
+        .order_by("index")
+        .values_list("entry_type", flat=True)
     )
     assert types[:2] == ["assembly_session_scheduled", "assembly_session_opened"]
     assert types.count("assembly_attendance") == 6  # three arrivals, three departures
@@ -239,8 +288,26 @@ def test_verify_recomputes_every_division_from_the_exported_record(tmp_path):
 
     built = peru_congress()
     session = open_session(built)
-    replay(built, session, title="Second removal motion", threshold="qualified", fraction=Fraction(2, 3), yes=55, no=54, abstain=19)
-    replay(built, session, title="Third removal motion", threshold="qualified", fraction=Fraction(2, 3), yes=101, no=6, abstain=10)
+    replay(
+        built,
+        session,
+        title="Second removal motion",
+        threshold="qualified",
+        fraction=Fraction(2, 3),
+        yes=55,
+        no=54,
+        abstain=19,
+    )
+    replay(
+        built,
+        session,
+        title="Third removal motion",
+        threshold="qualified",
+        fraction=Fraction(2, 3),
+        yes=101,
+        no=6,
+        abstain=10,
+    )
     do_sign_checkpoint(built.org)
     export_to_dir(built.org, tmp_path)
     summary = verify_record(open_source(str(tmp_path)))

@@ -111,7 +111,9 @@ def test_a_recall_mid_session_moves_the_seats_weight_to_the_alternate():
     old = Mandate.objects.get(seat=seat, ended_at__isnull=True)
     at = now()
     Mandate.objects.filter(pk=old.pk).update(ended_at=at, end_reason="recalled")
-    Mandate.objects.create(seat=seat, member=alternate.member, started_at=at, source=f"succession:{old.pk}")
+    Mandate.objects.create(
+        seat=seat, member=alternate.member, started_at=at, source=f"succession:{old.pk}"
+    )
     alternate.used_at = at
     alternate.save()
     motion = actions.do_propose_motion(None, session, title="T", text="T", proposer_name="P")
@@ -123,7 +125,10 @@ def test_a_recall_mid_session_moves_the_seats_weight_to_the_alternate():
     assert vote.member == alternate.member
     assert vote.weight == Fraction(50)
     assert Attendance.objects.filter(session=session, seat=seat).count() == 2
-    assert Attendance.objects.get(session=session, seat=seat, left_at__isnull=True).member == alternate.member
+    assert (
+        Attendance.objects.get(session=session, seat=seat, left_at__isnull=True).member
+        == alternate.member
+    )
 
 
 def test_an_alternate_stands_in_for_an_absent_delegate_with_the_seats_weight():
@@ -136,7 +141,9 @@ def test_an_alternate_stands_in_for_an_absent_delegate_with_the_seats_weight():
     assert attendance.is_alternate
     stranger = make_member(built.org, south, "Not an alternate")
     with pytest.raises(ActionError, match="alternates"):
-        actions.do_record_attendance(None, session, built.seats_of(built.units[0])[0], member=stranger)
+        actions.do_record_attendance(
+            None, session, built.seats_of(built.units[0])[0], member=stranger
+        )
     motion = actions.do_propose_motion(None, session, title="T", text="T", proposer_name="P")
     division = actions.do_open_division(None, motion)
     vote = actions.do_cast_vote(None, division, seat, "abstain")
@@ -152,7 +159,9 @@ def instructed_division(mode, instruct="against"):
     session = open_session(built)
     for s in built.seats:
         actions.do_record_attendance(None, session, s)
-    motion = actions.do_propose_motion(None, session, title="Strike", text="All-out strike", proposer_name="P")
+    motion = actions.do_propose_motion(
+        None, session, title="Strike", text="All-out strike", proposer_name="P"
+    )
     counts = {"for": 2, "against": 6, "abstain": 1, "free": 1}
     if instruct == "for":
         counts = {"for": 6, "against": 2, "abstain": 1, "free": 1}
@@ -166,12 +175,17 @@ def test_report_mode_flags_a_deviation_on_the_vote_and_the_record():
     vote = actions.do_cast_vote(None, division, seat, "for")
     assert vote.is_deviation
     assert Deviation.objects.get(vote=vote).mode == "report"
-    [entry] = [json.loads(e.canonical) for e in RecordEntry.objects.filter(entry_type="assembly_deviation")]
+    [entry] = [
+        json.loads(e.canonical) for e in RecordEntry.objects.filter(entry_type="assembly_deviation")
+    ]
     assert (entry["instructed"], entry["choice"]) == ("against", "for")
     recount(entry, [])
     result = actions.do_close_division(None, division)
     assert result.is_adopted is True  # South's 50 for, nobody against, all 350 present
-    [res] = [json.loads(e.canonical) for e in RecordEntry.objects.filter(entry_type="assembly_division_result")]
+    [res] = [
+        json.loads(e.canonical)
+        for e in RecordEntry.objects.filter(entry_type="assembly_division_result")
+    ]
     assert res["votes"][0]["deviation"] is True
     recount(res, all_entries(built.org))
 
@@ -199,10 +213,14 @@ def test_a_free_instruction_binds_nobody():
     session = open_session(built)
     actions.do_record_attendance(None, session, built.seats_of(south)[0])
     motion = actions.do_propose_motion(None, session, title="T", text="T", proposer_name="P")
-    instruction = actions.do_record_instruction_count(None, motion, south, {"for": 0, "against": 0, "abstain": 0, "free": 1})
+    instruction = actions.do_record_instruction_count(
+        None, motion, south, {"for": 0, "against": 0, "abstain": 0, "free": 1}
+    )
     assert instruction.result == "free"
     division = actions.do_open_division(None, motion)
-    assert actions.do_cast_vote(None, division, built.seats_of(south)[0], "for").is_deviation is False
+    assert (
+        actions.do_cast_vote(None, division, built.seats_of(south)[0], "for").is_deviation is False
+    )
 
 
 def test_recall_mode_deviation_opens_a_recall_petition():
@@ -254,7 +272,10 @@ def test_instruction_secret_ballot_counts_only_the_roll_and_stores_no_choice_by_
     instruction = actions.do_close_instruction(None, instruction)
     assert instruction.counts() == {"for": 3, "against": 1, "abstain": 0, "free": 1}
     assert instruction.result == "for"
-    [entry] = [json.loads(e.canonical) for e in RecordEntry.objects.filter(entry_type="assembly_instruction_result")]
+    [entry] = [
+        json.loads(e.canonical)
+        for e in RecordEntry.objects.filter(entry_type="assembly_instruction_result")
+    ]
     assert entry["counts"]["for"] == 3
     recount(entry, [])
 

@@ -271,3 +271,33 @@ def test_dissolving_a_unit_ends_its_mandates_seats_and_memberships(org, units, p
     assert set(appt.allocations.values_list("sender__code", flat=True)) == {"mina", "escuela"}
     with pytest.raises(ActionError):
         actions.do_freeze_roll(ACTOR, units["mercado"])
+
+
+def test_the_default_seed_of_a_body_with_many_senders_fits_its_column(org):
+    # Regression: the seed used to list every sender's population and overflowed
+    # varchar(200) on PostgreSQL for the joint committee of the demo.
+    national = actions.do_create_body(
+        ACTOR,
+        org,
+        code="nacional",
+        name="Nacional",
+        kind=Body.Kind.ASSEMBLY,
+        seat_rule="largest_remainder",
+        house_size=100,
+    )
+    for i in range(60):
+        unit = actions.do_create_body(
+            ACTOR, org, code=f"unidad-con-nombre-largo-{i:03d}", name=f"U{i}", kind="workplace"
+        )
+        actions.do_link_bodies(ACTOR, unit, national)
+        actions.do_freeze_roll(ACTOR, unit)
+    appt = actions.do_apportion(ACTOR, national)
+    appt.refresh_from_db()
+    assert appt.seed.startswith("sha256:")
+    assert len(appt.seed) <= 200
+
+
+def test_a_body_code_must_be_a_slug(org):
+    with pytest.raises(ActionError) as exc:
+        actions.do_create_body(ACTOR, org, code="con espacio", name="X", kind="workplace")
+    assert exc.value.field == "code"

@@ -41,6 +41,7 @@ class ArrayProfile:
     counts: IntArray | None = None  # None: one ballot per row
     withdrawn: list[str] = field(default_factory=list)
     title: str = ""
+    seats: int | None = None  # from a BLT file's header
 
     def __post_init__(self) -> None:
         if self.rankings.ndim != 2:
