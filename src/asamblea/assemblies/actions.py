@@ -1094,7 +1094,9 @@ def do_record_instruction_count(
         clean[option] = value
     if sum(clean.values()) > electorate:
         raise ActionError(
-            "more votes than members on the roll" if roll else "more votes than the assembly's seats",
+            "more votes than members on the roll"
+            if roll
+            else "more votes than the assembly's seats",
             field="counts",
         )
     instruction = Instruction.objects.create(

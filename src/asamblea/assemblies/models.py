@@ -205,7 +205,9 @@ class Instruction(models.Model):
     unit = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="instructions")
     # The base unit's roll frozen for the vote; None when the sender is itself an assembly (a
     # regional assembly instructing its delegates to a joint committee decides by its own vote).
-    roll = models.ForeignKey(Roll, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    roll = models.ForeignKey(
+        Roll, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     # "ballot" (members voted here), "meeting" (a general meeting's count entered by tellers) or
     # "assembly" (the sending assembly's own count, entered by its chair).

@@ -104,7 +104,7 @@ def _election(o1: Any, unit: Body, body: Body, title: str, method: str, n: int) 
 
 def _certified(o1: Any, o2: Any, unit: Body, body: Body, method: str, rng: random.Random) -> None:
     election = _election(o1, unit, body, f"delegates of {unit.name} to {body.name}", method, 4)
-    actions.do_open_election(o1, election)
+    election = actions.do_open_election(o1, election).election
     keys = actions.candidate_keys(election)
     roll = actions._open_members(unit)
     voters = rng.sample(roll, max(1, len(roll) * 3 // 5))

@@ -70,7 +70,9 @@ def test_a_recall_runs_end_to_end_through_http_and_seats_the_first_alternate(cli
     delegate, first_alt, second_alt = world.members[0], world.members[1], world.members[2]
     held = registry.do_start_mandate(None, world.seats[0], delegate, source="test")
     registry.do_start_mandate(None, world.seats[1], world.members[9], source="test")
-    registry.do_set_alternates(None, world.assembly, world.unit, [first_alt, second_alt], source="t")
+    registry.do_set_alternates(
+        None, world.assembly, world.unit, [first_alt, second_alt], source="t"
+    )
     tokens = _member_tokens(world)
     officers = [_token_for(o, f"o{i}") for i, o in enumerate(world.officers)]
 

@@ -129,16 +129,16 @@ def test_a_replayed_credential_is_refused_but_a_retried_submission_gets_the_same
     assert _snapshot(election) == (1, 1, 1, 1)
 
 
-def test_an_unknown_code_and_a_voter_not_on_the_roll_get_the_same_answer():
+def test_an_unknown_code_and_the_code_of_a_voter_not_on_this_roll_get_the_same_answer():
     world = build_world(4)
     election, codes = open_election(world)
     with pytest.raises(ActionError) as unknown:
         actions.check_cast(election, "A" * 20, {"choice": None}, _key(1))
-    # A member whose credential exists but who is not on the frozen roll (joined after freezing).
-    other, _ = open_election(build_world(2, slug="other"))
-    cred_code = next(iter(_))
+    # A real code, of a member of another unit's roll (another election).
+    _other_election, other_codes = open_election(build_world(2, slug="other"))
+    foreign_code = next(iter(other_codes.values()))
     with pytest.raises(ActionError) as foreign:
-        actions.check_cast(election, _[cred_code], {"choice": None}, _key(2))
+        actions.check_cast(election, foreign_code, {"choice": None}, _key(2))
     assert unknown.value.detail == foreign.value.detail == actions.INVALID_CODE
     assert _snapshot(election) == (0, 0, 0, 0)
 

@@ -41,7 +41,7 @@ def test_streamed_blt_equals_the_exact_reader_and_counts_the_same(path: Path) ->
 
 
 def test_streamed_jsonl_with_rule_candidates_counts_as_the_command_line_does() -> None:
-    case = CONFORMANCE / "rctab" / "dominion_wyoming"
+    case = CONFORMANCE / "rctab" / "dominion_multi_file"
     rules = rctab.load_rules(case / "rules.json")
     profile = io.read_jsonl(
         case / "ballots.jsonl", rules.candidates, extra_names=[irv.UNDECLARED_WRITE_IN]

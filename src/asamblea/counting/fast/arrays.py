@@ -152,12 +152,14 @@ def group(
     if nibbles:
         # Two ranks per byte (4-bit digits), up to 8 bytes viewed as one int64 key: byte-wide
         # operations on the whole array, no per-column int64 arithmetic.
-        digits = rows.astype(np.uint8) + np.uint8(1)
-        if width % 2:
-            digits = np.concatenate([digits, np.zeros((n, 1), dtype=np.uint8)], axis=1)
-        half = digits.shape[1] // 2
         buf = np.zeros((n, 8), dtype=np.uint8)
-        buf[:, :half] = (digits[:, 0::2] << 4) | digits[:, 1::2]
+        for r in range(0, width, 2):
+            byte = buf[:, r // 2]
+            np.add(rows[:, r], 1, out=byte, casting="unsafe")
+            byte <<= 4
+            if r + 1 < width:
+                low = (rows[:, r + 1] + 1).astype(np.uint8)
+                byte |= low
         keys = buf.view(np.int64).ravel()
     elif width * bits <= 63:
         # One int64 key per row, digits packed in bit fields (np.unique on int64 is a fast sort).
@@ -191,9 +193,17 @@ def group(
     ):
         # Key and position in one int64: a plain (unstable, vectorised) sort then orders every
         # row's copies by position, so the first of each run is its first occurrence.
-        combined = np.sort((keys.astype(np.int64) << index_bits) | np.arange(n, dtype=np.int64))
-        run_keys = combined >> index_bits
-        starts = np.flatnonzero(np.r_[True, run_keys[1:] != run_keys[:-1]])
+        # In place where possible: this runs on the largest arrays (memory, not only time).
+        combined = keys.astype(np.int64)
+        del keys
+        combined <<= index_bits
+        combined |= np.arange(n, dtype=np.int64)
+        combined.sort()
+        change = np.empty(n, dtype=np.bool_)
+        change[0] = True
+        np.not_equal(combined[1:] >> index_bits, combined[:-1] >> index_bits, out=change[1:])
+        starts = np.flatnonzero(change)
+        del change
         first = combined[starts] & ((1 << index_bits) - 1)
         if weights is None:
             summed = np.diff(np.r_[starts, n])

@@ -29,26 +29,52 @@ Progress = Callable[[str], None]
 
 
 class _Buffer:
-    """Rows of candidate indices (-1 padded) and counts, grown by doubling."""
+    """Rows of candidate indices (-1 padded) and counts, in fixed-size chunks (no copy on growth);
+    counts are kept only once a ballot line counts more than one ballot."""
+
+    CHUNK = 1 << 16
 
     def __init__(self) -> None:
-        self.rows = np.full((1024, 4), -1, dtype=np.int16)
-        self.counts = np.zeros(1024, dtype=np.int64)
+        self.chunks: list[np.ndarray] = []
+        self.count_chunks: list[np.ndarray] = []
+        self.width = 1
         self.n = 0
+        self.weighted = False
 
     def add(self, ranking: list[int], count: int) -> None:
-        if self.n == len(self.counts):
-            rows = np.full((2 * self.n, self.rows.shape[1]), -1, dtype=np.int16)
-            rows[: self.n] = self.rows
-            self.rows = rows
-            self.counts = np.concatenate([self.counts, np.zeros(self.n, dtype=np.int64)])
-        if len(ranking) > self.rows.shape[1]:
-            wider = np.full((len(self.counts), len(ranking)), -1, dtype=np.int16)
-            wider[:, : self.rows.shape[1]] = self.rows
-            self.rows = wider
-        self.rows[self.n, : len(ranking)] = ranking
-        self.counts[self.n] = count
+        at = self.n % self.CHUNK
+        if at == 0:
+            self.chunks.append(np.full((self.CHUNK, self.width), -1, dtype=np.int16))
+            self.count_chunks.append(np.ones(self.CHUNK, dtype=np.int32))
+        if len(ranking) > self.width:
+            self.width = len(ranking)
+            for i, chunk in enumerate(self.chunks):
+                wider = np.full((self.CHUNK, self.width), -1, dtype=np.int16)
+                wider[:, : chunk.shape[1]] = chunk
+                self.chunks[i] = wider
+        row = self.chunks[-1][at]
+        row[: len(ranking)] = ranking
+        if count != 1:
+            if count >= 2**31:
+                raise ValueError("count too large for the streaming reader")
+            self.weighted = True
+            self.count_chunks[-1][at] = count
         self.n += 1
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """All rows (one copy, chunks released as they are copied) and counts (None: all 1)."""
+        rows = np.empty((self.n, self.width), dtype=np.int16)
+        counts = np.empty(self.n, dtype=np.int64) if self.weighted else None
+        for i in range(len(self.chunks)):
+            lo = i * self.CHUNK
+            hi = min(self.n, lo + self.CHUNK)
+            chunk = self.chunks[i]
+            rows[lo:hi, : chunk.shape[1]] = chunk[: hi - lo]
+            rows[lo:hi, chunk.shape[1] :] = -1
+            if counts is not None:
+                counts[lo:hi] = self.count_chunks[i][: hi - lo]
+            self.chunks[i] = self.count_chunks[i] = np.empty(0)
+        return rows, counts
 
 
 def _lines(path: Path, progress: Progress | None, every: int) -> Iterable[tuple[int, str]]:
@@ -88,13 +114,15 @@ def read_array(
     if out is None:
         return None
     array, buffer = out
-    rows, counts = group(
-        buffer.rows[: buffer.n], buffer.counts[: buffer.n], len(array.candidates), first_seen=True
-    )
+    n = buffer.n
+    flat, weights = buffer.arrays()
+    del buffer
+    rows, counts = group(flat, weights, len(array.candidates), first_seen=True)
+    del flat, weights
     array.rankings = rows
     array.counts = counts
     if progress is not None:
-        progress(f"read {buffer.n:,} ballot lines into {len(rows):,} distinct rankings")
+        progress(f"read {n:,} ballot lines into {len(rows):,} distinct rankings")
     return array
 
 
@@ -131,7 +159,7 @@ def _read_jsonl(
                 return None
             ranking.append(c)
         buffer.add(ranking, count)
-    return ArrayProfile(names, buffer.rows[:0]), buffer
+    return ArrayProfile(names, np.zeros((0, 1), dtype=np.int16)), buffer
 
 
 def _read_blt(
@@ -191,7 +219,10 @@ def _read_blt(
         title = " ".join(_Reader._names(rest[i]))
         i += 1
     array = ArrayProfile(
-        names, buffer.rows[:0], withdrawn=[names[n - 1] for n in withdrawn], title=title
+        names,
+        np.zeros((0, 1), dtype=np.int16),
+        withdrawn=[names[n - 1] for n in withdrawn],
+        title=title,
     )
     array.seats = seats
     return array, buffer

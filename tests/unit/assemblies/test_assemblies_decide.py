@@ -1,0 +1,172 @@
+"""The pure decision and recount of divisions and instructions (no database)."""
+
+from __future__ import annotations
+
+import copy
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from asamblea.record.recount_assemblies import (
+    ENTRY_EXAMPLES,
+    RecountMismatch,
+    decide,
+    instruction_result,
+    is_deviation,
+    recount,
+    tally,
+)
+
+
+def rule(threshold="majority_cast", legal="130", basis="seats", **extra):
+    return {
+        "threshold": threshold,
+        "legal": legal,
+        "basis": basis,
+        "quorum": "1/2",
+        "quorum_strict": True,
+        **extra,
+    }
+
+
+def totals(yes, no, abstain=0):
+    return {"for": Fraction(yes), "against": Fraction(no), "abstain": Fraction(abstain)}
+
+
+@pytest.mark.parametrize(
+    ("yes", "no", "abstain", "fraction", "adopted"),
+    [
+        (55, 54, 19, "2/3", False),  # 28 Mar 2022
+        (73, 32, 6, "2/5", True),  # 1 Dec 2022: 52 needed
+        (101, 6, 10, "2/3", True),  # 7 Dec 2022
+        (87, 0, 0, "2/3", True),
+        (86, 0, 0, "2/3", False),
+        (52, 0, 0, "2/5", True),
+        (51, 0, 0, "2/5", False),
+    ],
+)
+def test_qualified_majority_of_the_legal_number_of_130(yes, no, abstain, fraction, adopted):
+    decision = decide(rule("qualified", fraction=fraction), totals(yes, no, abstain), Fraction(130))
+    assert decision.is_quorate
+    assert decision.is_adopted is adopted
+
+
+def test_quorum_is_a_strict_majority_of_seats_by_default():
+    assert decide(rule(legal="10"), totals(5, 0), Fraction(5)).is_quorate is False
+    assert decide(rule(legal="10"), totals(6, 0), Fraction(6)).is_quorate is True
+    lax = rule(legal="10", quorum="1/2", quorum_strict=False)
+    assert decide(lax, totals(5, 0), Fraction(5)).is_quorate is True
+
+
+def test_majority_of_votes_cast_ignores_abstentions_and_ties_fail():
+    assert decide(rule(legal="10"), totals(3, 2, 5), Fraction(10)).is_adopted is True
+    assert decide(rule(legal="10"), totals(3, 3, 4), Fraction(10)).is_adopted is False
+
+
+def test_absolute_majority_counts_all_seats():
+    assert (
+        decide(rule("absolute_majority", legal="10"), totals(5, 0), Fraction(10)).is_adopted
+        is False
+    )
+    assert (
+        decide(rule("absolute_majority", legal="10"), totals(6, 4), Fraction(10)).is_adopted is True
+    )
+
+
+def test_quorum_threshold_needs_a_quorum_voting_not_only_present():
+    r = rule("quorum", legal="10")
+    assert decide(r, totals(4, 1, 0), Fraction(10)).is_adopted is False  # 5 voting of 10
+    assert decide(r, totals(4, 1, 1), Fraction(10)).is_adopted is True
+
+
+def test_weighted_amounts_compare_exactly():
+    r = rule("absolute_majority", legal="100", basis="weight")
+    just_half = totals(Fraction(50), Fraction(0))
+    assert decide(r, just_half, Fraction(100)).is_adopted is False
+    assert decide(
+        r, totals(Fraction(100, 3) + Fraction(50, 3) + Fraction(1, 10**9), 0), Fraction(100)
+    ).is_adopted
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["for", "against", "abstain"]),
+            st.integers(1, 10**6),
+            st.integers(1, 500),
+        ),
+        max_size=60,
+    )
+)
+def test_tally_conserves_the_weight_of_every_vote(votes):
+    recorded = [{"choice": c, "weight": str(Fraction(n, d))} for c, n, d in votes]
+    result = tally(recorded)
+    assert sum(result.values()) == sum((Fraction(n, d) for _, n, d in votes), Fraction(0))
+
+
+def test_instruction_is_the_option_with_most_ballots_and_a_tie_leaves_free():
+    assert instruction_result({"for": 3, "against": 1}) == "for"
+    assert instruction_result({"for": 2, "against": 2, "abstain": 1}) == "free"
+    assert instruction_result({}) == "free"
+    assert instruction_result({"free": 5, "for": 4}) == "free"
+
+
+def test_a_free_or_missing_instruction_is_never_deviated_from():
+    assert not is_deviation(None, "for")
+    assert not is_deviation("free", "against")
+    assert is_deviation("against", "abstain")
+    assert not is_deviation("for", "for")
+
+
+def test_the_example_entries_recount_cleanly_and_a_forgery_is_caught():
+    for name in ("assembly_division_result", "assembly_instruction_result", "assembly_deviation"):
+        recount({"type": name, "v": 1, "index": 0, **ENTRY_EXAMPLES[name]}, [])
+    bad = copy.deepcopy(
+        {"type": "assembly_division_result", **ENTRY_EXAMPLES["assembly_division_result"]}
+    )
+    bad["votes"][0]["weight"] = "1300/4"
+    with pytest.raises(RecountMismatch, match="totals"):
+        recount(bad, [])
+    bound = copy.deepcopy({"type": "assembly_deviation", **ENTRY_EXAMPLES["assembly_deviation"]})
+    bound["mode"] = "bound"
+    with pytest.raises(RecountMismatch, match="bound"):
+        recount(bound, [])
+    inflated = copy.deepcopy(
+        {"type": "assembly_instruction_result", **ENTRY_EXAMPLES["assembly_instruction_result"]}
+    )
+    inflated["counts"]["for"] = 2000
+    with pytest.raises(RecountMismatch, match="more ballots"):
+        recount(inflated, [])
+
+
+def test_a_division_whose_rule_differs_from_the_one_published_at_opening_is_caught():
+    result = {
+        "type": "assembly_division_result",
+        "v": 1,
+        "index": 1,
+        **copy.deepcopy(ENTRY_EXAMPLES["assembly_division_result"]),
+    }
+    opened = {
+        "type": "assembly_division_opened",
+        "v": 1,
+        "index": 0,
+        **copy.deepcopy(ENTRY_EXAMPLES["assembly_division_opened"]),
+    }
+    instruction = {
+        "type": "assembly_instruction_result",
+        "v": 1,
+        "index": 0,
+        **ENTRY_EXAMPLES["assembly_instruction_result"],
+    }
+    recount(result, [opened, result])
+    opened["rule"]["fraction"] = "1/2"
+    with pytest.raises(RecountMismatch, match="rule"):
+        recount(result, [opened, result])
+    # The vote says it was instructed "for"; its unit published "against".
+    against = copy.deepcopy(instruction)
+    against["result"] = "against"
+    against["counts"] = {"for": 1, "against": 5, "abstain": 0, "free": 0}
+    with pytest.raises(RecountMismatch, match="instructed"):
+        recount(result, [against, result])
