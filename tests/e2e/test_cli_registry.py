@@ -108,14 +108,19 @@ def test_seats_without_frozen_rolls_explains_why(fed, capsys):
     assert not Roll.objects.exists()
 
 
-def test_export_members_needs_an_officer_and_is_audited(fed, tmp_path, capsys, django_user_model):
+def test_export_members_needs_two_officers_and_is_audited(fed, tmp_path, capsys, django_user_model):
     path = tmp_path / "m.csv"
     path.write_text(HEADER + rows(3), encoding="utf-8")
     main(["import-members", str(path), "--organisation", "fed", "--quiet"])
     user = django_user_model.objects.create_user("reg", password="x")
-    args = ["export-members", "--organisation", "fed", "--unit", "mina", "--officer", "reg"]
+    other = django_user_model.objects.create_user("reg2", password="x")
+    one = ["export-members", "--organisation", "fed", "--unit", "mina", "--officer", "reg"]
+    args = [*one, "--officer", "reg2"]
     assert main(args) == 2
     actions.do_grant_role(ACTOR, user, fed, OfficerRole.Role.REGISTRAR)
+    actions.do_grant_role(ACTOR, other, fed, OfficerRole.Role.REGISTRAR)
+    assert main(one) == 2
+    assert "two different officers" in capsys.readouterr().err
     capsys.readouterr()
     out_file = tmp_path / "out.csv"
     assert main([*args, "--out", str(out_file)]) == 0

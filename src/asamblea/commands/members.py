@@ -21,9 +21,10 @@ any error is rejected whole, errors printed as FILE:LINE: field: message, exit s
 Importing the same file again changes nothing. Progress goes to stderr."""
 
 HELP_EXPORT_MEMBERS = """\
-Export one unit's current register as CSV (the import format). An officer's act: USERNAME must
-hold the registrar or election_officer role in the organisation; the export is written to the
-audit log. Output to --out FILE or standard output."""
+Export one unit's current register as CSV (the import format). Needs two different officers
+(--officer USERNAME twice), each holding the registrar or election_officer role in the
+organisation; the export is written to the audit log with both names. Output to --out FILE or
+standard output."""
 
 
 def configure_import_members(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +39,13 @@ def configure_import_members(parser: argparse.ArgumentParser) -> None:
 def configure_export_members(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--organisation", required=True, metavar="SLUG")
     parser.add_argument("--unit", required=True, metavar="CODE")
-    parser.add_argument("--officer", required=True, metavar="USERNAME")
+    parser.add_argument(
+        "--officer",
+        required=True,
+        action="append",
+        metavar="USERNAME",
+        help="an officer; give it twice: exporting a register needs two different officers",
+    )
     parser.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
 
 
@@ -114,14 +121,19 @@ def run_export_members(args: argparse.Namespace) -> int:
     from asamblea.registry.exporting import export_unit_csv
 
     org = _organisation(args.organisation)
-    user = get_user_model().objects.filter(username=args.officer, is_active=True).first()
+    names = list(dict.fromkeys(args.officer))
+    if len(names) != 2:
+        raise UsageError(
+            "exporting a register needs two different officers: --officer A --officer B"
+        )
+    users = [get_user_model().objects.filter(username=n, is_active=True).first() for n in names]
     try:
-        if user is None:
+        if None in users:
             raise NotFoundOrForbidden("unit")
-        text = export_unit_csv(user, org, args.unit)
+        text = export_unit_csv(users[0], org, args.unit, second_officer=users[1])
     except NotFoundOrForbidden as exc:
         raise UsageError(
-            f"unit {args.unit!r} not found, or {args.officer!r} may not export its register"
+            f"unit {args.unit!r} not found, or {' or '.join(names)} may not export its register"
         ) from exc
     if args.out:
         args.out.write_text(text, encoding="utf-8")

@@ -31,6 +31,7 @@ Sessions of assemblies and committees:
   session close-division DIVISION_ID       count, apply the rule, write the result
   session minutes SESSION_ID (--pdf FILE | --csv FILE)"""
 
+
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("list", help="sessions of an organisation")

@@ -1050,8 +1050,15 @@ def access_unit_register_by_officer(user: Any, organisation: Organisation, unit_
 
 
 @transaction.atomic
-def do_export_members(actor: Any, unit: Body) -> list[dict[str, str]]:
-    """The unit's current register, as rows of the import format. Logged as an officer's act."""
+def do_export_members(actor: Any, unit: Body, *, second_officer: Any) -> list[dict[str, str]]:
+    """The unit's current register, as rows of the import format.
+
+    Exporting a register needs two distinct officers (SYSTEM.md): both must be able to read the
+    register; the act is logged with both names.
+    """
+    if second_officer is None or getattr(second_officer, "pk", None) == getattr(actor, "pk", None):
+        raise ActionError("exporting a register needs a second, different officer", field="officer")
+    access_unit_register_by_officer(second_officer, unit.organisation, unit.code)
     rows = [
         {
             "unit_code": unit.code,
@@ -1073,7 +1080,14 @@ def do_export_members(actor: Any, unit: Body) -> list[dict[str, str]]:
             "joined_on",
         )
     ]
-    audit(actor, "members.export", unit, unit=unit.code, rows=len(rows))
+    audit(
+        actor,
+        "members.export",
+        unit,
+        unit=unit.code,
+        rows=len(rows),
+        second_officer=second_officer.get_username(),
+    )
     return rows
 
 

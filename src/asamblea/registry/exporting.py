@@ -20,10 +20,12 @@ def rows_to_csv(rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def export_unit_csv(user: Any, organisation: Organisation, unit_code: str) -> str:
-    """The unit's current register as CSV, if ``user`` is a registrar or election officer.
+def export_unit_csv(
+    user: Any, organisation: Organisation, unit_code: str, *, second_officer: Any
+) -> str:
+    """The unit's current register as CSV, if both officers are registrars or election officers.
 
     Raises ``NotFoundOrForbidden`` (same answer for a missing unit and a refused officer).
     """
     unit = access_unit_register_by_officer(user, organisation, unit_code)
-    return rows_to_csv(do_export_members(user, unit))
+    return rows_to_csv(do_export_members(user, unit, second_officer=second_officer))

@@ -227,15 +227,23 @@ def test_population_of_an_assembly_sender_is_the_sum_of_its_allocations(org, uni
     assert allocation.seats == 5
 
 
-def test_export_needs_a_registrar_or_election_officer(org, units, populated, django_user_model):
+def test_export_needs_two_registrars_or_election_officers(org, units, populated, django_user_model):
     clerk = django_user_model.objects.create_user("clerk", password="x")
+    second = django_user_model.objects.create_user("second", password="x")
     with pytest.raises(NotFoundOrForbidden):
         actions.access_unit_register_by_officer(clerk, org, "mina")
     actions.do_grant_role(ACTOR, clerk, org, OfficerRole.Role.REGISTRAR)
     unit = actions.access_unit_register_by_officer(clerk, org, "mina")
-    rows = actions.do_export_members(clerk, unit)
+    with pytest.raises(ActionError):
+        actions.do_export_members(clerk, unit, second_officer=clerk)
+    with pytest.raises(NotFoundOrForbidden):
+        actions.do_export_members(clerk, unit, second_officer=second)
+    assert not AuditEntry.objects.filter(action="members.export").exists()
+    actions.do_grant_role(ACTOR, second, org, OfficerRole.Role.ELECTION_OFFICER)
+    rows = actions.do_export_members(clerk, unit, second_officer=second)
     assert len(rows) == 25
-    assert AuditEntry.objects.filter(action="members.export", actor=clerk).count() == 1
+    entry = AuditEntry.objects.get(action="members.export", actor=clerk)
+    assert entry.detail["second_officer"] == "second"
     with pytest.raises(NotFoundOrForbidden):
         actions.access_unit_register_by_officer(clerk, org, "no-such-unit")
 

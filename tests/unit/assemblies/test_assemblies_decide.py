@@ -141,32 +141,24 @@ def test_the_example_entries_recount_cleanly_and_a_forgery_is_caught():
         recount(inflated, [])
 
 
-def test_a_division_whose_rule_differs_from_the_one_published_at_opening_is_caught():
-    result = {
-        "type": "assembly_division_result",
-        "v": 1,
-        "index": 1,
-        **copy.deepcopy(ENTRY_EXAMPLES["assembly_division_result"]),
-    }
-    opened = {
-        "type": "assembly_division_opened",
-        "v": 1,
-        "index": 0,
-        **copy.deepcopy(ENTRY_EXAMPLES["assembly_division_opened"]),
-    }
-    instruction = {
-        "type": "assembly_instruction_result",
-        "v": 1,
-        "index": 0,
-        **ENTRY_EXAMPLES["assembly_instruction_result"],
-    }
-    recount(result, [opened, result])
+def test_a_division_whose_rule_or_instructions_differ_from_what_was_published_is_caught():
+    def entry(name, index):
+        return {"type": name, "v": 1, "index": index, **copy.deepcopy(ENTRY_EXAMPLES[name])}
+
+    opened = entry("assembly_division_opened", 0)
+    instruction = entry("assembly_instruction_result", 1)
+    result = entry("assembly_division_result", 2)
+    recount(result, [opened, instruction, result])
     opened["rule"]["fraction"] = "1/2"
     with pytest.raises(RecountMismatch, match="rule"):
-        recount(result, [opened, result])
+        recount(result, [opened, instruction, result])
+    opened = entry("assembly_division_opened", 0)
     # The vote says it was instructed "for"; its unit published "against".
-    against = copy.deepcopy(instruction)
-    against["result"] = "against"
-    against["counts"] = {"for": 1, "against": 5, "abstain": 0, "free": 0}
+    instruction["result"] = "against"
+    instruction["counts"] = {"for": 1, "against": 5, "abstain": 0, "free": 0}
     with pytest.raises(RecountMismatch, match="instructed"):
-        recount(result, [against, result])
+        recount(result, [opened, instruction, result])
+    # An instruction published after the division does not count for it.
+    late = entry("assembly_instruction_result", 3)
+    with pytest.raises(RecountMismatch, match="instructed"):
+        recount(result, [opened, entry("assembly_motion", 1), result, late])
