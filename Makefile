@@ -51,5 +51,11 @@ test-postgres: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# Not part of `make test`: a PostgreSQL cluster of its own (port 55432), the production server,
+# 1,200 voters, 5 worker kills and 5 database crashes, then the offline check (docs/operations.md).
+# Negative runs: CRASH_ARGS=--unsafe-async-commit or CRASH_ARGS=--drop-one-ballot-constraint.
+crash-test: $(STAMP)
+	$(BIN)/python bench/crash/run.py $(CRASH_ARGS)
+
 clean-venv:
 	rm -rf $(VENV)

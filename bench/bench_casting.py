@@ -18,6 +18,7 @@ to watch is how it moves. Exits 0 without measuring when no PostgreSQL answers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import secrets
@@ -219,9 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     from asamblea.commands import django_setup
 
     django_setup()
-    from django.core.management import call_command
-
     import fixture
+    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     # Enough members that neither measurement runs out of voters within its time.
@@ -236,10 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connections
 
     connections.close_all()
-    try:
+    with contextlib.suppress(OSError):
         os.sched_setaffinity(0, {1})
-    except OSError:
-        pass
     http_rate = through_http(fx, env, args.port, args.seconds, work)
     print(
         f"Asamblea POST /api/elections/ID/vote, production server: {http_rate:.0f} ballots/s "

@@ -5,7 +5,7 @@ sizes 10^3 .. N; proof sizes must grow with log2(size). Database layer (asamblea
 append a smaller number of entries, one transaction each as actions do (a checkpoint is signed
 after each commit), in a throw-away SQLite database unless DATABASE_URL is set.
 
-    .venv/bin/python bench/bench_record.py [--size 1000000] [--db-entries 2000]
+    .venv/bin/python bench/bench_record.py [--size 1000000] [--db-entries 1000]
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def database(entries: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000)
-    parser.add_argument("--db-entries", type=int, default=2000)
+    parser.add_argument("--db-entries", type=int, default=1000)
     args = parser.parse_args()
     pure(args.size)
     if args.db_entries:

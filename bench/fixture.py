@@ -36,9 +36,9 @@ class Fixture:
 
 def build(voters: int, *, slug: str | None = None, candidates: int = 3) -> Fixture:
     """Create an organisation, a unit of ``voters`` members, and open an election of that unit."""
+    from asamblea.core.clock import now
     from asamblea.elections import actions as elections
     from asamblea.registry import actions as registry
-    from asamblea.core.clock import now
     from asamblea.registry.models import Body, Member, Membership
 
     slug = slug or f"bench-{secrets.token_hex(3)}"

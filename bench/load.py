@@ -46,7 +46,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
         "--database-url",
-        default=os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/asamblea_load"),
+        default=os.environ.get(
+            "LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/asamblea_load"
+        ),
         help="a PostgreSQL database to DROP and re-create for the run",
     )
     p.add_argument("--voters", type=int, default=3000)
@@ -105,8 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     fixture_path = work / "fixture.json"
     print(f"setting up {args.voters} members and an open election ...", flush=True)
     subprocess.run(
-        [sys.executable, str(HERE / "crash" / "steps.py"), "setup", str(fixture_path),
-         str(args.voters), "load"],
+        [
+            sys.executable,
+            str(HERE / "crash" / "steps.py"),
+            "setup",
+            str(fixture_path),
+            str(args.voters),
+            "load",
+        ],
         env=env,
         check=True,
     )

@@ -42,9 +42,10 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import httpclient  # noqa: E402
-from crash.cluster import Cluster  # noqa: E402
 from fixture import Fixture  # noqa: E402
 from server import Server, wait_workers  # noqa: E402
+
+from crash.cluster import Cluster  # noqa: E402
 
 PY = sys.executable
 ASAMBLEA = str(Path(PY).parent / "asamblea")

@@ -23,9 +23,8 @@ def setup(fixture_path: str, voters: str, slug: str = "crash") -> None:
     from asamblea.commands import django_setup
 
     django_setup()
-    from django.core.management import call_command
-
     import fixture
+    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     fixture.build(int(voters), slug=slug).dump(Path(fixture_path))
@@ -35,6 +34,7 @@ def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
     from asamblea.commands import django_setup
 
     django_setup()
+    import fixture
     from django.db.models import Count
 
     from asamblea.elections import actions
@@ -45,8 +45,6 @@ def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
         Participation,
         TrackingCode,
     )
-
-    import fixture
 
     fx = fixture.Fixture.load(Path(fixture_path))
     outcomes: list[dict[str, Any]] = json.loads(Path(outcomes_path).read_text())

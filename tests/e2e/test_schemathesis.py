@@ -30,9 +30,7 @@ def world(db, django_user_model):  # type: ignore[no-untyped-def]
     admin = django_user_model.objects.create_superuser("fuzz-admin", "fuzz@example.org", "x" * 20)
     token, _row = registry.do_create_api_token(admin, admin, label="fuzz")
     org = registry.do_create_organisation(admin, slug="fuzz", name="Fuzz federation")
-    unit = registry.do_create_body(
-        admin, org, code="U1", name="Unit one", kind=Body.Kind.WORKPLACE
-    )
+    unit = registry.do_create_body(admin, org, code="U1", name="Unit one", kind=Body.Kind.WORKPLACE)
     assembly = registry.do_create_body(
         admin, org, code="A1", name="Assembly", kind=Body.Kind.ASSEMBLY
     )

@@ -262,7 +262,7 @@ def do_schedule_session(
 def _locked(session: Session) -> Session:
     # Serialises changes to one session (attendance, divisions, closing).
     return (
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",))
         .select_related("body", "body__organisation")
         .get(pk=session.pk)
     )
@@ -626,7 +626,7 @@ def do_cast_votes(
         wanted[seat_id] = choice
     # Serialises the votes of one division against each other and against its closing.
     division = (
-        Division.objects.select_for_update()
+        Division.objects.select_for_update(of=("self",))
         .select_related("motion__session__body__organisation")
         .get(pk=division.pk)
     )
@@ -804,7 +804,7 @@ def live_tally(division: Division) -> dict[str, Any]:
 def do_close_division(actor: Any, division: Division) -> Division:
     """Count the division, apply the rule in force and write the result with every vote."""
     division = (
-        Division.objects.select_for_update()
+        Division.objects.select_for_update(of=("self",))
         .select_related("motion", "motion__session", "motion__session__body__organisation")
         .get(pk=division.pk)
     )
@@ -925,7 +925,7 @@ def do_set_resolution_status(
     if status not in Resolution.Status.values:
         raise ActionError(f"unknown status {status!r}", field="status")
     resolution = (
-        Resolution.objects.select_for_update()
+        Resolution.objects.select_for_update(of=("self",))
         .select_related("body__organisation")
         .get(pk=resolution.pk)
     )
@@ -1015,7 +1015,7 @@ def do_cast_instruction_ballot(member: Member, instruction: Instruction, choice:
     """
     if choice not in INSTRUCTION_OPTIONS:
         raise ActionError("choose for, against, abstain or free", field="choice")
-    instruction = Instruction.objects.select_for_update().get(pk=instruction.pk)
+    instruction = Instruction.objects.select_for_update(of=("self",)).get(pk=instruction.pk)
     if instruction.status != Instruction.Status.OPEN:
         raise ActionError("the instruction vote is closed", code="conflict")
     if not RollEntry.objects.filter(roll_id=instruction.roll_id, member=member).exists():
@@ -1059,7 +1059,7 @@ def _publish_instruction(actor: Any, instruction: Instruction) -> Instruction:
 @transaction.atomic
 def do_close_instruction(actor: Any, instruction: Instruction) -> Instruction:
     instruction = (
-        Instruction.objects.select_for_update()
+        Instruction.objects.select_for_update(of=("self",))
         .select_related("unit__organisation", "roll")
         .get(pk=instruction.pk)
     )

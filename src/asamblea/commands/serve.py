@@ -44,7 +44,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0)
         if proc.poll() is not None:
             return False
         # As the TLS proxy would: without it production mode answers with a redirect to https.
-        req = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+        req = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
         try:
             with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - our own loopback server
                 if resp.status < 500:

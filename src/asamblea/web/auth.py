@@ -73,6 +73,8 @@ def do_send_sign_in_codes(address: str) -> int:
             audit(None, "sign_in_code_refused", member, reason="too many requests")
             continue
         SignInCode.objects.filter(member=member, used_at__isnull=True).update(used_at=at)
+        # Spent codes are kept an hour for the request limit above, then removed.
+        SignInCode.objects.filter(member=member, created_at__lt=at - dt.timedelta(hours=1)).delete()
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         SignInCode.objects.create(
             member=member,

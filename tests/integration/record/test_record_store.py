@@ -206,3 +206,39 @@ def test_the_private_key_at_rest_is_useless_without_secret_key(organisation):
         pytest.raises(ValueError, match="SECRET_KEY"),
     ):
         keys.signer_for(key)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appenders_get_gapless_indexes_and_a_valid_chain():
+    import threading
+
+    from django.db import connections
+    from record_helpers import make_organisation
+
+    org, _ = make_organisation(n_bodies=0)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(n):
+                with transaction.atomic():
+                    append(org, "organisation_settings_changed", 1, {"settings": {"i": i}})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(15,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rows = list(RecordEntry.objects.filter(organisation=org).order_by("index"))
+    assert [r.index for r in rows] == list(range(2 + 45))
+    t = merkle.MemoryTree()
+    for row in rows:
+        assert json.loads(row.canonical)["prev_root"] == t.root().hex()
+        t.append_data(row.canonical.encode())
+    assert tree.root(org.pk, t.size) == t.root()

@@ -202,3 +202,24 @@ def test_sign_out_needs_a_post(client, member, django_user_model):
     assert "_auth_user_id" in client.session
     client.post(reverse("web:logout"))
     assert "_auth_user_id" not in client.session
+
+
+def test_codes_older_than_an_hour_are_deleted_when_a_new_one_is_sent(
+    client, member, django_capture_on_commit_callbacks
+):
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    old = SignInCode.objects.create(
+        member=member, code_hash="0" * 64, created_at=long_ago, expires_at=long_ago
+    )
+    _ask(client, member.email, django_capture_on_commit_callbacks)
+    assert not SignInCode.objects.filter(pk=old.pk).exists()
+    assert SignInCode.objects.filter(member=member).count() == 1
+
+
+def test_neither_the_audit_log_nor_the_outbox_keeps_the_code(
+    client, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    _ask(client, member.email, django_capture_on_commit_callbacks)
+    code = _code_from(mailoutbox[0])
+    assert all(code not in str(entry.detail) for entry in AuditEntry.objects.all())
+    assert not OutboxMessage.objects.filter(body__contains=code).exists()

@@ -42,6 +42,7 @@ class ArrayProfile:
     withdrawn: list[str] = field(default_factory=list)
     title: str = ""
     seats: int | None = None  # from a BLT file's header
+    lines: int | None = None  # ballot lines read from a file (stream.read_array)
 
     def __post_init__(self) -> None:
         if self.rankings.ndim != 2:
@@ -153,13 +154,13 @@ def group(
         # Two ranks per byte (4-bit digits), up to 8 bytes viewed as one int64 key: byte-wide
         # operations on the whole array, no per-column int64 arithmetic.
         buf = np.zeros((n, 8), dtype=np.uint8)
-        for r in range(0, width, 2):
-            byte = buf[:, r // 2]
-            np.add(rows[:, r], 1, out=byte, casting="unsafe")
-            byte <<= 4
-            if r + 1 < width:
-                low = (rows[:, r + 1] + 1).astype(np.uint8)
-                byte |= low
+        half = (width + 1) // 2
+        # Packed in slices of rows, so the byte-wide temporaries stay small.
+        for lo in range(0, n, 1 << 18):
+            part = rows[lo : lo + (1 << 18)]
+            digits = np.zeros((len(part), 2 * half), dtype=np.uint8)
+            np.add(part, 1, out=digits[:, :width], casting="unsafe")
+            buf[lo : lo + len(part), :half] = (digits[:, 0::2] << 4) | digits[:, 1::2]
         keys = buf.view(np.int64).ravel()
     elif width * bits <= 63:
         # One int64 key per row, digits packed in bit fields (np.unique on int64 is a fast sort).

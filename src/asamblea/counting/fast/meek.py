@@ -54,16 +54,57 @@ class _Distributor:
         self.counts = counts
         self.n_cand = n_cand
         self._key: tuple[int, ...] | None = None
+        self.columns = [np.ascontiguousarray(rows[:, r]) for r in range(rows.shape[1])]
         self._paths: npt.NDArray[np.int16] = rows
         self._weights: IntArray = counts
 
     def _regroup(self, codes: tuple[int, ...]) -> None:
         # codes: 0 hopeful, 1 elected, 2 defeated (and one more entry, 2, for the padding).
-        # Struck marks become holes (-1) in place; a hole takes nothing and passes the weight on,
-        # as a defeated candidate does, so rows need no compaction.
         code = np.array(codes + (2,), dtype=np.int8)
+        base = self.n_cand + 1
+        longest = codes.count(1) + 1  # elected candidates, then one hopeful
+        if base**longest < 1 << 22:
+            self._paths, self._weights = self._paths_by_key(code, base, longest)
+        else:
+            self._paths, self._weights = self._paths_by_rows(code)
+        self._key = codes
+
+    def _paths_by_key(
+        self, code: npt.NDArray[np.int8], base: int, longest: int
+    ) -> tuple[npt.NDArray[np.int16], IntArray]:
+        """Each row's path as one small integer (digits: candidate + 1), counted by bincount."""
+        key = np.zeros(len(self.rows), dtype=np.int64)
+        # Rows still being read: not past a hopeful candidate, not past the last mark.
+        active = np.arange(len(self.rows))
+        for column in self.columns:
+            if not active.size:
+                break
+            cand = column[active].astype(np.int64)
+            marks = code[cand]
+            take = marks != 2
+            at = active[take]
+            key[at] = key[at] * base + cand[take] + 1
+            active = active[(marks != 0) & (cand >= 0)]
+        totals = bincount_int(key, self.counts, base**longest)
+        found = np.flatnonzero(totals)
+        paths = np.full((len(found), longest), -1, dtype=np.int16)
+        rest = found.copy()
+        length = np.zeros(len(found), dtype=np.int64)
+        probe = rest.copy()
+        while probe.any():
+            length += probe > 0
+            probe //= base
+        # Digits come out last first: fill each path from its end.
+        for j in range(longest - 1, -1, -1):
+            here = length > j
+            paths[here, j] = (rest[here] % base - 1).astype(np.int16)
+            rest[here] //= base
+        return paths, totals[found]
+
+    def _paths_by_rows(self, code: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int16], IntArray]:
+        """The same paths as rows with holes (-1 where a mark is struck), grouped."""
         paths = np.full(self.rows.shape, -1, dtype=np.int16)
-        ended = np.zeros(len(self.rows), dtype=np.bool_)  # a hopeful candidate already passed
+        ended = np.zeros(len(self.rows), dtype=np.bool_)
         for r in range(self.rows.shape[1]):
             column = self.rows[:, r]
             marks = code[column]
@@ -72,8 +113,7 @@ class _Distributor:
             ended |= marks == 0
         used = np.flatnonzero((paths >= 0).any(axis=0))
         width = int(used[-1]) + 1 if used.size else 1
-        self._paths, self._weights = group(paths[:, :width], self.counts, self.n_cand)
-        self._key = codes
+        return group(paths[:, :width], self.counts, self.n_cand)
 
     def __call__(self, kf: list[int], codes: tuple[int, ...]) -> IntArray:
         if codes != self._key:

@@ -121,6 +121,7 @@ def read_array(
     del flat, weights
     array.rankings = rows
     array.counts = counts
+    array.lines = n
     if progress is not None:
         progress(f"read {n:,} ballot lines into {len(rows):,} distinct rankings")
     return array
