@@ -197,6 +197,14 @@ def main() -> int:
             runs.append(1e3 * (time.perf_counter() - started))
         assert response.status_code == 200, response.status_code
     queries = len(ctx.captured_queries)
+    sql_ms = sum(1e3 * float(q["time"]) for q in ctx.captured_queries)
+    print(
+        f"  of which SQL: {sql_ms:.1f} ms; slowest: "
+        + "; ".join(
+            f"{1e3 * float(q['time']):.1f} ms {q['sql'][:60]}..."
+            for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:2]
+        )
+    )
     print(
         f"division page 50 (100 rows): best {min(runs):.1f} ms, worst {max(runs):.1f} ms, "
         f"{queries} queries (target < 200 ms and <= 10 queries: "

@@ -192,9 +192,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["drop_casting_requests"]}
     },
     # The casting view must leave no trace: its requests are never logged (see the secrecy ADR).
-    "filters": {
-        "drop_casting_requests": {"()": "asamblea.elections.secrecy.DropCastingRequests"}
-    },
+    "filters": {"drop_casting_requests": {"()": "asamblea.elections.secrecy.DropCastingRequests"}},
     "loggers": {
         "django.request": {
             "handlers": ["console"],

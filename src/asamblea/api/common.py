@@ -27,7 +27,8 @@ class Page(Schema, Generic[T]):
 def paginate(qs: QuerySet[Any], limit: int, offset: int) -> tuple[list[Any], int]:
     """Slice a queryset by ``limit``/``offset`` (bounded); returns the rows and the total count."""
     limit = max(1, min(limit, MAX_LIMIT))
-    offset = max(0, offset)
+    # Bounded above too: an offset past 2**63 overflows the database's integers (a 500).
+    offset = max(0, min(offset, 10**12))
     return list(qs[offset : offset + limit]), qs.count()
 
 

@@ -276,7 +276,7 @@ class DelegateVote(models.Model):
             models.UniqueConstraint(fields=["division", "seat"], name="vote_one_per_seat"),
             models.CheckConstraint(condition=Q(weight_den__gt=0), name="vote_weight_den_positive"),
         ]
-        indexes = [models.Index(fields=["division", "unit_name", "member_name"])]
+        indexes = [models.Index(fields=["division", "unit_name", "member_name", "seat"])]
 
     @property
     def weight(self) -> Fraction:

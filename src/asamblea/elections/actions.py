@@ -106,8 +106,46 @@ def _open_members(unit: Body) -> list[Member]:
 
 
 def freeze_roll(actor: Any, unit: Body, purpose: str) -> Roll:
-    """The unit's roll frozen now, inside the caller's transaction."""
-    return registry.do_freeze_roll(actor, unit, purpose=purpose)
+    """The roll frozen now, inside the caller's transaction.
+
+    A base unit's roll is its members (registry-core). A lower assembly holding an election
+    votes by its current delegates: their roll is frozen here in the same form and entry.
+    """
+    if unit.is_base_unit:
+        return registry.do_freeze_roll(actor, unit, purpose=purpose)
+    from asamblea.record.commitment import roll_commitment
+
+    member_ids = sorted(set(registry.current_mandates(unit).values_list("member_id", flat=True)))
+    members = list(Member.objects.filter(pk__in=member_ids).order_by("pk"))
+    at = now()
+    salt = secrets.token_hex(32)
+    roll = Roll(
+        body=unit,
+        frozen_at=at,
+        purpose=purpose[:200],
+        size=len(members),
+        salt=salt,
+        commitment=roll_commitment(salt, [m.public_id for m in members]),
+    )
+    roll.save(force_insert=True)
+    RollEntry.objects.bulk_create([RollEntry(roll=roll, member=m) for m in members])
+    audit(actor, "roll.freeze", roll, unit=unit.code, size=roll.size, purpose=roll.purpose)
+    _record(
+        unit.organisation,
+        "roll_frozen",
+        {
+            "roll": {
+                "id": roll.pk,
+                "body": unit.code,
+                "frozen_at": registry.timestamp(at),
+                "purpose": roll.purpose,
+                "size": roll.size,
+                "commitment": roll.commitment,
+            }
+        },
+        unit,
+    )
+    return roll
 
 
 def _succeed(actor: Any, mandate: Mandate, reason: str, source: str) -> Mandate | Election:
@@ -261,7 +299,10 @@ def check_open_nominations(actor: Any, election: Election) -> Election:
 
 
 def _is_member_of(member: Member, unit: Body) -> bool:
-    return Membership.objects.filter(member=member, unit=unit, left_on__isnull=True).exists()
+    """A member of a base unit; for an assembly, one of its current delegates."""
+    if unit.is_base_unit:
+        return Membership.objects.filter(member=member, unit=unit, left_on__isnull=True).exists()
+    return registry.current_mandates(unit).filter(member=member).exists()
 
 
 @transaction.atomic

@@ -137,3 +137,42 @@ def test_missing_division_and_session_answer_404_in_the_error_shape(client):
     assert r.json()["detail"] == "division not found"
     assert client.get("/api/sessions/999999").status_code == 404
     assert client.get("/api/bodies/999999/resolutions").status_code == 404
+
+
+def test_a_delegate_casts_only_their_own_seats_vote(client):
+    from django.contrib.auth import get_user_model
+
+    from asamblea.assemblies import actions
+    from asamblea.assemblies.models import DelegateVote
+    from asamblea.core.clock import now
+
+    built = build_body(units=[("Mina Norte", 2)])
+    session = actions.do_open_session(
+        None, actions.do_schedule_session(None, built.body, title="S", scheduled_at=now())
+    )
+    for seat in built.seats:
+        actions.do_record_attendance(None, session, seat)
+    motion = actions.do_propose_motion(None, session, title="T", text="T", proposer_name="P")
+    division = actions.do_open_division(None, motion)
+    mine, theirs = built.seats
+    delegate = built.mandates[0].member
+    delegate.user = get_user_model().objects.create_user(username="delegada", password="x")
+    delegate.save()
+    token, _ = do_create_api_token(None, delegate.user)
+    url = f"/api/divisions/{division.pk}/votes"
+    r = client.post(
+        url,
+        {"votes": [{"seat_id": theirs.pk, "choice": "for"}]},
+        content_type="application/json",
+        **bearer(token),
+    )
+    assert r.status_code == 400 and r.json()["field"] == "seat_id"
+    r = client.post(
+        url,
+        {"votes": [{"seat_id": mine.pk, "choice": "against"}]},
+        content_type="application/json",
+        **bearer(token),
+    )
+    assert r.status_code == 200, r.content
+    assert list(DelegateVote.objects.values_list("seat_id", "choice")) == [(mine.pk, "against")]
+    assert "/api/divisions/{division_id}" in client.get("/api/openapi.json").json()["paths"]

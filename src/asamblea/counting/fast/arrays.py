@@ -195,10 +195,12 @@ def group(
         # Key and position in one int64: a plain (unstable, vectorised) sort then orders every
         # row's copies by position, so the first of each run is its first occurrence.
         # In place where possible: this runs on the largest arrays (memory, not only time).
-        combined = keys.astype(np.int64)
-        del keys
+        # ``keys`` is this function's own array: shifted and filled in place, positions added in
+        # slices (no full-length temporary).
+        combined: IntArray = keys  # type: ignore[assignment]
         combined <<= index_bits
-        combined |= np.arange(n, dtype=np.int64)
+        for lo in range(0, n, 1 << 18):
+            combined[lo : lo + (1 << 18)] |= np.arange(lo, min(n, lo + (1 << 18)), dtype=np.int64)
         combined.sort()
         change = np.empty(n, dtype=np.bool_)
         change[0] = True
@@ -217,7 +219,9 @@ def group(
         summed = bincount_int(inverse.ravel(), weights, len(first))
     if first_seen:
         # First positions are distinct row numbers: placing them is a linear sort.
-        slot = np.full(n, -1, dtype=np.int64)
+        slot: npt.NDArray[np.signedinteger[Any]] = np.full(
+            n, -1, dtype=np.int32 if n < 2**31 else np.int64
+        )
         slot[first] = np.arange(len(first))
         order = slot[slot >= 0]
     else:
