@@ -44,6 +44,7 @@ def _counter(impl: str, method: str):  # type: ignore[no-untyped-def]
     """The callable ``(array, n_candidates, seats) -> winner indices``, or a reason string."""
     if impl == "us":
         # Every kernel module imported before the timed region, as the peers' libraries are.
+        import asamblea.counting.fast.api
         import asamblea.counting.fast.gregory
         import asamblea.counting.fast.irv
         import asamblea.counting.fast.meek

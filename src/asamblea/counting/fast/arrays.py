@@ -160,7 +160,9 @@ def group(
             part = rows[lo : lo + (1 << 18)]
             digits = np.zeros((len(part), 2 * half), dtype=np.uint8)
             np.add(part, 1, out=digits[:, :width], casting="unsafe")
-            buf[lo : lo + len(part), :half] = (digits[:, 0::2] << 4) | digits[:, 1::2]
+            # Rank 1 in the most significant used byte (little-endian int64): keys, and so the
+            # grouped rows, sort by first preference.
+            buf[lo : lo + len(part), half - 1 :: -1] = (digits[:, 0::2] << 4) | digits[:, 1::2]
         keys = buf.view(np.int64).ravel()
     elif width * bits <= 63:
         # One int64 key per row, digits packed in bit fields (np.unique on int64 is a fast sort).
@@ -179,7 +181,7 @@ def group(
         if nibbles:
             packed = uniq.view(np.uint8).reshape(-1, 8)
             for r in range(width):
-                byte = packed[:, r // 2]
+                byte = packed[:, half - 1 - r // 2]
                 out[:, r] = (byte >> 4) if r % 2 == 0 else (byte & 15)
         else:
             for r in range(width):

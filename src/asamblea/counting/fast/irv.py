@@ -60,6 +60,27 @@ class FastTabulation(irv._Tabulation):
         # Row indices refer to the paper's candidates; names may add the write-in label after.
         self._row_names = list(meta.candidates)
 
+    def _first_round_by_slices(self, continuing: npt.NDArray[np.bool_]) -> bool:
+        """Round 1 without a walk: when the rows are sorted by first preference (``group``
+        sorts them so) and every first preference is continuing, each candidate's first
+        holding is a slice of the rows (views, no copy). False: take the general walk."""
+        first = self._rows[:, 0]
+        if len(first) > 1 and not bool(np.all(first[1:] >= first[:-1])):
+            return False
+        c = len(self._row_names)
+        bounds = np.searchsorted(first, np.arange(-1, c + 1))
+        present = [i for i in range(c) if bounds[i + 2] > bounds[i + 1]]
+        if not all(continuing[i] for i in present):
+            return False
+        self._per_status[_UNDERVOTE] += int(self._counts[: bounds[1]].sum())
+        self._held = {}
+        for i in present:
+            lo, hi = int(bounds[i + 1]), int(bounds[i + 2])
+            weights = self._counts[lo:hi]
+            self._per_candidate[i] += int(weights.sum())
+            self._held[i] = [(self._rows[lo:hi], weights, np.zeros(hi - lo, dtype=np.int64))]
+        return True
+
     def compute_tally(self, final_round: bool) -> tuple[dict[str, Number], dict[str, Number]]:
         if final_round:
             raise irv.CountError("the fast path counts single-seat contests only")
@@ -77,7 +98,11 @@ class FastTabulation(irv._Tabulation):
 
         # The groups to walk, gathered into one block: (holder or -1, rows, counts, rank of the
         # holder on each row).
-        if self._held is None:
+        if self._held is None and self._first_round_by_slices(continuing):
+            rows = self._rows[:0]
+            weights = self._counts[:0]
+            start = holder = np.zeros(0, np.int64)
+        elif self._held is None:
             # First round: empty ballots are undervotes; every other group looks from rank 1.
             empty = self._rows[:, 0] < 0
             self._per_status[_UNDERVOTE] += int(self._counts[empty].sum())
@@ -115,9 +140,11 @@ class FastTabulation(irv._Tabulation):
             self._per_candidate += bincount_int(target[live], weights[live], c)
             self._per_status[_EXHAUSTED] += int(weights[gone].sum())
             split = split_by(target[live], c, rows[live], weights[live], rank[live])
+            held = self._held
+            assert held is not None
             for i, part in enumerate(split):
                 if part is not None:
-                    self._held.setdefault(i, []).append(part)  # type: ignore[arg-type]
+                    held.setdefault(i, []).append(part)  # type: ignore[arg-type]
 
         for i, n in enumerate(names):
             if n in tally:
