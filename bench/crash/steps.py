@@ -76,7 +76,7 @@ def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
     idempotency = IdempotencyRecord.objects.filter(election=election).count()
     contents = Counter(Ballot.objects.filter(election=election).values_list("content", flat=True))
     acked_by_voter = {o["voter"]: o for o in acked}
-    expected = Counter(o["content"] for o in acked_by_voter.values())
+    expected = Counter(o["content"] for o in acked)
     missing_by_content = {c: n - contents[c] for c, n in expected.items() if n > contents[c]}
     # Ballots present beyond the acknowledged ones: each must be the one ballot of a voter whose
     # acknowledgement never arrived, so there can be at most one per unacknowledged voter.
