@@ -46,3 +46,22 @@ def count(
 ) -> CountResult:
     """Count ``profile`` with the named method (``KeyError`` for an unknown name)."""
     return METHODS[method](profile, seats=seats, seed=seed)
+
+
+def _fast_when_large(name: str, exact: Method) -> Method:
+    """``exact``, except that large profiles the fast path takes are counted there, with the
+    same result (``asamblea.counting.fast``, docs/adr/0004-fast-counting.md)."""
+
+    def run(profile: Profile, *, seats: int, seed: int | str | None) -> CountResult:
+        from asamblea.counting import fast
+
+        if fast.choose(name, profile, seats=seats):
+            return fast.count_fast(name, profile, seats=seats, seed=seed)
+        return exact(profile, seats=seats, seed=seed)
+
+    run.__name__ = getattr(exact, "__name__", name)
+    run.__doc__ = exact.__doc__
+    return run
+
+
+METHODS = {name: _fast_when_large(name, method) for name, method in METHODS.items()}
