@@ -44,6 +44,30 @@ def _progress(message: str) -> None:
     print(f"asamblea count: {message}", file=sys.stderr)
 
 
+# Files at least this large are read by the fast path's streaming reader when it can count them:
+# one grouped array in memory, never a second copy of the file's ballots.
+STREAM_BYTES = 4 * 1024 * 1024
+
+
+def _read_streaming(path: Path, fmt: str, method: str, seats: int | None, rules: Any) -> Any:
+    """The ballots as a grouped array when the file is large and the fast path counts it."""
+    if fmt not in ("jsonl", "blt") or path.stat().st_size < STREAM_BYTES:
+        return None
+    from asamblea.counting import fast
+
+    options = rules.options if rules is not None else None
+    if fast.supports(method, seats=seats or 1, rules=options) is not None:
+        return None
+    from asamblea.counting.fast.stream import read_array
+
+    array = read_array(
+        path, fmt, candidates=rules.candidates if rules is not None else None, progress=_progress
+    )
+    if array is not None and rules is not None:
+        array.title = rules.title
+    return array
+
+
 def _seed(raw: str | None) -> int | str | None:
     if raw is None:
         return None
@@ -86,6 +110,14 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.rules}:1: {exc}") from None
 
     _progress(f"reading {path}")
+    method = args.method or "irv"
+    seed = _seed(args.seed)
+    try:
+        array = _read_streaming(path, fmt, method, args.seats, rules)
+    except OSError as exc:
+        raise InputError(f"{path}:0: {exc.strerror}") from None
+    if array is not None:
+        return _count_array(args, array, method, seed, rules)
     try:
         if fmt == "blt":
             from asamblea.counting.blt import read_blt
@@ -109,18 +141,21 @@ def run(args: argparse.Namespace) -> int:
         f"{len(profile.ballots)} ballot lines, {total} ballots, {len(profile.candidates)} candidates"
     )
 
-    seed = _seed(args.seed)
     try:
         if rules is not None:
+            from asamblea.counting import fast
+
             options = rules.options
             if seed is not None:
                 options.seed = seed
             _progress(f"counting by RCTab rules ({options.mode}, {options.seats} seats)")
-            result = tabulate(profile, options)
+            if fast.choose("irv", profile, rules=options):
+                result = fast.count_fast("irv", profile, rules=options)
+            else:
+                result = tabulate(profile, options)
         else:
             from asamblea.counting.methods import METHODS
 
-            method = args.method or "irv"
             seats = args.seats or profile.seats or 1
             _progress(f"counting by {method}, {seats} seat(s)")
             result = METHODS[method](profile, seats=seats, seed=seed)
@@ -129,10 +164,43 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(f"{path}:0: {exc}") from None
 
+    _print_result(args, result, len(profile.ballots), total)
+    return 0
+
+
+def _count_array(args: argparse.Namespace, array: Any, method: str, seed: Any, rules: Any) -> int:
+    """Count a streamed, grouped array on the fast path (same result as the exact path)."""
+    from asamblea.counting import fast
+    from asamblea.counting.irv import CountError
+    from asamblea.counting.tiebreak import TieNeedsDecision
+
+    total = array.total
+    lines = array.lines if array.seats is not None else len(array.rankings)
+    _progress(f"{lines} ballot lines, {total} ballots, {len(array.candidates)} candidates")
+    try:
+        if rules is not None:
+            options = rules.options
+            if seed is not None:
+                options.seed = seed
+            _progress(f"counting by RCTab rules ({options.mode}, {options.seats} seats)")
+            result = fast.count_fast("irv", array, seed=seed, rules=options)
+        else:
+            seats = args.seats or array.seats or 1
+            _progress(f"counting by {method}, {seats} seat(s)")
+            result = fast.count_fast(method, array, seats=seats, seed=seed)
+    except (CountError, TieNeedsDecision) as exc:
+        raise InputError(f"{args.ballots}:0: the count cannot finish: {exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{args.ballots}:0: {exc}") from None
+    _print_result(args, result, lines, total)
+    return 0
+
+
+def _print_result(args: argparse.Namespace, result: Any, lines: int, total: Any) -> None:
     _progress("winners: " + (", ".join(result.winners) or "(none)"))
     if args.json:
         out: dict[str, Any] = result.to_json()
-        out["ballots"] = {"lines": len(profile.ballots), "total": str(total)}
+        out["ballots"] = {"lines": lines, "total": str(total)}
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     else:
         if result.passes:
@@ -143,4 +211,3 @@ def run(args: argparse.Namespace) -> int:
             print("winners: " + ", ".join(result.winners))
         else:
             print(result.table())
-    return 0
