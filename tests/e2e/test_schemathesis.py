@@ -22,7 +22,25 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def world(db, django_user_model):  # type: ignore[no-untyped-def]
+def keep_test_connection():  # type: ignore[no-untyped-def]
+    """The in-process WSGI app would close the test's connection at each request.
+
+    Django's request_started signal closes a connection whose autocommit differs from the
+    settings, which is always true inside the test's transaction; on PostgreSQL that kills the
+    connection for the rest of the test. Django's own test client disconnects the same handler.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, django_user_model, keep_test_connection):  # type: ignore[no-untyped-def]
     from asamblea.elections import actions as elections
     from asamblea.registry import actions as registry
     from asamblea.registry.models import Body, Member
