@@ -48,8 +48,9 @@ test-postgres: $(STAMP)
 		echo "== PostgreSQL at $(PG_URL) unreachable: suite NOT run on PostgreSQL (set CI=true to fail instead) =="; \
 	fi
 
+# make bench BENCH="counting record" runs only those (bench/bench_<name>.py).
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH)
 
 # Not part of `make test`: a PostgreSQL cluster of its own (port 55432), the production server,
 # 1,200 voters, 5 worker kills and 5 database crashes, then the offline check (docs/operations.md).

@@ -1,4 +1,8 @@
-"""`make bench`: run every bench/bench_*.py in turn and print what each reports."""
+"""`make bench`: run every bench/bench_*.py in turn and print what each reports.
+
+`make bench BENCH="counting record"` (or `python bench/run_all.py counting record`) runs only
+those. A full run takes about an hour, most of it the peers of bench_counting.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ from pathlib import Path
 def main() -> int:
     here = Path(__file__).resolve().parent
     failed = []
+    only = set(sys.argv[1:])
     for script in sorted(here.glob("bench_*.py")):
+        if only and script.stem.removeprefix("bench_") not in only:
+            continue
         print(f"== {script.name} ==", flush=True)
         started = time.perf_counter()
         result = subprocess.run([sys.executable, str(script)], check=False)
