@@ -16,9 +16,15 @@ def main() -> int:
     here = Path(__file__).resolve().parent
     failed = []
     only = set(sys.argv[1:])
-    for script in sorted(here.glob("bench_*.py")):
-        if only and script.stem.removeprefix("bench_") not in only:
-            continue
+    scripts = [
+        s
+        for s in sorted(here.glob("bench_*.py"))
+        if not only or s.stem.removeprefix("bench_") in only
+    ]
+    if not scripts:
+        print(f"no benchmark named {', '.join(sorted(only))} in bench/", file=sys.stderr)
+        return 2
+    for script in scripts:
         print(f"== {script.name} ==", flush=True)
         started = time.perf_counter()
         result = subprocess.run([sys.executable, str(script)], check=False)
