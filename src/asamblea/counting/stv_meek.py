@@ -45,6 +45,7 @@ several marks at one rank stop there (see ``stv_common``); the reference rule ha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 from asamblea.counting.ballots import Profile
@@ -84,19 +85,11 @@ def count(profile: Profile, *, seats: int, seed: int | str | None = None) -> Cou
     papers = [(ranking, _scaled(n), n.denominator == 1) for ranking, n in grouped]
     lot = Lot(profile.candidates, seed)
     total_s = sum(m for _, m, _ in papers)
-
-    state = dict.fromkeys(candidates, "hopeful")
-    kf = dict.fromkeys(candidates, SCALE)
-    vote = dict.fromkeys(candidates, 0)
-    winners: list[str] = []
-    rounds: list[Round] = []
-
     first: dict[str, int] = dict.fromkeys(candidates, 0)
     for ranking, m, _ in papers:
         first[ranking[0]] += m
-    quota = total_s // (seats + 1) + 1
 
-    def distribute() -> None:
+    def distribute(vote: dict[str, int], kf: dict[str, int], state: dict[str, str]) -> None:
         for c in vote:
             vote[c] = 0
         for ranking, m, whole in papers:
@@ -110,6 +103,31 @@ def count(profile: Profile, *, seats: int, seed: int | str | None = None) -> Cou
                 w -= keep
                 if w <= 0:
                     break
+
+    return count_rounds(candidates, first, total_s, distribute, seats=seats, lot=lot, seed=seed)
+
+
+# Fills ``vote`` (candidate -> scaled votes) from the keep factors and the candidates' states.
+Distribute = Callable[[dict[str, int], dict[str, int], dict[str, str]], None]
+
+
+def count_rounds(
+    candidates: list[str],
+    first: dict[str, int],
+    total_s: int,
+    distribute: Distribute,
+    *,
+    seats: int,
+    lot: Lot,
+    seed: int | str | None,
+) -> CountResult:
+    """Steps B and C of the rule, given a way to distribute the votes (shared with the fast path)."""
+    state = dict.fromkeys(candidates, "hopeful")
+    kf = dict.fromkeys(candidates, SCALE)
+    vote = dict.fromkeys(candidates, 0)
+    winners: list[str] = []
+    rounds: list[Round] = []
+    quota = total_s // (seats + 1) + 1
 
     def hopeful() -> list[str]:
         return [c for c in candidates if state[c] == "hopeful"]
@@ -139,7 +157,7 @@ def count(profile: Profile, *, seats: int, seed: int | str | None = None) -> Cou
         iterations = 0
         elected_now: list[str] = []
         while True:
-            distribute()
+            distribute(vote, kf, state)
             iterations += 1
             votes_total = sum(vote.values())
             quota = votes_total // (seats + 1) + 1

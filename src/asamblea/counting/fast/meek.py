@@ -19,7 +19,7 @@ import numpy.typing as npt
 from asamblea.counting import stv_meek
 from asamblea.counting.ballots import Profile
 from asamblea.counting.fast.arrays import IntArray, bincount_int, group
-from asamblea.counting.result import CountResult, Draw, Round, format_value
+from asamblea.counting.result import CountResult
 from asamblea.counting.stv_common import Lot
 
 PLACES = stv_meek.PLACES
@@ -157,126 +157,15 @@ def count(
     total_s = int(counts.sum()) * SCALE
     distributor = _Distributor(rows, counts, len(candidates))
 
-    state = dict.fromkeys(candidates, "hopeful")
-    kf = dict.fromkeys(candidates, SCALE)
-    vote = dict.fromkeys(candidates, 0)
-    winners: list[str] = []
-    rounds: list[Round] = []
-
     firsts = bincount_int(rows[:, 0].astype(np.int64), counts * SCALE, len(candidates))
     first: dict[str, int] = {c: int(firsts[i]) for c, i in index.items()}
-    quota = total_s // (seats + 1) + 1
 
-    def distribute() -> None:
+    def distribute(vote: dict[str, int], kf: dict[str, int], state: dict[str, str]) -> None:
         codes = tuple(_CODES[state[c]] for c in candidates)
         result = distributor([kf[c] for c in candidates], codes)
         for c, i in index.items():
             vote[c] = int(result[i])
 
-    def hopeful() -> list[str]:
-        return [c for c in candidates if state[c] == "hopeful"]
-
-    def seats_left() -> int:
-        return seats - len(winners)
-
-    def new_round(surplus: int, iterations: int) -> Round:
-        rnd = Round(
-            round=len(rounds) + 1,
-            tally={c: _v(vote[c]) for c in candidates},
-            threshold=_v(quota),
-            exhausted=_v(total_s - sum(vote.values())),
-        )
-        rnd.extra = {
-            "keep_factors": {c: format_value(_v(kf[c]), PLACES) for c in candidates},
-            "surplus": format_value(_v(surplus), PLACES),
-            "iterations": iterations,
-        }
-        rounds.append(rnd)
-        return rnd
-
-    vote.update(first)
-    while len(hopeful()) > seats_left() > 0:
-        status = "iterate"
-        last_surplus = total_s
-        iterations = 0
-        elected_now: list[str] = []
-        while True:
-            distribute()
-            iterations += 1
-            votes_total = sum(vote.values())
-            quota = votes_total // (seats + 1) + 1
-            for c in hopeful():
-                if vote[c] >= quota:
-                    state[c] = "elected"
-                    elected_now.append(c)
-                    status = "elected"
-            surplus = max(0, sum(vote[c] - quota for c in candidates if state[c] == "elected"))
-            if status != "elected":
-                if surplus < OMEGA:
-                    status = "omega"
-                elif surplus >= last_surplus:
-                    status = "stable"
-            if status != "iterate":
-                break
-            last_surplus = surplus
-            for c in candidates:
-                if state[c] == "elected":
-                    kf[c] = _ceil_div(_ceil_div(kf[c] * quota, SCALE) * SCALE, vote[c])
-        rnd = new_round(surplus, iterations)
-        if status == "elected":
-            winners.extend(elected_now)
-            rnd.elected.extend(elected_now)
-            rnd.action = "election of " + ", ".join(elected_now)
-            continue
-        rnd.extra["stop"] = "surplus below omega" if status == "omega" else "stable surplus"
-        hope = hopeful()
-        low = min(vote[c] for c in hope)
-        tied = [c for c in hope if vote[c] <= low + surplus]
-        if len(tied) == 1:
-            loser = tied[0]
-        else:
-            loser, draw = lot.choose(tied, "exclusion")
-            rnd.draws.append(
-                Draw(
-                    purpose=draw.purpose,
-                    tied=draw.tied,
-                    chosen=loser,
-                    how=f"{draw.how}; tied: within the surplus of the lowest vote (rule B.3)",
-                )
-            )
-        state[loser] = "defeated"
-        kf[loser] = 0
-        vote[loser] = 0
-        rnd.eliminated.append(loser)
-        rnd.action = f"defeat of {loser}"
-
-    rest = hopeful()
-    if rest:
-        if not rounds:
-            new_round(0, 0)
-        last = rounds[-1]
-        for c in rest:
-            if len(winners) < seats:
-                state[c] = "elected"
-                winners.append(c)
-                last.elected.append(c)
-            else:
-                state[c] = "defeated"
-                last.eliminated.append(c)
-        last.extra["remaining"] = "elected" if state[rest[0]] == "elected" else "defeated"
-    if rounds:
-        rounds[0].extra["first_preferences"] = {
-            c: format_value(_v(first[c]), PLACES) for c in candidates
-        }
-
-    return CountResult(
-        method="stv-meek",
-        seats=seats,
-        winners=winners,
-        rounds=rounds,
-        places=PLACES,
-        quota=_v(quota),
-        seed=seed,
-        rules={"rules": stv_meek.RULES, "omega": "0.000001"},
-        candidates=list(candidates),
+    return stv_meek.count_rounds(
+        candidates, first, total_s, distribute, seats=seats, lot=lot, seed=seed
     )
