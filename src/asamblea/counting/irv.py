@@ -42,7 +42,7 @@ candidate order, not RCTab's hash order; interactive tie-breaks stop the count w
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import cast
@@ -206,6 +206,16 @@ class _Tabulation:
         live = sum(1 for c in cands if self.continuing(c))
         return "exhaust" if live >= 2 else "none"
 
+    def empty_tally(self, final_round: bool) -> tuple[dict[str, Number], dict[str, Number]]:
+        """A round's tallies before any ballot is counted: each continuing candidate and each
+        reason for inactive ballots at zero, in the order the round reports them."""
+        tally: dict[str, Number] = {n: 0 for n in self.names if self.continuing(n)}
+        inactive: dict[str, Number] = {UNDERVOTE: 0, EXHAUSTED: 0, OVERVOTE: 0, SKIPPED: 0}
+        inactive[REPEATED] = 0
+        if final_round:
+            inactive[FINAL_SURPLUS] = 0
+        return tally, inactive
+
     def compute_tally(
         self, final_round: bool
     ) -> tuple[dict[str, ResultNumber], dict[str, ResultNumber]]:
@@ -213,11 +223,7 @@ class _Tabulation:
         ballots by reason. Values are ``int`` or ``Fraction`` (typed as the result's numbers so
         that faster implementations of this one method can stand in for it)."""
         o = self.o
-        tally: dict[str, Number] = {n: 0 for n in self.names if self.continuing(n)}
-        inactive: dict[str, Number] = {UNDERVOTE: 0, EXHAUSTED: 0, OVERVOTE: 0, SKIPPED: 0}
-        inactive[REPEATED] = 0
-        if final_round:
-            inactive[FINAL_SURPLUS] = 0
+        tally, inactive = self.empty_tally(final_round)
         max_skip = o.max_skipped_ranks
         for i, (marks, count) in enumerate(self.groups):
             status = self.status[i]
@@ -499,6 +505,12 @@ class _Tabulation:
     def _record_surplus(self, winner: str, votes: Number, threshold: Number) -> None:
         extra = votes - threshold
         fraction = _trunc(Fraction(extra) / Fraction(votes), self.places) if extra > 0 else 0
+        self.transfer_surplus(winner, fraction)
+
+    def transfer_surplus(self, winner: str, fraction: Number) -> None:
+        """Every ballot the winner holds keeps ``value - trunc(value * fraction)`` with the winner
+        and moves on with the rest (the per-ballot step of a surplus; faster implementations of
+        this one method can stand in for it)."""
         for i in range(len(self.groups)):
             if self.recipient[i] == winner and self.status[i] is None:
                 value = self.value[i]
@@ -516,13 +528,7 @@ class _Tabulation:
             if at < r - 1:
                 shown[w] = previous[w]
         if fresh:
-            sums: dict[str, Number] = dict.fromkeys(fresh, 0)
-            for i, (_, count) in enumerate(self.groups):
-                kept = self.kept[i]
-                if kept:
-                    for w in fresh:
-                        if w in kept:
-                            sums[w] += count * kept[w]
+            sums = self.kept_sums(fresh)
             for w in fresh:
                 total = _norm(sums[w])
                 residual = total - threshold
@@ -532,6 +538,18 @@ class _Tabulation:
                     total = threshold
                 shown[w] = total
         return shown
+
+    def kept_sums(self, fresh: list[str]) -> dict[str, Number]:
+        """The votes each of ``fresh`` (winners of the previous round) kept from its ballots
+        (the per-ballot step of showing winners' tallies)."""
+        sums: dict[str, Number] = dict.fromkeys(fresh, 0)
+        for i, (_, count) in enumerate(self.groups):
+            kept = self.kept[i]
+            if kept:
+                for w in fresh:
+                    if w in kept:
+                        sums[w] += count * kept[w]
+        return sums
 
     def _attach_transfers(self) -> None:
         for rnd in self.rounds:
@@ -544,16 +562,27 @@ class _Tabulation:
                 rnd.transfers.append(Transfer(source=source, kind=kind, value=None, moved=moved))
 
 
+# Builds the tabulation of one pass: ``(profile, options, excluded) -> _Tabulation``. The exact
+# path's is the class itself; the fast path passes one that counts the same ballots on arrays.
+MakeTabulation = Callable[[Profile, IrvOptions, set[str]], _Tabulation]
+
+
 def tabulate(profile: Profile, options: IrvOptions) -> CountResult:
     """Count ``profile`` under ``options``; winners in order of election."""
+    return tabulate_with(profile, options, _Tabulation)
+
+
+def tabulate_with(profile: Profile, options: IrvOptions, make: MakeTabulation) -> CountResult:
+    """:func:`tabulate` with the tabulation of each pass built by ``make`` (``profile`` gives
+    the candidates, the withdrawn and the title; ``make`` may hold the ballots elsewhere)."""
     if options.mode not in MODES:
         raise CountError(f"unknown method {options.mode!r}")
     if options.overvote_rule not in OVERVOTE_RULES:
         raise CountError(f"unknown overvote rule {options.overvote_rule!r}")
     excluded = set(options.excluded) | set(profile.withdrawn)
     if options.mode == SEQUENTIAL_IRV:
-        return _sequential(profile, options, excluded)
-    tab = _Tabulation(profile, options, excluded)
+        return _sequential(profile, options, excluded, make)
+    tab = make(profile, options, excluded)
     tab.run()
     return _result(tab, options, profile)
 
@@ -572,13 +601,15 @@ def _result(tab: _Tabulation, options: IrvOptions, profile: Profile) -> CountRes
     )
 
 
-def _sequential(profile: Profile, options: IrvOptions, excluded: set[str]) -> CountResult:
+def _sequential(
+    profile: Profile, options: IrvOptions, excluded: set[str], make: MakeTabulation
+) -> CountResult:
     passes: list[CountResult] = []
     winners: list[str] = []
     single = replace(options, seats=1, mode=IRV)
     rounds: list[Round] = []
     for number in range(1, options.seats + 1):
-        tab = _Tabulation(profile, single, excluded | set(winners))
+        tab = make(profile, single, excluded | set(winners))
         if not any(tab.continuing(n) for n in tab.names if n != options.undeclared_write_in):
             break
         tab.run()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from asamblea.counting.ballots import Profile
 from asamblea.counting.result import CountResult
+
+if TYPE_CHECKING:
+    from asamblea.counting.irv import IrvOptions
 
 
 class Method(Protocol):
@@ -65,3 +68,13 @@ def _fast_when_large(name: str, exact: Method) -> Method:
 
 
 METHODS = {name: _fast_when_large(name, method) for name, method in METHODS.items()}
+
+
+def tabulate_rctab(profile: Profile, options: IrvOptions) -> CountResult:
+    """``irv.tabulate`` under RCTab rules (every mode), on the fast path when the profile is
+    large and the fast path takes it, with the same result."""
+    from asamblea.counting import fast, irv
+
+    if fast.choose("irv", profile, rules=options):
+        return fast.count_fast("irv", profile, rules=options)
+    return irv.tabulate(profile, options)

@@ -99,8 +99,21 @@ def count(profile: Profile, *, seats: int, seed: int | str | None = None) -> Cou
     if seats < 1:
         raise ValueError("seats must be at least 1")
     cands, d = pairwise(profile)
+    return count_pairwise(profile.candidates, cands, d, seats=seats, seed=seed)
+
+
+def count_pairwise(
+    paper: list[str],
+    cands: list[str],
+    d: dict[str, dict[str, Num]],
+    *,
+    seats: int,
+    seed: int | str | None,
+) -> CountResult:
+    """Steps 2 to 5 and the explanation, from d (shared with the fast path, which computes d on
+    arrays). ``paper``: the ballot-paper order, which orders the lot; ``cands``: the standing."""
     p = strongest_paths(cands, d)
-    lot = Lot(profile.candidates, seed)
+    lot = Lot(paper, seed)
     beats = {a: [b for b in cands if b != a and p[a][b] > p[b][a]] for a in cands}
 
     rnd = Round(round=1, tally={a: len(beats[a]) for a in cands}, action="strongest paths")

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Protocol
 
 from asamblea.counting.ballots import Profile
 from asamblea.counting.result import CountResult, Draw, Number, Round, Transfer
@@ -117,8 +118,23 @@ class _State:
         return None
 
 
+class Stages(Protocol):
+    """What the Gregory stage loop reads and writes of a count: the exact path's ``_State``, or
+    the fast path's (``fast.gregory``), whose votes are integer arrays shown as fractions."""
+
+    status: dict[str, str]  # continuing, elected, excluded
+    history: list[dict[str, Value]]  # totals at the end of each stage
+    non_transferable: Value
+    rounding: Value
+
+    @property
+    def votes(self) -> Mapping[str, Value]: ...
+
+    def continuing(self) -> list[str]: ...
+
+
 def break_by_history(
-    state: _State, tied: list[str], lot: Lot, *, lowest: bool, purpose: str
+    state: Stages, tied: list[str], lot: Lot, *, lowest: bool, purpose: str
 ) -> tuple[str, list[Draw]]:
     """SSI 2007/42 rules 49(2)-(3) and 51(2): among candidates with equal votes now, look back to
     the most recent preceding stage at which their totals were unequal and take the highest
@@ -175,19 +191,57 @@ def count_gregory(
         st.holdings[first].append(_Holding(i, 0, Fraction(1)))
         st.votes[first] += n
 
+    winners, rounds = gregory_stages(
+        st,
+        candidates=candidates,
+        quota=quota,
+        valid=valid,
+        seats=seats,
+        lot=lot,
+        transfer_surplus=lambda source: _transfer_surplus(st, source, quota, transfer_value),
+        transfer_excluded=lambda source: _transfer_excluded(st, source),
+    )
+    return CountResult(
+        method=method,
+        seats=seats,
+        winners=winners,
+        rounds=rounds,
+        places=places,
+        quota=quota,
+        seed=seed,
+        rules={"rules": rules, "valid_poll": str(valid)},
+        candidates=list(candidates),
+    )
+
+
+def gregory_stages(
+    st: Stages,
+    *,
+    candidates: list[str],
+    quota: Fraction,
+    valid: Fraction,
+    seats: int,
+    lot: Lot,
+    transfer_surplus: Callable[[str], Transfer],
+    transfer_excluded: Callable[[str], Transfer],
+) -> tuple[list[str], list[Round]]:
+    """The stages of a Gregory count after rule 45's first count, as SSI 2007/42 rules 47-52
+    order them: the winners in order of election and one round per stage. The transfers, which
+    visit papers, are the caller's (shared with the fast path, which moves papers on arrays)."""
     winners: list[str] = []
     rounds: list[Round] = []
     pending: list[str] = []  # elected candidates whose surplus is not yet transferred
 
     def close_stage(rnd: Round) -> bool:
         """Rules 47 and 52 at the end of a stage; True when the count is complete."""
-        st.history.append(dict(st.votes))
-        reached = [c for c in st.continuing() if st.votes[c] >= quota]
+        votes = st.votes
+        st.history.append(dict(votes))
+        reached = [c for c in st.continuing() if votes[c] >= quota]
         for c in _order_highest(st, reached, lot, rnd):
             st.status[c] = "elected"
             winners.append(c)
             rnd.elected.append(c)
-            if st.votes[c] > quota:
+            if votes[c] > quota:
                 pending.append(c)
         vacancies = seats - len(winners)
         if vacancies <= 0:
@@ -203,8 +257,9 @@ def count_gregory(
         return False
 
     def snapshot(rnd: Round) -> None:
-        rnd.tally = {c: st.votes[c] for c in candidates}
-        rnd.exhausted = valid - sum(st.votes.values(), Fraction(0))
+        votes = st.votes
+        rnd.tally = {c: votes[c] for c in candidates}
+        rnd.exhausted = valid - sum(votes.values(), Fraction(0))
         rnd.inactive = {"non_transferable": st.non_transferable, "rounding": st.rounding}
 
     rnd = Round(round=1, tally={}, action="first_preferences", threshold=quota)
@@ -214,51 +269,42 @@ def count_gregory(
 
     while not done:
         prev = rounds[-1]
+        votes = st.votes
         if pending:
             # Rule 49(1): the largest surplus first; rule 49(2)-(3) for equal surpluses.
-            top = max(st.votes[c] for c in pending)
-            tied = [c for c in pending if st.votes[c] == top]
+            top = max(votes[c] for c in pending)
+            tied = [c for c in pending if votes[c] == top]
             source, draws = break_by_history(
                 st, tied, lot, lowest=False, purpose="order of surpluses"
             )
             pending.remove(source)
             rnd = Round(round=prev.round + 1, tally={}, action=f"surplus of {source}")
             rnd.draws.extend(draws)
-            rnd.transfers.append(_transfer_surplus(st, source, quota, transfer_value))
+            rnd.transfers.append(transfer_surplus(source))
         else:
             # Rule 50(1): exclude the lowest continuing candidate; rule 51 for equal votes.
-            low = min(st.votes[c] for c in st.continuing())
-            tied = [c for c in st.continuing() if st.votes[c] == low]
+            low = min(votes[c] for c in st.continuing())
+            tied = [c for c in st.continuing() if votes[c] == low]
             source, draws = break_by_history(st, tied, lot, lowest=True, purpose="exclusion")
             prev.eliminated.append(source)
             prev.draws.extend(draws)
             rnd = Round(round=prev.round + 1, tally={}, action=f"exclusion of {source}")
-            rnd.transfers.append(_transfer_excluded(st, source))
+            rnd.transfers.append(transfer_excluded(source))
         rnd.threshold = quota
         snapshot(rnd)
         rounds.append(rnd)
         done = close_stage(rnd)
-
-    return CountResult(
-        method=method,
-        seats=seats,
-        winners=winners,
-        rounds=rounds,
-        places=places,
-        quota=quota,
-        seed=seed,
-        rules={"rules": rules, "valid_poll": str(valid)},
-        candidates=list(candidates),
-    )
+    return winners, rounds
 
 
-def _order_highest(st: _State, group: list[str], lot: Lot, rnd: Round) -> list[str]:
+def _order_highest(st: Stages, group: list[str], lot: Lot, rnd: Round) -> list[str]:
     """Candidates elected at one stage, highest vote first (equal votes: rule 49(2)-(3))."""
+    votes = st.votes
     rest = list(group)
     out: list[str] = []
     while rest:
-        top = max(st.votes[c] for c in rest)
-        tied = [c for c in rest if st.votes[c] == top]
+        top = max(votes[c] for c in rest)
+        tied = [c for c in rest if votes[c] == top]
         chosen, draws = break_by_history(st, tied, lot, lowest=False, purpose="order of election")
         rnd.draws.extend(draws)
         out.append(chosen)

@@ -6,7 +6,7 @@ import numpy as np
 
 from asamblea.counting.ballots import Profile, RankedBallot
 from asamblea.counting.fast import synth
-from asamblea.counting.fast.arrays import group, is_simple, strike, to_array
+from asamblea.counting.fast.arrays import group, group_marks, is_simple, strike, to_array
 
 
 def _python_grouping(
@@ -63,3 +63,33 @@ def test_array_form_of_a_profile_keeps_order_counts_and_withdrawn() -> None:
     assert array.rankings.tolist() == [[1, 0], [2, -1]]
     assert array.counts is not None and array.counts.tolist() == [3, 1]
     assert array.withdrawn == ["A"]
+
+
+def test_array_form_of_marked_ballots_is_the_mark_layout_with_labels() -> None:
+    names = ["A", "B", "C"]
+    profile = Profile(
+        names,
+        [
+            RankedBallot.of(["A", "B"], (), "C", count=2),  # overvote, skipped rank
+            RankedBallot.of("Undeclared Write-ins", "A", "A"),  # write-in label, repeat
+            RankedBallot.of("#overvote", "B"),
+            RankedBallot.of("C"),
+        ],
+    )
+    array = to_array(profile)
+    assert array is not None
+    assert array.labels == ["Undeclared Write-ins", "#overvote"]
+    assert array.rankings.tolist() == [
+        [[0, 1], [-1, -1], [2, -1]],
+        [[3, -1], [0, -1], [0, -1]],
+        [[4, -1], [1, -1], [-1, -1]],
+        [[2, -1], [-1, -1], [-1, -1]],
+    ]
+    assert array.counts is not None and array.counts.tolist() == [2, 1, 1, 1]
+
+
+def test_grouping_the_mark_layout_merges_identical_ballots() -> None:
+    cells = np.array([[[0, 1], [-1, -1]], [[2, -1], [0, -1]], [[0, 1], [-1, -1]]], dtype=np.int16)
+    rows, counts = group_marks(cells, np.array([2, 1, 3]), 3)
+    got = sorted(zip(map(str, rows.tolist()), counts.tolist(), strict=True))
+    assert got == sorted([(str(cells[0].tolist()), 5), (str(cells[1].tolist()), 1)])

@@ -22,6 +22,9 @@ def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[str, str]
 RCTAB = CASES / "rctab/2013_minneapolis_mayor"
 WARD = CASES / "scottish-stv/edinburgh-2017-ward01-almond/ballots.blt"
 MEEK = CASES / "meek-reference/m135/ballots.blt"
+# Multi-seat RCTab modes with simple ballots stream too (the fast path counts every mode).
+SEQUENTIAL = CASES / "rctab/sequential_with_batch"
+ONE_PER_ROUND = CASES / "rctab/test_set_allow_only_one_winner_per_round"
 
 
 @pytest.mark.parametrize(
@@ -31,8 +34,14 @@ MEEK = CASES / "meek-reference/m135/ballots.blt"
         ([str(RCTAB / "ballots.jsonl"), "--rules", str(RCTAB / "rules.json")], False),
         ([str(WARD), "--method", "stv-scottish"], True),
         ([str(MEEK), "--method", "stv-meek"], True),
+        ([str(SEQUENTIAL / "ballots.jsonl"), "--rules", str(SEQUENTIAL / "rules.json")], True),
+        (
+            [str(ONE_PER_ROUND / "ballots.jsonl"), "--rules", str(ONE_PER_ROUND / "rules.json")],
+            True,
+        ),
+        ([str(WARD), "--method", "irv", "--seats", "3"], True),
     ],
-    ids=["rctab-irv", "scottish", "meek"],
+    ids=["rctab-irv", "scottish", "meek", "rctab-sequential", "rctab-one-per-round", "irv-3-seats"],
 )
 def test_a_streamed_file_counts_exactly_as_the_exact_reader(capsys, monkeypatch, argv, streams):
     monkeypatch.setattr(count, "STREAM_BYTES", 10**12)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from asamblea.counting import fast, methods, schulze
+from asamblea.counting import fast, io, irv, methods, rctab, schulze
 from asamblea.counting.ballots import Profile, RankedBallot
 from asamblea.counting.fast import synth
 
@@ -16,10 +19,9 @@ def _large_profile() -> Profile:
     return Profile(names, ballots).grouped()
 
 
-def test_methods_count_a_large_profile_on_the_fast_path_with_the_exact_result(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    profile = _large_profile()
+@pytest.fixture
+def fast_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The methods counted on the fast path during the test (``fast.count_fast`` still counts)."""
     used: list[str] = []
     real = fast.count_fast
 
@@ -28,8 +30,15 @@ def test_methods_count_a_large_profile_on_the_fast_path_with_the_exact_result(
         return real(method, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(fast, "count_fast", spy)
+    return used
+
+
+def test_methods_count_a_large_profile_on_the_fast_path_with_the_exact_result(
+    fast_calls: list[str],
+) -> None:
+    profile = _large_profile()
     result = methods.count("schulze", profile, seats=2, seed=4)
-    assert used == ["schulze"]
+    assert fast_calls == ["schulze"]
     assert result.to_json() == schulze.count(profile, seats=2, seed=4).to_json()
 
 
@@ -37,3 +46,22 @@ def test_methods_count_a_small_profile_on_the_exact_path(monkeypatch: pytest.Mon
     profile = Profile(["A", "B"], [RankedBallot.of("A", "B", count=3)])
     monkeypatch.setattr(fast, "count_fast", lambda *a, **k: pytest.fail("fast path used"))
     assert methods.count("irv", profile, seats=1, seed=0).winners == ["A"]
+
+
+def test_a_large_multi_seat_rctab_count_with_overvotes_and_skips_takes_the_fast_path(
+    fast_calls: list[str],
+) -> None:
+    # 2013 Minneapolis park board: 3 seats, fractional STV, overvote labels, skipped ranks and
+    # write-ins; every ballot counted 20 times to pass the fast path's size.
+    case = Path(__file__).resolve().parents[2] / "conformance/rctab/2013_minneapolis_park"
+    rules = rctab.load_rules(case / "rules.json")
+    small = io.read_jsonl(
+        case / "ballots.jsonl", rules.candidates, extra_names=[irv.UNDECLARED_WRITE_IN]
+    ).grouped()
+    profile = Profile(small.candidates, [replace(b, count=20 * b.count) for b in small.ballots])
+    assert profile.total >= fast.LARGE
+    assert fast.choose("irv", profile, rules=rules.options)
+    exact = irv.tabulate(profile, rules.options)
+    assert methods.tabulate_rctab(profile, rules.options).to_json() == exact.to_json()
+    assert fast_calls == ["irv"]
+    assert len(exact.winners) == 3

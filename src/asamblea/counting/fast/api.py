@@ -8,7 +8,15 @@ import numpy as np
 
 from asamblea.counting.ballots import Profile
 from asamblea.counting.fast import NotSupported, supports
-from asamblea.counting.fast.arrays import ArrayProfile, group, is_simple, strike, to_array
+from asamblea.counting.fast.arrays import (
+    ArrayProfile,
+    as_marks,
+    group,
+    group_marks,
+    is_simple,
+    strike,
+    to_array,
+)
 from asamblea.counting.result import CountResult
 
 
@@ -28,10 +36,7 @@ def count_fast(
     if isinstance(profile_or_array, Profile):
         array = to_array(profile_or_array)
         if array is None:
-            raise NotSupported(
-                "a ballot has a skipped rank, an overvote, a repeated candidate "
-                "or a fractional weight"
-            )
+            raise NotSupported("a ballot has a fractional or negative weight")
     else:
         array = profile_or_array
     names = list(array.candidates)
@@ -43,13 +48,25 @@ def count_fast(
     if rules is not None or method == "irv":
         from asamblea.counting.fast import irv as fast_irv
 
-        rows, counts = group(rankings, array.counts, len(names))
-        if not is_simple(rows, len(names)):
-            raise NotSupported("rows are not simple rankings (see asamblea.counting.fast.arrays)")
+        labels = list(array.labels)
+        if rankings.ndim == 3:
+            rows, counts = group_marks(rankings, array.counts, len(names) + len(labels))
+        else:
+            rows, counts = group(rankings, array.counts, len(names))
+            if not is_simple(rows, len(names)):
+                # Gaps and repeats of a 2-D array are skipped ranks and repeated candidates.
+                if rows.size and (rows.min() < -1 or rows.max() >= len(names)):
+                    raise NotSupported("a mark is not a candidate's index")
+                rows = as_marks(rows)
         if rules is not None:
-            return fast_irv.tabulate(meta, rows, counts, getattr(rules, "options", rules))
-        return fast_irv.count(meta, rows, counts, seed=seed)
+            return fast_irv.tabulate(meta, rows, counts, getattr(rules, "options", rules), labels)
+        return fast_irv.count(meta, rows, counts, seats=seats, seed=seed, labels=labels)
 
+    if rankings.ndim != 2:
+        raise NotSupported(
+            f"{method} on the fast path takes simple rankings; skipped ranks, overvotes, "
+            "repeated candidates and labels run on the exact path"
+        )
     # STV and Schulze take the standing candidates only: strike the withdrawn and renumber.
     withdrawn = set(array.withdrawn)
     struck = [i for i, c in enumerate(names) if c in withdrawn]

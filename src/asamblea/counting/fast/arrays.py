@@ -1,21 +1,31 @@
 """Ballots as NumPy arrays: the input of every fast kernel.
 
-An :class:`ArrayProfile` holds one row per ballot (or per group of identical ballots) and one
-column per rank: ``rankings[i, r]`` is the index, in ``candidates`` (ballot-paper order), of the
-candidate marked at rank ``r + 1``; ``-1`` fills the ranks after the last mark. ``counts[i]`` is the
-number of ballots of row ``i`` (whole numbers only: the fast path refuses fractional weights).
+An :class:`ArrayProfile` holds one row per ballot (or per group of identical ballots) in one of two
+layouts, and ``counts[i]``, the number of ballots of row ``i`` (whole numbers only: the fast path
+refuses fractional weights).
 
-Only *simple* ballots have an array form: one candidate per rank, no skipped rank, no overvote, no
-candidate ranked twice. Every rule the exact path applies to other marks (RCTab's overvote and
-skip rules, the STV "next available preference") is then moot, and a simple ballot means the same
-under every method. :func:`to_array` returns ``None`` for a profile with any other ballot, and the
-caller counts it on the exact path.
+- The *simple* layout (2-D, ``rankings[i, r]``): one column per rank, the index in ``candidates``
+  (ballot-paper order) of the candidate marked at rank ``r + 1``; ``-1`` fills the ranks after the
+  last mark. A simple ballot has one candidate per rank, no skipped rank, no overvote, no
+  candidate ranked twice: every rule the exact path applies to other marks (RCTab's overvote and
+  skip rules, the STV "next available preference") is then moot, and a simple ballot means the
+  same under every method. Every fast method takes it.
+- The *mark* layout (3-D, ``rankings[i, r, m]``): the ``m``-th name marked at rank ``r + 1``
+  (several names: an overvote), ``-1`` for no more marks; a rank of ``-1`` only is a skipped rank.
+  Indices past the candidates name ``labels``: marks that are not a paper candidate, such as the
+  undeclared write-in (``Undeclared Write-ins``) or the overvote label (``#overvote``). Any ranked
+  ballot the exact path's readers accept has this form; RCTab counts (``fast.irv``) take it and
+  apply RCTab's overvote, skip and duplicate rules per group of identical ballots. The other
+  methods refuse it.
+
+:func:`to_array` gives the simple layout when every ballot is simple, else the mark layout, and
+``None`` for a fractional or negative weight (the caller counts it on the exact path).
 
 Grouping (:func:`group`) packs each row into one ``int64`` key (one bit field per rank) when it
 fits, sorts the keys with ``np.unique`` and keeps, for each distinct row, its total count and
 the position of its first occurrence: the exact path groups in first-seen order, and where that
 order shows in an explanation (the order of ``moved`` in a Scottish transfer), the fast path
-restores it.
+restores it. :func:`group_marks` groups the mark layout the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from asamblea.counting.ballots import Profile
+from asamblea.counting.ballots import Profile, Rank
 
 IntArray = npt.NDArray[np.int64]
 
@@ -43,10 +53,16 @@ class ArrayProfile:
     title: str = ""
     seats: int | None = None  # from a BLT file's header
     lines: int | None = None  # ballot lines read from a file (stream.read_array)
+    # Names that marks of the mark layout index after the candidates (write-in, overvote labels).
+    labels: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.rankings.ndim != 2:
-            raise ValueError("rankings must be a 2-D array (ballots x ranks)")
+        if self.rankings.ndim not in (2, 3):
+            raise ValueError(
+                "rankings must be a 2-D array (ballots x ranks) or 3-D (ballots x ranks x marks)"
+            )
+        if self.labels and self.rankings.ndim != 3:
+            raise ValueError("labels are marks of the 3-D mark layout only")
         if self.counts is not None and len(self.counts) != len(self.rankings):
             raise ValueError("counts must have one entry per row of rankings")
 
@@ -89,34 +105,71 @@ def is_simple(rankings: npt.NDArray[np.integer], n_candidates: int) -> bool:
 
 
 def to_array(profile: Profile) -> ArrayProfile | None:
-    """The array form of ``profile``, or ``None`` when a ballot is not simple or not whole.
+    """The array form of ``profile``: the simple layout when every ballot is simple, else the
+    mark layout; ``None`` when a weight is fractional or negative.
 
     Withdrawn candidates stay in ``candidates`` and on the rows; each kernel strikes them as its
     exact counterpart does."""
     index = {c: i for i, c in enumerate(profile.candidates)}
-    width = max((len(b.ranking) for b in profile.ballots), default=0)
-    rows = np.full((len(profile.ballots), max(width, 1)), -1, dtype=np.int16)
     counts = np.empty(len(profile.ballots), dtype=np.int64)
+    simple = True
     for i, b in enumerate(profile.ballots):
         if not isinstance(b.count, int) or b.count < 0:
             return None
         counts[i] = b.count
-        seen: set[int] = set()
-        for r, rank in enumerate(b.ranking):
-            if len(rank) != 1 or rank[0] not in index:
-                return None
-            c = index[rank[0]]
-            if c in seen:
-                return None
-            seen.add(c)
-            rows[i, r] = c
-    return ArrayProfile(
-        candidates=list(profile.candidates),
-        rankings=rows,
-        counts=counts,
-        withdrawn=list(profile.withdrawn),
-        title=profile.title,
-    )
+        if simple:
+            names = [rank[0] for rank in b.ranking if len(rank) == 1 and rank[0] in index]
+            simple = len(names) == len(b.ranking) and len(set(names)) == len(names)
+    width = max((len(b.ranking) for b in profile.ballots), default=0)
+    common = {
+        "candidates": list(profile.candidates),
+        "counts": counts,
+        "withdrawn": list(profile.withdrawn),
+        "title": profile.title,
+    }
+    if simple:
+        rows = np.full((len(profile.ballots), max(width, 1)), -1, dtype=np.int16)
+        for i, b in enumerate(profile.ballots):
+            for r, rank in enumerate(b.ranking):
+                rows[i, r] = index[rank[0]]
+        return ArrayProfile(rankings=rows, **common)  # type: ignore[arg-type]
+    cells, labels = _marks([b.ranking for b in profile.ballots], index)
+    return ArrayProfile(rankings=cells, labels=labels, **common)  # type: ignore[arg-type]
+
+
+def _marks(
+    rankings: list[tuple[Rank, ...]], index: dict[str, int]
+) -> tuple[npt.NDArray[np.int16], list[str]]:
+    """The mark layout of ``rankings`` and its labels (names not in ``index``, first seen)."""
+    width = max((len(r) for r in rankings), default=0)
+    depth = max((len(rank) for r in rankings for rank in r), default=0)
+    cells = np.full((len(rankings), max(width, 1), max(depth, 1)), -1, dtype=np.int16)
+    codes = dict(index)
+    labels: list[str] = []
+    for i, ranking in enumerate(rankings):
+        for r, rank in enumerate(ranking):
+            for m, name in enumerate(rank):
+                code = codes.get(name)
+                if code is None:
+                    code = codes[name] = len(index) + len(labels)
+                    labels.append(name)
+                cells[i, r, m] = code
+    return cells, labels
+
+
+def as_marks(rows: npt.NDArray[np.integer]) -> npt.NDArray[np.int16]:
+    """A 2-D array of rankings in the mark layout (one mark per rank; ``-1`` a skipped rank)."""
+    return np.asarray(rows, dtype=np.int16)[:, :, None]
+
+
+def group_marks(
+    cells: npt.NDArray[np.integer], counts: IntArray | None, n_names: int
+) -> tuple[npt.NDArray[np.int16], IntArray]:
+    """:func:`group` for the mark layout (``n_names``: candidates and labels)."""
+    cells = np.asarray(cells)
+    k, width, depth = cells.shape
+    rows, summed = group(cells.reshape(k, width * depth), counts, n_names)
+    return rows.reshape(len(rows), width, depth), summed
 
 
 def strike(rows: npt.NDArray[np.integer], struck: list[int]) -> npt.NDArray[np.int16]:
@@ -244,8 +297,13 @@ def bincount_int(index: npt.NDArray[np.integer], weights: IntArray, length: int)
         return np.zeros(length, dtype=np.int64)
     if int(weights.max()) < 2**26 and weights.size < 2**27:
         return np.bincount(index, weights, minlength=length).astype(np.int64)
-    low = weights & (2**26 - 1)
     high = weights >> 26
+    if int(high.max()) * weights.size >= 2**53:
+        # Partial sums of the high parts could pass 2^53: add in int64 (exact, slower).
+        out = np.zeros(length, dtype=np.int64)
+        np.add.at(out, index, weights)
+        return out
+    low = weights & (2**26 - 1)
     lo = np.bincount(index, low, minlength=length).astype(np.int64)
     hi = np.bincount(index, high, minlength=length).astype(np.int64)
     return hi * 2**26 + lo

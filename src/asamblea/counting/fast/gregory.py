@@ -3,10 +3,9 @@
 The statute's arithmetic has a stated precision: every paper's value is a multiple of 10^-5
 (rule 48(3) truncates each transfer value to five decimal places). Values are therefore held as
 integers in units of 10^-5, which represent the exact path's ``Fraction`` values exactly; totals
-are sums of whole counts times those integers, also exact. The stage loop below is the exact
-path's (``stv_common.count_gregory``) step for step, with the same tie-breaks
-(``stv_common.break_by_history``, ``Lot``) and the same explanation; only the two transfers, which
-visit papers, are vectorised.
+are sums of whole counts times those integers, also exact. The stage loop is the exact
+path's own (``stv_common.gregory_stages``, which ``count_gregory`` runs too), with its tie-breaks
+and its explanation; only the two transfers, which visit papers, are vectorised here.
 
 Papers: each group of identical usable rankings is one row with its holder (the candidate whose
 pile holds it, or -1 once it is non-transferable), the rank of the holder on it, its value, and an
@@ -25,16 +24,16 @@ import numpy.typing as npt
 from asamblea.counting import stv_scottish
 from asamblea.counting.ballots import Profile
 from asamblea.counting.fast.arrays import IntArray, bincount_int
-from asamblea.counting.fast.kernels import next_continuing, pad
-from asamblea.counting.result import CountResult, Number, Round, Transfer
-from asamblea.counting.stv_common import Lot, _order_highest, break_by_history, droop_quota
+from asamblea.counting.fast.kernels import next_continuing, pad, standing
+from asamblea.counting.result import CountResult, Number, Transfer
+from asamblea.counting.stv_common import Lot, droop_quota, gregory_stages
 
 PLACES = stv_scottish.PLACES
 SCALE = 10**PLACES
 
 
 class _State:
-    """The attributes of ``stv_common._State`` that the shared tie-break helpers read."""
+    """The count's state as the shared stage loop reads it (``stv_common.Stages``)."""
 
     def __init__(self, candidates: list[str]) -> None:
         self.candidates = candidates
@@ -66,10 +65,7 @@ def count(
     seed: int | str | None,
 ) -> CountResult:
     """``stv_scottish.count`` on usable rows (standing candidates' indices, first-seen order)."""
-    if seats < 1:
-        raise ValueError("seats must be at least 1")
-    withdrawn = set(meta.withdrawn)
-    candidates = [c for c in meta.candidates if c not in withdrawn]
+    candidates = standing(meta, seats)
     valid = int(counts.sum())
     quota = droop_quota(Fraction(valid))(seats)
     quota_units = quota * SCALE
@@ -141,83 +137,17 @@ def count(
         st.units[s] = 0
         return Transfer(source=source, kind="exclusion", value=None, moved=moved)
 
-    winners: list[str] = []
-    rounds: list[Round] = []
-    pending: list[str] = []
     quota_f = Fraction(quota)
-
-    def close_stage(rnd: Round) -> bool:
-        votes = st.votes
-        st.history.append(dict(votes))
-        reached = [c for c in st.continuing() if votes[c] >= quota_f]
-        for c in _order_highest(st, reached, lot, rnd):  # type: ignore[arg-type]
-            st.status[c] = "elected"
-            winners.append(c)
-            rnd.elected.append(c)
-            if votes[c] > quota_f:
-                pending.append(c)
-        vacancies = seats - len(winners)
-        if vacancies <= 0:
-            return True
-        rest = st.continuing()
-        if len(rest) <= vacancies:
-            for c in _order_highest(st, rest, lot, rnd):  # type: ignore[arg-type]
-                st.status[c] = "elected"
-                winners.append(c)
-                rnd.elected.append(c)
-            rnd.extra["filled_last_vacancies"] = True
-            return True
-        return False
-
-    def snapshot(rnd: Round) -> None:
-        votes = st.votes
-        rnd.tally = dict(votes)
-        rnd.exhausted = Fraction(valid) - sum(votes.values(), Fraction(0))
-        rnd.inactive = {
-            "non_transferable": Fraction(st.non_transferable),
-            "rounding": Fraction(st.rounding),
-        }
-
-    rnd = Round(round=1, tally={}, action="first_preferences", threshold=quota_f)
-    snapshot(rnd)
-    rounds.append(rnd)
-    done = close_stage(rnd)
-
-    while not done:
-        prev = rounds[-1]
-        votes = st.votes
-        if pending:
-            top = max(votes[c] for c in pending)
-            tied = [c for c in pending if votes[c] == top]
-            source, draws = break_by_history(
-                st,  # type: ignore[arg-type]
-                tied,
-                lot,
-                lowest=False,
-                purpose="order of surpluses",
-            )
-            pending.remove(source)
-            rnd = Round(round=prev.round + 1, tally={}, action=f"surplus of {source}")
-            rnd.draws.extend(draws)
-            rnd.transfers.append(transfer_surplus(source))
-        else:
-            low = min(votes[c] for c in st.continuing())
-            tied = [c for c in st.continuing() if votes[c] == low]
-            source, draws = break_by_history(
-                st,  # type: ignore[arg-type]
-                tied,
-                lot,
-                lowest=True,
-                purpose="exclusion",
-            )
-            prev.eliminated.append(source)
-            prev.draws.extend(draws)
-            rnd = Round(round=prev.round + 1, tally={}, action=f"exclusion of {source}")
-            rnd.transfers.append(transfer_excluded(source))
-        rnd.threshold = quota_f
-        snapshot(rnd)
-        rounds.append(rnd)
-        done = close_stage(rnd)
+    winners, rounds = gregory_stages(
+        st,
+        candidates=candidates,
+        quota=quota_f,
+        valid=Fraction(valid),
+        seats=seats,
+        lot=lot,
+        transfer_surplus=transfer_surplus,
+        transfer_excluded=transfer_excluded,
+    )
 
     return CountResult(
         method="stv-scottish",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from asamblea.counting.ballots import Profile
 from asamblea.counting.fast.arrays import IntArray
 
 
@@ -66,3 +67,12 @@ def split_by(
         else:
             out.append(None)
     return out
+
+
+def standing(meta: Profile, seats: int) -> list[str]:
+    """The candidates not withdrawn, in ballot-paper order (the rows' indices), after the seats
+    check every exact method makes first."""
+    if seats < 1:
+        raise ValueError("seats must be at least 1")
+    withdrawn = set(meta.withdrawn)
+    return [c for c in meta.candidates if c not in withdrawn]

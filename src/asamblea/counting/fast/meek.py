@@ -19,6 +19,7 @@ import numpy.typing as npt
 from asamblea.counting import stv_meek
 from asamblea.counting.ballots import Profile
 from asamblea.counting.fast.arrays import IntArray, bincount_int, group
+from asamblea.counting.fast.kernels import standing
 from asamblea.counting.result import CountResult
 from asamblea.counting.stv_common import Lot
 
@@ -148,10 +149,7 @@ def count(
     seed: int | str | None,
 ) -> CountResult:
     """``stv_meek.count`` on usable rows (standing candidates' indices)."""
-    if seats < 1:
-        raise ValueError("seats must be at least 1")
-    withdrawn = set(meta.withdrawn)
-    candidates = [c for c in meta.candidates if c not in withdrawn]
+    candidates = standing(meta, seats)
     index = {c: i for i, c in enumerate(candidates)}
     lot = Lot(meta.candidates, seed)
     total_s = int(counts.sum()) * SCALE

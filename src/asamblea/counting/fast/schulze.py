@@ -16,8 +16,8 @@ import numpy.typing as npt
 from asamblea.counting import schulze
 from asamblea.counting.ballots import Profile
 from asamblea.counting.fast.arrays import IntArray, bincount_int
-from asamblea.counting.result import CountResult, Round
-from asamblea.counting.stv_common import Lot
+from asamblea.counting.fast.kernels import standing
+from asamblea.counting.result import CountResult
 
 
 def pairwise(rows: npt.NDArray[np.int16], counts: IntArray, n: int) -> list[list[int]]:
@@ -84,42 +84,9 @@ def count(
     seed: int | str | None,
 ) -> CountResult:
     """``schulze.count`` on rows of standing candidates' indices."""
-    if seats < 1:
-        raise ValueError("seats must be at least 1")
-    withdrawn = set(meta.withdrawn)
-    cands = [c for c in meta.candidates if c not in withdrawn]
+    cands = standing(meta, seats)
     matrix = pairwise(rows, counts, len(cands))
-    d = {a: {b: matrix[i][j] for j, b in enumerate(cands)} for i, a in enumerate(cands)}
-    p = schulze.strongest_paths(cands, d)  # type: ignore[arg-type]
-    lot = Lot(meta.candidates, seed)
-    beats = {a: [b for b in cands if b != a and p[a][b] > p[b][a]] for a in cands}
-
-    rnd = Round(round=1, tally={a: len(beats[a]) for a in cands}, action="strongest paths")
-    order: list[str] = []
-    rest = list(cands)
-    while rest:
-        top = [a for a in rest if not any(a in beats[b] for b in rest if b != a)]
-        if len(top) > 1:
-            chosen, draw = lot.choose(top, f"place {len(order) + 1}")
-            rnd.draws.append(draw)
-        else:
-            chosen = top[0]
-        order.append(chosen)
-        rest.remove(chosen)
-    winners = order[:seats]
-    rnd.elected = list(winners)
-    rnd.extra = {
-        "ranking": order,
-        "pairwise": {a: {b: schulze._text(d[a][b]) for b in cands if b != a} for a in cands},
-        "strongest_paths": {a: {b: schulze._text(p[a][b]) for b in cands if b != a} for a in cands},
+    d: dict[str, dict[str, schulze.Num]] = {
+        a: {b: int(matrix[i][j]) for j, b in enumerate(cands)} for i, a in enumerate(cands)
     }
-    return CountResult(
-        method="schulze",
-        seats=seats,
-        winners=winners,
-        rounds=[rnd],
-        places=0,
-        seed=seed,
-        rules={"rules": schulze.RULES},
-        candidates=list(cands),
-    )
+    return schulze.count_pairwise(meta.candidates, cands, d, seats=seats, seed=seed)
