@@ -18,11 +18,15 @@ unless DATABASE_URL is set.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fixture  # noqa: E402
 
 
 def main() -> int:
@@ -45,107 +49,18 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from asamblea.assemblies import actions
-    from asamblea.assemblies.models import Attendance, Session
-    from asamblea.core.clock import now
-    from asamblea.registry.models import (
-        Allocation,
-        Apportionment,
-        Body,
-        Mandate,
-        Member,
-        Organisation,
-        Seat,
-    )
+    from asamblea.assemblies.models import Session
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     call_command("migrate", verbosity=0)
     n = args.delegates
     per_unit = args.seats_per_unit
-    n_units = n // per_unit
-    print(f"== {n:,} delegates ({n_units:,} units of {per_unit} seats), weighted, {engine} ==")
+    print(
+        f"== {n:,} delegates ({n // per_unit:,} units of {per_unit} seats), weighted, {engine} =="
+    )
     started = time.perf_counter()
-    at = now()
-    org = Organisation.objects.create(
-        slug=f"bench-{int(time.time())}",
-        name="Bench",
-        settings={"mandate_mode": "report"},
-        created_at=at,
-    )
-    body = Body.objects.create(
-        organisation=org,
-        code="national",
-        name="National assembly",
-        kind=Body.Kind.ASSEMBLY,
-        voting_rule=Body.VotingRule.WEIGHTED,
-        created_at=at,
-    )
-    units = Body.objects.bulk_create(
-        [
-            Body(
-                organisation=org,
-                code=f"u{i:05d}",
-                name=f"Unit {i:05d}",
-                kind=Body.Kind.WORKPLACE,
-                created_at=at,
-            )
-            for i in range(n_units)
-        ]
-    )
-    app = Apportionment.objects.create(
-        receiver=body, computed_at=at, rule=body.seat_rule, total_seats=n_units * per_unit
-    )
-    Allocation.objects.bulk_create(
-        [
-            Allocation(apportionment=app, sender=u, population=20 + (i * 37) % 2981, seats=per_unit)
-            for i, u in enumerate(units)
-        ]
-    )
-    seats = Seat.objects.bulk_create(
-        [
-            Seat(body=body, unit=u, number=k + 1, created_at=at)
-            for u in units
-            for k in range(per_unit)
-        ],
-        batch_size=2000,
-    )
-    members = Member.objects.bulk_create(
-        [
-            Member(
-                organisation=org,
-                member_ref=f"d{i:06d}",
-                display_name=f"Delegada {i:05d} Quispe Mamani",
-                created_at=at,
-            )
-            for i in range(len(seats))
-        ],
-        batch_size=2000,
-    )
-    mandates = Mandate.objects.bulk_create(
-        [
-            Mandate(seat=s, member=m, started_at=at - dt.timedelta(days=1), source="bench")
-            for s, m in zip(seats, members, strict=True)
-        ],
-        batch_size=2000,
-    )
-    session = actions.do_schedule_session(None, body, title="Bench session", scheduled_at=at)
-    session = actions.do_open_session(None, session)
-    Attendance.objects.bulk_create(
-        [
-            Attendance(session=session, seat=s, mandate=md, member=m, arrived_at=at)
-            for s, md, m in zip(seats, mandates, members, strict=True)
-        ],
-        batch_size=2000,
-    )
-    motion = actions.do_propose_motion(
-        None,
-        session,
-        title="General strike",
-        text="Bench motion.",
-        proposer_name="Bench",
-        threshold="qualified",
-        fraction=__import__("fractions").Fraction(2, 3),
-    )
-    division = actions.do_open_division(None, motion)
+    built = fixture.build_division(n, per_unit=per_unit)
+    division, session, seats = built.division, built.session, built.seats
     print(f"set-up (not timed): {time.perf_counter() - started:.1f} s")
 
     choices = ("for", "for", "against", "abstain", "for")

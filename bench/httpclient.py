@@ -25,12 +25,20 @@ class Reply:
 
 
 def request(
-    port: int, method: str, path: str, payload: Any = None, *, timeout: float = 30.0
+    port: int,
+    method: str,
+    path: str,
+    payload: Any = None,
+    *,
+    timeout: float = 30.0,
+    token: str | None = None,
 ) -> Reply:
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         headers = dict(HEADERS)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         data = None
         if payload is not None:
             data = json.dumps(payload).encode()

@@ -1,18 +1,27 @@
-"""Load harness: members voting and readers on result pages, against production mode.
+"""Load harness: members voting, delegates voting in a division, and readers, against
+production mode.
 
-    .venv/bin/python bench/load.py [--voters 3000] [--duration 60] [--concurrency 32]
+    .venv/bin/python bench/load.py [--voters 20000] [--delegates 300] [--duration 60]
 
 Starts ``asamblea serve --production`` (gunicorn, WhiteNoise, PostgreSQL with synchronous commit
-on) on 127.0.0.1 pinned to CPU 0, on a scratch database it creates (``--database-url``, default
-``asamblea_load`` on the local server), with one unit of ``--voters`` members and an open
-election. The load generator pins itself to CPU 1 (as ``taskset -c 1`` would) and runs bounded
-in count (each member votes once) and time (``--duration``). A member "logs in" with the voting
-code on the printed card: opens the election (GET /api/elections/ID), then casts (POST
-/api/elections/ID/vote with a fresh submission key, retried with the same key on failure).
-Readers load the result and record pages meanwhile.
+on) on 127.0.0.1 on a scratch database it creates (``--database-url``, default ``asamblea_load``
+on the local server), with one unit of ``--voters`` members and an open election, and a weighted
+assembly of ``--delegates`` delegates in session with a division open. The load generator pins
+itself to one core (``--client-cpu``, as ``taskset -c 1`` would); the server and PostgreSQL run
+where the kernel puts them, unless ``--server-cpus`` pins the server too.
 
-Prints throughput and latency percentiles (p50/p95/p99). The target (>= 300 ballots/s with
-p99 < 500 ms on a 2-core machine) is printed next to the figures, never asserted.
+Bounded in count (each member and each delegate votes once) and in time (``--duration``):
+
+- a member "logs in" with the voting code on the printed card: fetches the ballot paper
+  (GET /api/elections/ID), then casts (POST /api/elections/ID/vote with a fresh submission key,
+  retried with the same key on failure);
+- a delegate votes their seat with their bearer token (POST /api/divisions/ID/votes), spread
+  evenly among the members;
+- readers load the result and record pages at ``--read-rate`` requests per second.
+
+Prints throughput and latency percentiles (p50/p95/p99) of each kind of request. The target
+(>= 300 ballots/s with p99 < 500 ms on a 2-core machine) is printed next to the figures, never
+asserted.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from urllib.parse import urlsplit
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_casting  # noqa: E402
 import httpclient  # noqa: E402
 from fixture import Fixture  # noqa: E402
 from server import Server, wait_workers  # noqa: E402
@@ -51,14 +61,23 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         ),
         help="a PostgreSQL database to DROP and re-create for the run",
     )
-    p.add_argument("--voters", type=int, default=3000)
+    p.add_argument("--voters", type=int, default=20000)
+    p.add_argument("--delegates", type=int, default=300, help="delegates voting in a division")
     p.add_argument("--duration", type=float, default=60.0, help="stop after this many seconds")
-    p.add_argument("--concurrency", type=int, default=32, help="simultaneous clients")
-    p.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    p.add_argument("--concurrency", type=int, default=32, help="simultaneous voting clients")
+    p.add_argument("--workers", type=int, default=5, help="gunicorn workers")
     p.add_argument("--port", type=int, default=58500)
-    p.add_argument("--reader-share", type=float, default=0.2, help="share of requests that read")
-    p.add_argument("--server-cpus", default="0")
+    p.add_argument("--read-rate", type=float, default=10.0, help="page reads per second")
+    p.add_argument(
+        "--server-cpus", default=None, help="pin the server to these CPUs (default: not pinned)"
+    )
     p.add_argument("--client-cpu", type=int, default=1)
+    p.add_argument(
+        "--pgbench-seconds",
+        type=float,
+        default=10.0,
+        help="measure the database's ceiling with pgbench first (0: skip)",
+    )
     return p.parse_args(argv)
 
 
@@ -95,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"could not pin the load generator to CPU {args.client_cpu}: {exc}")
     work = Path(tempfile.mkdtemp(prefix="asamblea-load-"))
+    ceiling = None
+    if args.pgbench_seconds > 0:
+        scratch = args.database_url.rstrip("/") + "_pgbench"
+        if bench_casting.recreate(scratch):
+            ceiling = bench_casting.pgbench_ceiling(scratch, args.pgbench_seconds)
+            print(f"pgbench one-row insert transaction, 2 clients: {ceiling:.0f} tps (the ceiling)")
     recreate_database(args.database_url)
     env = dict(os.environ)
     env.update(
@@ -105,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     fixture_path = work / "fixture.json"
-    print(f"setting up {args.voters} members and an open election ...", flush=True)
+    print(
+        f"setting up {args.voters} members and an open election, {args.delegates} delegates and "
+        "an open division ...",
+        flush=True,
+    )
     subprocess.run(
         [
             sys.executable,
@@ -114,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             str(fixture_path),
             str(args.voters),
             "load",
+            str(args.delegates),
         ],
         env=env,
         check=True,
@@ -124,66 +154,101 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         wait_workers(server, args.workers)
-        return run_load(args, fx, server.port)
+        return run_load(args, fx, server.port, ceiling)
     finally:
         server.stop()
 
 
-def run_load(args: argparse.Namespace, fx: Fixture, port: int) -> int:
+def run_load(args: argparse.Namespace, fx: Fixture, port: int, ceiling: float | None) -> int:
     stats = Stats()
     rng = random.Random(7)  # noqa: S311 - choosing test ballots, not secrets
     ballots = [{"choice": rng.choice(fx.candidates)} for _ in range(len(fx.codes))]
-    next_voter = iter(range(len(fx.codes)))
-    voter_lock = threading.Lock()
+    # The work: every member votes once, every delegate once, delegates spread among members.
+    jobs: list[tuple[str, int]] = [("cast", i) for i in range(len(fx.codes))]
+    if fx.delegates:
+        every = max(1, len(jobs) // len(fx.delegates))
+        for k in reversed(range(len(fx.delegates))):
+            jobs.insert(min(len(jobs), k * every), ("division", k))
+    queue = iter(jobs)
+    queue_lock = threading.Lock()
     stop_at = time.monotonic() + args.duration
     acked = 0
     acked_lock = threading.Lock()
+    done = threading.Event()
 
-    def client(seed: int) -> None:
+    def vote(voter: int) -> None:
         nonlocal acked
-        local = random.Random(seed)  # noqa: S311
-        while time.monotonic() < stop_at:
-            if local.random() < args.reader_share:
-                path = local.choice(fx.pages)
-                stats.add("read", httpclient.request(port, "GET", path))
-                continue
-            with voter_lock:
-                voter = next(next_voter, None)
-            if voter is None:
+        stats.add("open", httpclient.request(port, "GET", f"/api/elections/{fx.election_id}"))
+        key = httpclient.new_key()
+        for _attempt in range(5):
+            reply = httpclient.cast(port, fx.election_id, fx.codes[voter], ballots[voter], key)
+            stats.add("cast", reply)
+            if reply.status == 200:
+                with acked_lock:
+                    acked += 1
                 return
-            stats.add("open", httpclient.request(port, "GET", f"/api/elections/{fx.election_id}"))
-            key = httpclient.new_key()
-            for _attempt in range(5):
-                reply = httpclient.cast(port, fx.election_id, fx.codes[voter], ballots[voter], key)
-                stats.add("cast", reply)
-                if reply.status == 200:
-                    with acked_lock:
-                        acked += 1
-                    break
-                if reply.status and reply.status < 500 and reply.status != 429:
-                    break
+            if reply.status and reply.status < 500 and reply.status != 429:
+                return
 
+    def division_vote(k: int) -> None:
+        token, seat_id = fx.delegates[k]
+        choice = ("for", "for", "against", "abstain")[k % 4]
+        payload = {"votes": [{"seat_id": seat_id, "choice": choice}]}
+        path = f"/api/divisions/{fx.division_id}/votes"
+        stats.add("division", httpclient.request(port, "POST", path, payload, token=token))
+
+    def client() -> None:
+        while time.monotonic() < stop_at:
+            with queue_lock:
+                job = next(queue, None)
+            if job is None:
+                return
+            kind, index = job
+            if kind == "cast":
+                vote(index)
+            else:
+                division_vote(index)
+
+    def reader() -> None:
+        local = random.Random(11)  # noqa: S311
+        interval = 1.0 / args.read_rate
+        due = time.monotonic()
+        while not done.is_set() and time.monotonic() < stop_at:
+            stats.add("read", httpclient.request(port, "GET", local.choice(fx.pages)))
+            due += interval
+            done.wait(max(0.0, due - time.monotonic()))
+
+    print(
+        f"voting starts: {len(jobs)} votes to cast, for at most {args.duration:.0f} s", flush=True
+    )
     started = time.monotonic()
-    with ThreadPoolExecutor(args.concurrency) as pool:
-        for f in [pool.submit(client, i) for i in range(args.concurrency)]:
+    with ThreadPoolExecutor(args.concurrency + 1) as pool:
+        readers = pool.submit(reader) if args.read_rate > 0 else None
+        for f in [pool.submit(client) for _ in range(args.concurrency)]:
             f.result()
-    elapsed = time.monotonic() - started
-    report(args, stats, acked, elapsed)
+        elapsed = time.monotonic() - started
+        done.set()
+        if readers is not None:
+            readers.result()
+    report(args, stats, acked, elapsed, ceiling)
     return 0
 
 
-def report(args: argparse.Namespace, stats: Stats, acked: int, elapsed: float) -> None:
+def report(
+    args: argparse.Namespace, stats: Stats, acked: int, elapsed: float, ceiling: float | None
+) -> None:
     print(
-        f"\nload: {args.concurrency} clients on CPU {args.client_cpu}, server on CPU "
-        f"{args.server_cpus} ({args.workers} gunicorn workers), {elapsed:.1f} s"
+        f"\nload: {args.concurrency} clients and a reader on CPU {args.client_cpu}, server on "
+        f"{'CPU ' + args.server_cpus if args.server_cpus else 'any CPU'} ({args.workers} "
+        f"gunicorn workers), {elapsed:.1f} s"
     )
-    for kind in ("cast", "open", "read"):
+    for kind in ("cast", "open", "division", "read"):
         values = sorted(stats.latency.get(kind, []))
         if not values:
             continue
         p50, p95, p99 = (httpclient.percentile(values, p) * 1000 for p in (50, 95, 99))
         print(
-            f"  {kind:5} {len(values) / elapsed:7.1f}/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+            f"  {kind:8} {len(values) / elapsed:7.1f}/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
             f"p99 {p99:6.1f} ms  ({len(values)} ok)"
         )
     print("  statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses.items())))
@@ -196,6 +261,11 @@ def report(args: argparse.Namespace, stats: Stats, acked: int, elapsed: float) -
         f"target >= {TARGET_BALLOTS_PER_SECOND}/s with p99 < {TARGET_P99_SECONDS * 1000:.0f} ms: "
         f"{'met' if meets else 'NOT met'}"
     )
+    if ceiling:
+        print(
+            f"ratio to the pgbench ceiling ({ceiling:.0f} tps): {rate / ceiling:.2f} "
+            "(a cast is one transaction of four inserts plus look-ups)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The crash test's steps that talk to the database directly; each runs in its own process.
 
-    python bench/crash/steps.py setup FIXTURE.json VOTERS [SLUG]
+    python bench/crash/steps.py setup FIXTURE.json VOTERS [SLUG [DELEGATES]]
     python bench/crash/steps.py check FIXTURE.json OUTCOMES.json RESULT.json
 
 ``check`` is the offline checker: it runs after the server is stopped, reads what the clients
@@ -19,7 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def setup(fixture_path: str, voters: str, slug: str = "crash") -> None:
+def setup(fixture_path: str, voters: str, slug: str = "crash", delegates: str = "0") -> None:
     from asamblea.commands import django_setup
 
     django_setup()
@@ -27,7 +27,7 @@ def setup(fixture_path: str, voters: str, slug: str = "crash") -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    fixture.build(int(voters), slug=slug).dump(Path(fixture_path))
+    fixture.build(int(voters), slug=slug, delegates=int(delegates)).dump(Path(fixture_path))
 
 
 def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:

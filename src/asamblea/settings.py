@@ -123,6 +123,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["TEST"] = {"NAME": os.environ.get("ASAMBLEA_SQLITE_TEST_NAME") or None}
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Django's backend with a health check that asks the socket before it asks the server.
+    _db["ENGINE"] = "asamblea.core.postgresql"
     # Acknowledged means durable: never let a session turn synchronous commit off.
     _db.setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=on"
 DATABASES = {"default": _db}

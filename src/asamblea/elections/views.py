@@ -150,7 +150,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     code = secrecy.normalise_code(request.POST.get("code", ""))
     try:
-        _cred, entry = actions.verify_credential(election, code)
+        entry_id = actions.verify_credential(election, code)
     except ActionError as exc:
         secrecy.GUESS_LIMIT.spend(client)
         ctx["error"] = exc.detail
@@ -158,7 +158,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     ctx.update(_ballot_context(election), code=code)
     if step == "cast":
         return _cast(request, election, code, ctx)
-    if actions.has_voted(election, entry):
+    if actions.has_voted(election, entry_id):
         ctx["error"] = _("This voting code has already been used.")
         return render(request, "elections/vote_code.html", ctx, status=409)
     if step == "code":
