@@ -46,15 +46,18 @@ def request(
         conn.request(method, path, body=data, headers=headers)
         resp = conn.getresponse()
         raw = resp.read()
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw[:200]
-        return Reply(resp.status, body, time.perf_counter() - started)
+        status = resp.status
     except (OSError, http.client.HTTPException) as exc:
         return Reply(0, repr(exc), time.perf_counter() - started)
     finally:
+        # Closed before the body is parsed: the server's worker waits for this close.
         conn.close()
+    seconds = time.perf_counter() - started
+    try:
+        body: Any = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw[:200]
+    return Reply(status, body, seconds)
 
 
 def new_key() -> str:

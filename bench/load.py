@@ -27,6 +27,7 @@ asserted.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import secrets
@@ -65,6 +66,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--delegates", type=int, default=300, help="delegates voting in a division")
     p.add_argument("--duration", type=float, default=60.0, help="stop after this many seconds")
     p.add_argument("--concurrency", type=int, default=32, help="simultaneous voting clients")
+    p.add_argument("--processes", type=int, default=4, help="client processes (on one core)")
     p.add_argument("--workers", type=int, default=5, help="gunicorn workers")
     p.add_argument("--port", type=int, default=58500)
     p.add_argument("--read-rate", type=float, default=10.0, help="page reads per second")
@@ -109,10 +111,6 @@ class Stats:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    try:
-        os.sched_setaffinity(0, {args.client_cpu})
-    except OSError as exc:
-        print(f"could not pin the load generator to CPU {args.client_cpu}: {exc}")
     work = Path(tempfile.mkdtemp(prefix="asamblea-load-"))
     ceiling = None
     if args.pgbench_seconds > 0:
@@ -160,18 +158,72 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_load(args: argparse.Namespace, fx: Fixture, port: int, ceiling: float | None) -> int:
-    stats = Stats()
-    rng = random.Random(7)  # noqa: S311 - choosing test ballots, not secrets
-    ballots = [{"choice": rng.choice(fx.candidates)} for _ in range(len(fx.codes))]
-    # The work: every member votes once, every delegate once, delegates spread among members.
+    # The work: every member votes once, every delegate once, delegates spread among members;
+    # dealt round-robin to the client processes (several processes, all on the client's core:
+    # one Python process's threads queue on its interpreter lock long before the core is busy).
     jobs: list[tuple[str, int]] = [("cast", i) for i in range(len(fx.codes))]
     if fx.delegates:
         every = max(1, len(jobs) // len(fx.delegates))
         for k in reversed(range(len(fx.delegates))):
             jobs.insert(min(len(jobs), k * every), ("division", k))
+    processes = max(1, min(args.processes, args.concurrency))
+    start_at = time.monotonic() + 1.0
+    print(
+        f"voting starts: {len(jobs)} votes to cast by {args.concurrency} clients in {processes} "
+        f"processes, for at most {args.duration:.0f} s",
+        flush=True,
+    )
+    # Pinned only now: the server started above must not inherit the client's core.
+    try:
+        os.sched_setaffinity(0, {args.client_cpu})
+    except OSError as exc:
+        print(f"could not pin the load generator to CPU {args.client_cpu}: {exc}")
+    context = multiprocessing.get_context("fork")  # inherits the pinning to the client's core
+    with context.Pool(processes) as pool:
+        parts = pool.starmap(
+            _client_process,
+            [
+                (
+                    args,
+                    fx,
+                    port,
+                    jobs[k::processes],
+                    args.concurrency // processes,
+                    k == 0,
+                    start_at,
+                )
+                for k in range(processes)
+            ],
+        )
+    elapsed = max(part[3] for part in parts) - start_at
+    stats = Stats()
+    acked = 0
+    for latency, statuses, part_acked, _ended in parts:
+        for kind, values in latency.items():
+            stats.latency.setdefault(kind, []).extend(values)
+        stats.statuses.update(statuses)
+        acked += part_acked
+    report(args, stats, acked, elapsed, ceiling)
+    return 0
+
+
+def _client_process(
+    args: argparse.Namespace,
+    fx: Fixture,
+    port: int,
+    jobs: list[tuple[str, int]],
+    threads: int,
+    reads: bool,
+    start_at: float,
+) -> tuple[dict[str, list[float]], Counter[str], int, float]:
+    """One client process: ``threads`` clients working through ``jobs``, and the reader when
+    ``reads``. Returns latencies, statuses, acknowledged ballots and when it ended."""
+    stats = Stats()
+    rng = random.Random(7)  # noqa: S311 - choosing test ballots, not secrets
+    ballots = [{"choice": rng.choice(fx.candidates)} for _ in range(len(fx.codes))]
     queue = iter(jobs)
     queue_lock = threading.Lock()
-    stop_at = time.monotonic() + args.duration
+    stop_at = start_at + args.duration
     acked = 0
     acked_lock = threading.Lock()
     done = threading.Event()
@@ -218,27 +270,24 @@ def run_load(args: argparse.Namespace, fx: Fixture, port: int, ceiling: float | 
             due += interval
             done.wait(max(0.0, due - time.monotonic()))
 
-    print(
-        f"voting starts: {len(jobs)} votes to cast, for at most {args.duration:.0f} s", flush=True
-    )
-    started = time.monotonic()
-    with ThreadPoolExecutor(args.concurrency + 1) as pool:
-        readers = pool.submit(reader) if args.read_rate > 0 else None
-        for f in [pool.submit(client) for _ in range(args.concurrency)]:
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    with ThreadPoolExecutor(threads + 1) as pool:
+        readers = pool.submit(reader) if reads and args.read_rate > 0 else None
+        for f in [pool.submit(client) for _ in range(threads)]:
             f.result()
-        elapsed = time.monotonic() - started
+        ended = time.monotonic()
         done.set()
         if readers is not None:
             readers.result()
-    report(args, stats, acked, elapsed, ceiling)
-    return 0
+    return stats.latency, stats.statuses, acked, ended
 
 
 def report(
     args: argparse.Namespace, stats: Stats, acked: int, elapsed: float, ceiling: float | None
 ) -> None:
     print(
-        f"\nload: {args.concurrency} clients and a reader on CPU {args.client_cpu}, server on "
+        f"\nload: {args.concurrency} clients in {args.processes} processes and a reader on CPU "
+        f"{args.client_cpu}, server on "
         f"{'CPU ' + args.server_cpus if args.server_cpus else 'any CPU'} ({args.workers} "
         f"gunicorn workers), {elapsed:.1f} s"
     )

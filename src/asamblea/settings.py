@@ -84,6 +84,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# The JSON API's requests in production (asamblea.core.handlers): security headers, and the user
+# that bearer-token authentication sets (an anonymous one otherwise); none of the pages'
+# sessions-and-forms machinery.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
 ROOT_URLCONF = "asamblea.urls"
 WSGI_APPLICATION = "asamblea.wsgi.application"
 

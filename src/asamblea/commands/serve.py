@@ -86,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
             # request in flight, which the client retries with its idempotency key.
             "--worker-class",
             "sync",
+            # The master imports the application once (asamblea.wsgi warms it) and forks warm
+            # workers, so that a worker restarted after a crash serves at once.
+            "--preload",
             "--timeout",
             str(args.timeout),
             # The proxy in front is trusted for X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
@@ -26,6 +25,7 @@ from django.db.models import Q
 from asamblea.core.audit import audit
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, BlockingIssues, NotFoundOrForbidden
+from asamblea.core.kept import Kept
 from asamblea.core.outbox import queue_email
 from asamblea.elections import secrecy
 from asamblea.elections.models import (
@@ -459,7 +459,9 @@ def _compact_after_commit() -> None:
 
 @transaction.atomic
 def do_close_election(actor: Any, election: Election) -> Election:
-    # FOR UPDATE waits for casts in flight (they hold a shared lock on the row) and stops new ones.
+    # The casting lock, taken exclusively, waits for casts in flight (each holds it shared) and
+    # holds new ones until this commits; they then find the election closed.
+    _lock_casting(election.pk, exclusive=True)
     election = _locked(election)
     _move(election, State.CLOSED)
     election.state = State.CLOSED
@@ -686,22 +688,18 @@ class BallotBox:
 
     @classmethod
     def cached(cls, election_id: int) -> BallotBox:
-        """:meth:`load`, kept by this process for up to BALLOT_BOX_SECONDS while the election is
-        open. Safe because casting checks the state again in the database, and an open
-        election's method, rules and candidates do not change."""
-        kept = _ballot_boxes.get(election_id)
-        if kept is not None and kept[0] > time.monotonic():
-            return kept[1]
-        box = cls.load(election_id)
-        if box.state == State.OPEN:
-            _ballot_boxes[election_id] = (time.monotonic() + BALLOT_BOX_SECONDS, box)
-        else:
-            _ballot_boxes.pop(election_id, None)
+        """:meth:`load`, kept by this process for a few seconds while the election is open.
+        Safe because casting checks the state again in the database, and an open election's
+        method, rules and candidates do not change."""
+        box = BALLOT_BOXES.get(election_id)
+        if box is None:
+            box = cls.load(election_id)
+            if box.state == State.OPEN:
+                BALLOT_BOXES.put(election_id, box)
         return box
 
 
-BALLOT_BOX_SECONDS = 5.0
-_ballot_boxes: dict[int, tuple[float, BallotBox]] = {}
+BALLOT_BOXES: Kept[BallotBox] = Kept(seconds=5.0)
 
 
 def verify_credential(election: Election | BallotBox, code: str) -> int:
@@ -829,8 +827,22 @@ def _new_pk(model: type[models.Model]) -> Any:
     return model._meta.pk.get_db_prep_value(uuid.uuid4(), connection)  # type: ignore[union-attr]
 
 
-# The voter's roll entry, when the code is valid and the election open; the share lock on the
-# election row is what a close (SELECT ... FOR UPDATE) waits for.
+# PostgreSQL advisory lock (class, election id) between casting and closing: every cast holds it
+# shared for its one transaction, a close takes it exclusively. A share lock on the election row
+# did the same, but each one rewrote the row's header (a new MultiXact per concurrent cast), so
+# every cast and every read of the election queued on that one row.
+CASTING_LOCK_CLASS = 0x43415354  # "CAST"
+
+
+def _lock_casting(election_id: int, *, exclusive: bool) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite: BEGIN IMMEDIATE serialises a close with every cast already
+    kind = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {kind}(%s, %s)", [CASTING_LOCK_CLASS, election_id])
+
+
+# The voter's roll entry, when the code is valid and the election open.
 _VOTER = (
     "SELECT e.id AS election_id, r.id AS entry_id FROM elections_election e"
     " JOIN elections_votingcredential c ON c.election_id = e.id AND c.code_hmac = %s"
@@ -861,19 +873,24 @@ def _cast_params(ids: list[Any], values: list[Any]) -> list[list[Any]]:
 def _cast_in_one_statement(
     election_id: int, code_hmac: str, ids: list[Any], values: list[Any]
 ) -> bool:
-    """PostgreSQL: the check and the four inserts as one statement (a data-modifying WITH, a
-    transaction on its own): one round trip instead of nine, which is what bounded casting
-    throughput (docs/operations.md). Every sub-statement runs to completion."""
-    parts = [f"v AS ({_VOTER} FOR SHARE OF e)"]
+    """PostgreSQL: the casting lock, then the check and the four inserts as one statement (a
+    data-modifying WITH; every sub-statement runs to completion), sent together in one round
+    trip instead of nine, which is what bounded casting throughput (docs/operations.md).
+
+    Both go as one simple query (Django's default client-side binding cursor), which PostgreSQL
+    runs as one implicit transaction: the lock is held until its end, and the second statement's
+    snapshot is taken after the lock is granted, so a close that committed meanwhile is seen."""
+    parts = [f"v AS ({_VOTER})"]
     parts += [f"i{n} AS ({sql})" for n, sql in enumerate(_CAST_ROWS[:-1])]
-    params: list[Any] = [code_hmac, election_id, State.OPEN]
+    params: list[Any] = [CASTING_LOCK_CLASS, election_id, code_hmac, election_id, State.OPEN]
     for row in _cast_params(ids, values):
         params += row
-    # Inside an outer transaction (tests), a savepoint keeps a refused cast from aborting it;
-    # in a request, autocommit makes the statement its own transaction.
+    sql = f"SELECT pg_advisory_xact_lock_shared(%s, %s); WITH {', '.join(parts)} {_CAST_ROWS[-1]}"
+    # Inside an outer transaction (tests), a savepoint keeps a refused cast from aborting it.
     scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with scope, connection.cursor() as cur:
-        cur.execute(f"WITH {', '.join(parts)} {_CAST_ROWS[-1]}", params)
+        cur.execute(sql, params)
+        cur.nextset()  # the insert's result, after the lock's
         return cur.rowcount == 1
 
 

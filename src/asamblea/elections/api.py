@@ -6,7 +6,6 @@ a token), except casting, which authenticates with the voting code alone and is 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from ninja.errors import HttpError
 
 from asamblea.api.common import BearerToken, ErrorOut, paginate
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.kept import Kept
 from asamblea.elections import actions, secrecy
 from asamblea.elections.models import Ballot, Election, RecallPetition, TrackingCode
 from asamblea.registry.models import Body, Member, Organisation
@@ -129,27 +129,21 @@ def _next(e: Election) -> str:
     return order[min(order.index(e.state) + 1, len(order) - 1)]
 
 
-# The most-read document during a vote is the open election itself (every voter fetches its
-# ballot paper). While the election stays open its detail does not change, except the names of
-# its unit and body if an officer renames them: each worker keeps the detail of open elections
-# for at most OPEN_DETAIL_SECONDS and serves it after checking the state with one plain query.
-OPEN_DETAIL_SECONDS = 5.0
-_open_details: dict[int, tuple[float, dict[str, Any]]] = {}
+# The most-read document during a vote is the open election itself: every voter fetches its
+# ballot paper. While the election stays open its detail does not change (bar a rename of its
+# unit or body), so each worker keeps it for two seconds and serves it without a query. A worker
+# forgets it as soon as it saves the election itself; the others may show "open" for up to two
+# seconds after a close, while casting, which checks the state in its own statement, refuses.
+OPEN_DETAILS: Kept[dict[str, Any]] = Kept(seconds=2.0)
 
 
 @router.get("/elections/{election_id}", response={200: ElectionDetailOut, **ERRORS})
 def get_election(request: HttpRequest, election_id: int):  # type: ignore[no-untyped-def]
-    kept = _open_details.get(election_id)
-    if (
-        kept is not None
-        and kept[0] > time.monotonic()
-        and actions.election_state(election_id) == Election.State.OPEN
-    ):
-        return kept[1]
-    _open_details.pop(election_id, None)
-    detail = _detail(actions.access_election_by_id(election_id))
-    if detail["state"] == Election.State.OPEN:
-        _open_details[election_id] = (time.monotonic() + OPEN_DETAIL_SECONDS, detail)
+    detail = OPEN_DETAILS.get(election_id)
+    if detail is None:
+        detail = _detail(actions.access_election_by_id(election_id))
+        if detail["state"] == Election.State.OPEN:
+            OPEN_DETAILS.put(election_id, detail)
     return detail
 
 

@@ -82,3 +82,47 @@ def test_two_hundred_voters_casting_at_once_leave_exactly_one_ballot_per_receipt
         f'{{"choice":"{selections[next(iter(k))]["choice"]}"}}' for k in accepted.values()
     )
     assert contents == expected
+
+
+def test_casts_racing_a_close_are_either_counted_or_refused_never_lost():
+    # Voters keep casting while an officer closes the election: every receipt's ballot is in the
+    # closed election's published lists, every refusal says the election is not open, and no
+    # ballot is written after the close.
+    world = build_world(120, slug="race")
+    election, codes = open_election(world, candidates=2)
+    keys = [m.public_id for m in world.members[:2]]
+
+    def cast(i):
+        try:
+            e = Election.objects.get(pk=election.pk)
+            receipt = actions.check_cast(
+                e, codes[world.members[i].pk], {"choice": keys[i % 2]}, f"race-{i:04d}-xxxxxxxxxx"
+            )
+            return receipt.tracking_code, None
+        except ActionError as exc:
+            return None, exc.detail
+        finally:
+            connection.close()
+
+    def close():
+        try:
+            actions.do_close_election(None, Election.objects.get(pk=election.pk))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        futures = [pool.submit(cast, i) for i in range(60)]
+        closing = pool.submit(close)
+        futures += [pool.submit(cast, i) for i in range(60, 120)]
+        outcomes = [f.result() for f in futures]
+        closing.result()
+
+    election.refresh_from_db()
+    assert election.state == Election.State.CLOSED
+    receipts = {code for code, _ in outcomes if code}
+    refusals = [error for code, error in outcomes if code is None]
+    assert all(error == "this election is not open for voting" for error in refusals), refusals
+    published = set(TrackingCode.objects.filter(election=election).values_list("code", flat=True))
+    assert published == receipts
+    assert Ballot.objects.filter(election=election).count() == len(receipts)
+    assert Participation.objects.filter(election=election).count() == len(receipts)
