@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "asamblea.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 # The JSON API's requests in production (asamblea.core.handlers): security headers, and the user
@@ -92,6 +93,7 @@ API_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "asamblea.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "asamblea.urls"
