@@ -7,7 +7,7 @@
    id, JSON content), with synchronous commit on, as the application runs.
 2. Asamblea through the action: ``check_cast`` called in-process from 2 threads (2 connections,
    like pgbench's 2 clients), each cast a new member with a new submission key.
-3. Asamblea through HTTP: the production server (gunicorn, pinned to CPU 0) and 16 clients
+3. Asamblea through HTTP: the production server (uWSGI, pinned to CPU 0) and 16 clients
    pinned to CPU 1, POST /api/elections/ID/vote.
 
 Prints each rate and its ratio to the ceiling. A cast is one transaction of four inserts plus

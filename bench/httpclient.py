@@ -1,6 +1,6 @@
 """A small HTTP client for the harnesses: loopback only, one connection per request.
 
-gunicorn's sync workers close the connection after each response, so keeping connections alive
+The production server's workers close the connection after each response, so keeping connections alive
 would buy nothing. Every request carries ``X-Forwarded-Proto: https``, as the TLS proxy in front
 of a production server would. Written on a plain socket (the request as bytes, the reply read to
 the server's close): ``http.client`` parsed headers with the e-mail parser and cost the load

@@ -3,7 +3,7 @@ production mode.
 
     .venv/bin/python bench/load.py [--voters 20000] [--delegates 300] [--duration 60]
 
-Starts ``asamblea serve --production`` (gunicorn, WhiteNoise, PostgreSQL with synchronous commit
+Starts ``asamblea serve --production`` (uWSGI, WhiteNoise, PostgreSQL with synchronous commit
 on) on 127.0.0.1 on a scratch database it creates (``--database-url``, default ``asamblea_load``
 on the local server), with one unit of ``--voters`` members and an open election, and a weighted
 assembly of ``--delegates`` delegates in session with a division open. The load generator pins
@@ -67,7 +67,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=60.0, help="stop after this many seconds")
     p.add_argument("--concurrency", type=int, default=32, help="simultaneous voting clients")
     p.add_argument("--processes", type=int, default=4, help="client processes (on one core)")
-    p.add_argument("--workers", type=int, default=5, help="gunicorn workers")
+    p.add_argument("--workers", type=int, default=5, help="server workers")
     p.add_argument("--port", type=int, default=58500)
     p.add_argument("--read-rate", type=float, default=10.0, help="page reads per second")
     p.add_argument(
@@ -289,7 +289,7 @@ def report(
         f"\nload: {args.concurrency} clients in {args.processes} processes and a reader on CPU "
         f"{args.client_cpu}, server on "
         f"{'CPU ' + args.server_cpus if args.server_cpus else 'any CPU'} ({args.workers} "
-        f"gunicorn workers), {elapsed:.1f} s"
+        f"server workers), {elapsed:.1f} s"
     )
     for kind in ("cast", "open", "division", "read"):
         values = sorted(stats.latency.get(kind, []))

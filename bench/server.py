@@ -1,4 +1,4 @@
-"""Start `asamblea serve --production` for a harness, and find its gunicorn workers."""
+"""Start `asamblea serve --production` for a harness, and find its workers."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class Server:
 
     def master(self) -> int | None:
         # taskset execs in place: the process started is `asamblea serve`, its one child is
-        # gunicorn's master, and the master's children are the workers.
+        # the server's master, and the master's children are the workers.
         kids = _children(self.proc.pid)
         return kids[0] if kids else None
 
@@ -69,7 +69,7 @@ class Server:
         return _children(master) if master else []
 
     def kill_workers(self) -> int:
-        """SIGKILL every worker (gunicorn's master starts new ones); returns how many died."""
+        """SIGKILL every worker (the master starts new ones); returns how many died."""
         killed = 0
         for pid in self.workers():
             try:

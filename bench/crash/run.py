@@ -1,7 +1,7 @@
 """The crash test (``make crash-test``): acknowledged means durable, one member one ballot.
 
 On a PostgreSQL cluster of its own (a temporary folder, port 55432), the production server
-serves an open election to simulated voters while a chaos thread SIGKILLs every gunicorn worker
+serves an open election to simulated voters while a chaos thread SIGKILLs every server worker
 and crashes the database (``pg_ctl stop -m immediate``, then start) in turn. Each voter picks one
 submission key and retries with it after any failure; some voters also try a second ballot with
 a different key from a second device. Afterwards the offline checker (steps.py ``check``) proves:
@@ -60,7 +60,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=40.0, help="new voters per second")
     p.add_argument("--concurrency", type=int, default=24)
     p.add_argument("--double-share", type=float, default=0.05, help="voters with a second device")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    p.add_argument("--workers", type=int, default=3, help="server workers")
     p.add_argument("--pg-port", type=int, default=55432)
     p.add_argument("--http-port", type=int, default=58432)
     p.add_argument("--give-up-after", type=float, default=120.0, help="a voter's retry budget (s)")
@@ -144,7 +144,7 @@ def chaos(
         started = time.monotonic()
         if kind == "workers":
             n = server.kill_workers()
-            log.append(f"{time.strftime('%H:%M:%S')} SIGKILL {n} gunicorn workers")
+            log.append(f"{time.strftime('%H:%M:%S')} SIGKILL {n} server workers")
         else:
             cluster.crash()
             log.append(f"{time.strftime('%H:%M:%S')} database crashed (pg_ctl stop -m immediate)")

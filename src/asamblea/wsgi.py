@@ -1,4 +1,4 @@
-"""WSGI entry point for production servers (gunicorn) and the demo server."""
+"""WSGI entry point for the production server (uWSGI) and the harnesses."""
 
 import os
 
@@ -16,8 +16,8 @@ application = Application()
 def _warm() -> None:
     """Import the URL configuration (every view, and the API's schemas) now rather than on the
     first request: about a second of CPU that each worker, and each worker started after a
-    crash, would otherwise spend while a voter waits. With ``gunicorn --preload`` the master does
-    it once and the workers start warm. No database connection is left open to be inherited."""
+    crash, would otherwise spend while a voter waits. uWSGI's master does it once and forks warm
+    workers. No database connection is left open to be inherited."""
     from django.db import connections
     from django.urls import get_resolver
 
