@@ -79,7 +79,7 @@ def _seed(raw: str | None) -> int | str | None:
 
 def run(args: argparse.Namespace) -> int:
     from asamblea.counting import io
-    from asamblea.counting.irv import UNDECLARED_WRITE_IN, CountError, tabulate
+    from asamblea.counting.irv import UNDECLARED_WRITE_IN, CountError
     from asamblea.counting.tiebreak import TieNeedsDecision
 
     path = Path(args.ballots)
@@ -143,16 +143,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if rules is not None:
-            from asamblea.counting import fast
+            from asamblea.counting.methods import tabulate_rctab
 
-            options = rules.options
-            if seed is not None:
-                options.seed = seed
-            _progress(f"counting by RCTab rules ({options.mode}, {options.seats} seats)")
-            if fast.choose("irv", profile, rules=options):
-                result = fast.count_fast("irv", profile, rules=options)
-            else:
-                result = tabulate(profile, options)
+            result = tabulate_rctab(profile, _rctab_options(rules, seed))
         else:
             from asamblea.counting.methods import METHODS
 
@@ -168,6 +161,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rctab_options(rules: Any, seed: Any) -> Any:
+    """The contest's RCTab options, with the command line's seed if one was given."""
+    options = rules.options
+    if seed is not None:
+        options.seed = seed
+    _progress(f"counting by RCTab rules ({options.mode}, {options.seats} seats)")
+    return options
+
+
 def _count_array(args: argparse.Namespace, array: Any, method: str, seed: Any, rules: Any) -> int:
     """Count a streamed, grouped array on the fast path (same result as the exact path)."""
     from asamblea.counting import fast
@@ -179,11 +181,7 @@ def _count_array(args: argparse.Namespace, array: Any, method: str, seed: Any, r
     _progress(f"{lines} ballot lines, {total} ballots, {len(array.candidates)} candidates")
     try:
         if rules is not None:
-            options = rules.options
-            if seed is not None:
-                options.seed = seed
-            _progress(f"counting by RCTab rules ({options.mode}, {options.seats} seats)")
-            result = fast.count_fast("irv", array, seed=seed, rules=options)
+            result = fast.count_fast("irv", array, seed=seed, rules=_rctab_options(rules, seed))
         else:
             seats = args.seats or array.seats or 1
             _progress(f"counting by {method}, {seats} seat(s)")
