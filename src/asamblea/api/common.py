@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Generic, TypeVar
 
 from django.db.models import QuerySet
 from ninja import Schema
 from ninja.security import HttpBearer
+
+from asamblea.core.credentials import hash_token, user_for_token
+
+__all__ = ["BearerToken", "ErrorOut", "Page", "hash_token", "paginate"]
 
 T = TypeVar("T")
 
@@ -32,22 +35,12 @@ def paginate(qs: QuerySet[Any], limit: int, offset: int) -> tuple[list[Any], int
     return list(qs[offset : offset + limit]), qs.count()
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 class BearerToken(HttpBearer):
     """A user's API token (``asamblea token create USER``)."""
 
     def authenticate(self, request: Any, token: str) -> Any:
-        from asamblea.registry.models import ApiToken
-
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        if row is None:
+        user = user_for_token(token)
+        if user is None:
             return None
-        request.user = row.user
-        return row.user
+        request.user = user
+        return user

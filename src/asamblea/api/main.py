@@ -44,7 +44,7 @@ def _not_found_or_forbidden(request, exc: NotFoundOrForbidden):  # type: ignore[
 
 @api.exception_handler(ActionError)
 def _action_error(request, exc: ActionError):  # type: ignore[no-untyped-def]
-    status = 409 if exc.code in {"blocked", "conflict"} else 400
+    status = {"blocked": 409, "conflict": 409, "forbidden": 403}.get(exc.code, 400)
     return api.create_response(request, {"detail": exc.detail, "field": exc.field}, status=status)
 
 
