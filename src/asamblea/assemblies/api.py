@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
 
-from asamblea.api.common import MAX_LIMIT, BearerToken, ErrorOut, paginate
+from asamblea.core.apischema import MAX_LIMIT, BearerToken, ErrorOut, paginate
 from asamblea.assemblies import actions
 from asamblea.assemblies.models import (
     DelegateVote,

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from asamblea.api.common import BearerToken, ErrorOut, paginate
+from asamblea.core.apischema import BearerToken, ErrorOut, paginate
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
 from asamblea.elections import actions, secrecy

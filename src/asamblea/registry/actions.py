@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
 
-from asamblea.api.common import hash_token
+from asamblea.core.apischema import hash_token
 from asamblea.core.audit import audit
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden

@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.db.models import Count, Prefetch
 from ninja import Field, Query, Router, Schema
 
-from asamblea.api.common import MAX_LIMIT, BearerToken, ErrorOut, paginate
+from asamblea.core.apischema import MAX_LIMIT, BearerToken, ErrorOut, paginate
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.registry.models import (
     Allocation,
