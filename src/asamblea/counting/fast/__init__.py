@@ -37,39 +37,19 @@ if TYPE_CHECKING:
     from asamblea.counting.fast.api import count_fast
     from asamblea.counting.fast.arrays import ArrayProfile, to_array
 
-__all__ = ["ArrayProfile", "NotSupported", "choose", "count_fast", "supports", "to_array"]
+from asamblea.counting.fast.support import LARGE, MAX_PLACES, METHODS, NotSupported, supports
 
-METHODS = ("irv", "stv-scottish", "stv-meek", "schulze")
-
-# RCTab ballot values are int64 in units of 10^-places (``fast.irv``): value x surplus fraction,
-# both at most 10^places, must fit.
-MAX_PLACES = 9
-
-# Below this many ballots the exact path is fast enough, and its code is the specification.
-LARGE = 20_000
-
-
-class NotSupported(ValueError):
-    """The fast path does not count this method, these rules or these ballots."""
-
-
-def supports(method: str, *, seats: int = 1, rules: Any = None) -> str | None:
-    """``None`` when the fast path counts ``method`` with these seats and rules, else why not."""
-    if rules is not None:
-        from asamblea.counting import irv
-
-        options = getattr(rules, "options", rules)
-        if not isinstance(options, irv.IrvOptions):
-            return "rules: only RCTab options (IrvOptions) are taken"
-        if options.mode not in irv.MODES:
-            return f"unknown RCTab mode {options.mode!r}"
-        if options.places > MAX_PLACES:
-            # Ballot values are int64 in units of 10^-places; value x fraction must fit.
-            return f"more than {MAX_PLACES} decimal places run on the exact path"
-        return None
-    if method not in METHODS:
-        return f"method {method!r} runs on the exact path"
-    return None
+__all__ = [
+    "LARGE",
+    "MAX_PLACES",
+    "METHODS",
+    "ArrayProfile",
+    "NotSupported",
+    "choose",
+    "count_fast",
+    "supports",
+    "to_array",
+]
 
 
 def choose(method: str, profile: Profile, *, seats: int = 1, rules: Any = None) -> bool:
@@ -98,7 +78,7 @@ def __getattr__(name: str) -> Any:
 
         return count_fast
     if name in ("ArrayProfile", "to_array"):
-        from asamblea.counting.fast import arrays
+        from asamblea.counting.fast.arrays import ArrayProfile, to_array
 
-        return getattr(arrays, name)
+        return {"ArrayProfile": ArrayProfile, "to_array": to_array}[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from asamblea.counting.ballots import Profile
-from asamblea.counting.fast import NotSupported, supports
 from asamblea.counting.fast.arrays import (
     ArrayProfile,
     as_marks,
@@ -17,6 +16,7 @@ from asamblea.counting.fast.arrays import (
     strike,
     to_array,
 )
+from asamblea.counting.fast.support import NotSupported, supports
 from asamblea.counting.result import CountResult
 
 

@@ -42,9 +42,9 @@ import numpy.typing as npt
 
 from asamblea.counting import irv
 from asamblea.counting.ballots import OVERVOTE_LABEL, Profile
-from asamblea.counting.fast import MAX_PLACES, NotSupported
 from asamblea.counting.fast.arrays import IntArray, as_marks, bincount_int
 from asamblea.counting.fast.kernels import pad, split_by, walk_block
+from asamblea.counting.fast.support import MAX_PLACES, NotSupported
 from asamblea.counting.result import CountResult, Number
 from asamblea.counting.tiebreak import LOT
 
