@@ -19,7 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/asamblea migrate
 	$(BIN)/asamblea demo
-	$(BIN)/asamblea serve --port $(PORT)
+	ASAMBLEA_DEBUG=1 $(BIN)/asamblea serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

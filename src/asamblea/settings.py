@@ -2,9 +2,10 @@
 
 - ``DATABASE_URL``: SQLite at ``var/asamblea.sqlite3`` under the working directory by default;
   PostgreSQL in production (``postgres://...``).
-- ``ASAMBLEA_SECRET_KEY``: required when ``ASAMBLEA_DEBUG`` is off; in debug a key is generated
-  once and kept in ``var/secret_key``.
-- ``ASAMBLEA_DEBUG``: ``1`` for development (the demo), ``0`` in production.
+- ``ASAMBLEA_SECRET_KEY``: required in production (``ASAMBLEA_PRODUCTION``); elsewhere a key is
+  generated once and kept in ``var/secret_key``.
+- ``ASAMBLEA_DEBUG``: ``1`` for development (``make demo`` sets it); off unless set, so a server
+  started any other way never shows Django's debug pages.
 - ``ASAMBLEA_ALLOWED_HOSTS``: comma-separated host names.
 """
 
@@ -27,7 +28,7 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = _env_bool("ASAMBLEA_DEBUG", True)
+DEBUG = _env_bool("ASAMBLEA_DEBUG", False)
 PRODUCTION = _env_bool("ASAMBLEA_PRODUCTION", False)
 
 
