@@ -9,5 +9,6 @@ urlpatterns = [
     path("elections/", include("asamblea.elections.urls")),
     path("assemblies/", include("asamblea.assemblies.urls")),
     path("record/", include("asamblea.recordstore.urls")),
+    path("", include("asamblea.registry.urls")),
     path("", include("asamblea.web.urls")),
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from asamblea.registry.models import Member
-from asamblea.web.sample import build_sample
+from fixtures.sample import build_sample
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -1,50 +1,31 @@
-"""Server-rendered pages of the registry: thin views that fetch, check access and render.
+"""The site shell's pages: home, health check and the signed-in member's own page.
+
+The registry's pages (organisation, units, body) live in asamblea.registry.views.
 
 Every page works without JavaScript and stays small (a test holds each under 50 KB compressed).
-Queries are fixed in number per page whatever the size of the body (a test counts them).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
-from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from asamblea.registry.models import (
-    Allocation,
     Alternate,
     Body,
     Mandate,
     Member,
     Membership,
     Organisation,
-    Roll,
-    Seat,
-    SeatLink,
 )
-from asamblea.web import graph
-
-SEATS_PER_PAGE = 200
-UNITS_PER_PAGE = 100
-HISTORY_ROWS = 50
+from asamblea.registry.queries import latest_roll_size
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
-
-
-def _latest_roll_size() -> Subquery:
-    return Subquery(
-        Roll.objects.filter(body=OuterRef("pk")).order_by("-frozen_at").values("size")[:1]
-    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -54,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # Members as on the latest frozen rolls: one row per body, not a count over every membership.
     for org_id, kind, size in (
         Body.objects.filter(dissolved_at__isnull=True)
-        .annotate(roll_size=_latest_roll_size())
+        .annotate(roll_size=latest_roll_size())
         .values_list("organisation_id", "kind", "roll_size")
     ):
         bodies[org_id] += 1
@@ -62,231 +43,6 @@ def home(request: HttpRequest) -> HttpResponse:
             members[org_id] += size or 0
     rows = [(org, bodies[org.pk], members[org.pk]) for org in organisations]
     return render(request, "web/home.html", {"rows": rows})
-
-
-def _region_name(region: str) -> str:
-    return region or _("no region")
-
-
-def organisation(request: HttpRequest, slug: str) -> HttpResponse:
-    org = get_object_or_404(Organisation, slug=slug)
-    bodies = list(
-        Body.objects.filter(organisation=org, dissolved_at__isnull=True)
-        .annotate(roll_size=_latest_roll_size())
-        .values("id", "code", "name", "kind", "level", "region", "roll_size")
-    )
-    by_id = {b["id"]: b for b in bodies}
-    seat_rows = (
-        Seat.objects.filter(body__organisation=org, abolished_at__isnull=True)
-        .values("unit_id", "body_id")
-        .annotate(
-            n=Count("id", distinct=True),
-            filled=Count("mandates", filter=Q(mandates__ended_at__isnull=True)),
-        )
-    )
-    links = SeatLink.objects.filter(receiver__organisation=org).values_list(
-        "sender_id", "receiver_id"
-    )
-
-    seats_in: dict[int, int] = defaultdict(int)
-    filled_in: dict[int, int] = defaultdict(int)
-    edge_seats: dict[tuple[int, int], int] = defaultdict(int)
-    for row in seat_rows:
-        seats_in[row["body_id"]] += row["n"]
-        filled_in[row["body_id"]] += row["filled"]
-        edge_seats[(row["unit_id"], row["body_id"])] += row["n"]
-    for sender_id, receiver_id in links:
-        edge_seats.setdefault((sender_id, receiver_id), 0)
-
-    # Base units, summed per region; everything else individually.
-    regions: dict[str, dict[str, Any]] = {}
-    higher = []
-    for b in bodies:
-        if b["kind"] in Body.BASE_UNIT_KINDS:
-            r = regions.setdefault(b["region"], {"region": b["region"], "units": 0, "members": 0})
-            r["units"] += 1
-            r["members"] += b["roll_size"] or 0
-        else:
-            b["seats"] = seats_in.get(b["id"], 0)
-            b["filled"] = filled_in.get(b["id"], 0)
-            higher.append(b)
-    higher.sort(key=lambda b: (b["kind"] != "committee", b["level"] != "national", b["name"]))
-    region_rows = sorted(regions.values(), key=lambda r: _region_name(r["region"]))
-    units_url = reverse("web:units", args=[org.slug])
-    for r in region_rows:
-        r["name"] = _region_name(r["region"])
-        r["href"] = f"{units_url}?{urlencode({'region': r['region']})}"
-
-    nodes: dict[str, graph.Node] = {}
-    for r in region_rows:
-        nodes["r:" + r["region"]] = graph.Node(
-            key="r:" + r["region"],
-            title=r["name"],
-            detail=[
-                ngettext("%(n)d unit", "%(n)d units", r["units"]) % {"n": r["units"]},
-                ngettext("%(n)d member", "%(n)d members", r["members"]) % {"n": r["members"]},
-            ],
-            href=r["href"],
-            css="g",
-            sort_key=r["name"],
-        )
-    for b in higher:
-        nodes[f"b:{b['id']}"] = graph.Node(
-            key=f"b:{b['id']}",
-            title=b["name"],
-            detail=[ngettext("%(n)d seat", "%(n)d seats", b["seats"]) % {"n": b["seats"]}],
-            href=reverse("web:body", args=[org.slug, b["code"]]),
-            css="c" if b["kind"] == "committee" else "a",
-            sort_key=b["name"],
-        )
-    edges: dict[tuple[str, str], int] = defaultdict(int)
-    for (sender_id, receiver_id), n in edge_seats.items():
-        sender, receiver = by_id.get(sender_id), by_id.get(receiver_id)
-        if sender is None or receiver is None or receiver["kind"] in Body.BASE_UNIT_KINDS:
-            continue
-        src = (
-            "r:" + sender["region"]
-            if sender["kind"] in Body.BASE_UNIT_KINDS
-            else f"b:{sender['id']}"
-        )
-        edges[(src, f"b:{receiver_id}")] += n
-    svg = graph.render_svg(
-        nodes,
-        dict(edges),
-        title=_("Structure of %(name)s") % {"name": org.name},
-        seats_label=lambda n: ngettext("%(n)d seat", "%(n)d seats", n) % {"n": n},
-    )
-    return render(
-        request,
-        "web/organisation.html",
-        {
-            "org": org,
-            "higher": higher,
-            "regions": region_rows,
-            "unit_count": sum(r["units"] for r in region_rows),
-            "member_count": sum(r["members"] for r in region_rows),
-            "svg": svg,
-        },
-    )
-
-
-def units(request: HttpRequest, slug: str) -> HttpResponse:
-    org = get_object_or_404(Organisation, slug=slug)
-    qs = Body.objects.filter(
-        organisation=org, kind__in=Body.BASE_UNIT_KINDS, dissolved_at__isnull=True
-    )
-    region = request.GET.get("region")
-    if region is not None:
-        qs = qs.filter(region=region)
-    qs = qs.annotate(roll_size=_latest_roll_size()).order_by("name", "pk")
-    page = Paginator(qs, UNITS_PER_PAGE).get_page(request.GET.get("page"))
-    query = urlencode({"region": region}) + "&" if region is not None else ""
-    return render(
-        request,
-        "web/units.html",
-        {
-            "org": org,
-            "page": page,
-            "region": region,
-            "region_name": _region_name(region) if region is not None else None,
-            "query": query,
-        },
-    )
-
-
-def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    b = get_object_or_404(
-        Body.objects.select_related("organisation"), organisation__slug=slug, code=code
-    )
-    roll = Roll.objects.filter(body=b).order_by("-frozen_at").only("size", "frozen_at").first()
-    receives_from = list(
-        SeatLink.objects.filter(receiver=b).select_related("sender").order_by("sender__name")
-    )
-    sends_to = list(
-        SeatLink.objects.filter(sender=b).select_related("receiver").order_by("receiver__name")
-    )
-    allocations = list(
-        Allocation.objects.filter(apportionment__receiver=b, apportionment__is_current=True)
-    )
-    weights = {a.sender_id: a.weight_per_seat for a in allocations}
-    current = Prefetch(
-        "mandates",
-        queryset=Mandate.objects.filter(ended_at__isnull=True).select_related("member"),
-        to_attr="current",
-    )
-    seats_qs = (
-        Seat.objects.filter(body=b, abolished_at__isnull=True)
-        .select_related("unit")
-        .prefetch_related(current)
-        .order_by("unit__name", "unit_id", "number")
-    )
-    page = Paginator(seats_qs, SEATS_PER_PAGE).get_page(request.GET.get("page"))
-    seat_rows = []
-    for seat in page.object_list:
-        holder = seat.current[0] if seat.current else None
-        weight = weights.get(seat.unit_id) if b.voting_rule == Body.VotingRule.WEIGHTED else None
-        seat_rows.append({"seat": seat, "mandate": holder, "weight": weight})
-    seat_counts = {
-        row["unit_id"]: row
-        for row in Seat.objects.filter(body=b, abolished_at__isnull=True)
-        .values("unit_id")
-        .annotate(
-            n=Count("id", distinct=True),
-            filled=Count("mandates", filter=Q(mandates__ended_at__isnull=True)),
-        )
-    }
-    for link in receives_from:
-        row = seat_counts.get(link.sender_id, {})
-        link.seat_count = row.get("n", 0)  # type: ignore[attr-defined]
-        link.filled_count = row.get("filled", 0)  # type: ignore[attr-defined]
-    alternates = list(
-        Alternate.objects.filter(body=b, used_at__isnull=True)
-        .select_related("unit", "member")
-        .order_by("unit__name", "unit_id", "position")
-    )
-    history = list(
-        Mandate.objects.filter(seat__body=b, ended_at__isnull=False)
-        .select_related("member", "seat__unit")
-        .order_by("-ended_at", "-pk")[:HISTORY_ROWS]
-    )
-    # Where this body sends delegates: its seats in each receiving body, and who holds them.
-    held = list(
-        Seat.objects.filter(unit=b, abolished_at__isnull=True)
-        .select_related("body")
-        .prefetch_related(current)
-        .order_by("body__name", "number")
-    )
-    delegations: dict[int, dict[str, Any]] = {}
-    for link in sends_to:
-        delegations[link.receiver_id] = {"body": link.receiver, "seats": [], "alternates": []}
-    for seat in held:
-        d = delegations.setdefault(seat.body_id, {"body": seat.body, "seats": [], "alternates": []})
-        d["seats"].append({"seat": seat, "mandate": seat.current[0] if seat.current else None})
-    for alt in (
-        Alternate.objects.filter(unit=b, used_at__isnull=True)
-        .select_related("member")
-        .order_by("body_id", "position")
-    ):
-        if alt.body_id in delegations:
-            delegations[alt.body_id]["alternates"].append(alt)
-    return render(
-        request,
-        "web/body.html",
-        {
-            "org": b.organisation,
-            "body": b,
-            "roll": roll,
-            "receives_from": receives_from,
-            "delegations": list(delegations.values()),
-            "page": page,
-            "seat_rows": seat_rows,
-            "seat_total": page.paginator.count,
-            "filled_total": sum(row["filled"] for row in seat_counts.values()),
-            "alternates": alternates,
-            "history": history,
-            "population": sum(a.population for a in allocations) if allocations else None,
-        },
-    )
 
 
 def me(request: HttpRequest) -> HttpResponse:

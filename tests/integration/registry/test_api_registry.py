@@ -7,7 +7,7 @@ import pytest
 from asamblea.core.models import AuditEntry
 from asamblea.registry import actions
 from asamblea.registry.models import Body, Mandate, Member, Membership, OfficerRole
-from asamblea.web.sample import build_sample
+from fixtures.sample import build_sample
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from asamblea.core.models import AuditEntry, OutboxMessage
 from asamblea.registry.models import Member
 from asamblea.web.auth import MAX_CODES_PER_HOUR
 from asamblea.web.models import SignInCode
-from asamblea.web.sample import build_sample
+from fixtures.sample import build_sample
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from asamblea.core.models import AuditEntry
 from asamblea.core.outbox import queue_email
 from asamblea.registry.models import Member, OfficerRole, Roll
-from asamblea.web.sample import build_sample
+from fixtures.sample import build_sample
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from asamblea.web.sample import build_sample
+from fixtures.sample import build_sample
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_a_quechua_catalogue_dropped_into_locale_is_used_without_code_change(
     html = client.get("/").content.decode()
     assert 'lang="quz"' in html and "Tantanakuykuna" in html
     # Strings the catalogue does not have yet fall back to Spanish, the default.
-    org_page = client.get(reverse("web:organisation", args=["sample"])).content.decode()
+    org_page = client.get(reverse("registry:organisation", args=["sample"])).content.decode()
     assert "Wakichiynin" in org_page and "Asambleas y comités" in org_page
 
 

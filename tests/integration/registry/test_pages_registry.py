@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from asamblea.registry.models import Body, Mandate, Member, Seat
-from asamblea.web.sample import build_sample
+from fixtures.sample import build_sample
 
 pytestmark = pytest.mark.django_db
 
@@ -46,11 +46,11 @@ def _css_size() -> int:
 def test_home_page_lists_organisations_with_links(client, sample):
     html = client.get("/").content.decode()
     assert sample.org.name in html
-    assert reverse("web:organisation", args=[sample.org.slug]) in html
+    assert reverse("registry:organisation", args=[sample.org.slug]) in html
 
 
 def test_organisation_page_draws_the_graph_with_seat_counts(client, sample):
-    response = client.get(reverse("web:organisation", args=[sample.org.slug]))
+    response = client.get(reverse("registry:organisation", args=[sample.org.slug]))
     assert response.status_code == 200
     html = response.content.decode()
     svg = re.search(r"<svg class=\"graph\".*?</svg>", html, re.S)
@@ -66,15 +66,15 @@ def test_organisation_page_draws_the_graph_with_seat_counts(client, sample):
 
 
 def test_units_page_filters_by_region_and_links_each_unit(client, sample):
-    url = reverse("web:units", args=[sample.org.slug]) + "?region=Cusco"
+    url = reverse("registry:units", args=[sample.org.slug]) + "?region=Cusco"
     html = client.get(url).content.decode()
     assert "Base 1 de Cusco" in html and "Base 1 de Puno" not in html
-    assert reverse("web:body", args=[sample.org.slug, "cusco-1"]) in html
+    assert reverse("registry:body", args=[sample.org.slug, "cusco-1"]) in html
 
 
 def test_body_page_shows_roll_seats_delegates_alternates_and_history(client, sample):
     ra = sample.assemblies[0]
-    html = client.get(reverse("web:body", args=[sample.org.slug, ra.code])).content.decode()
+    html = client.get(reverse("registry:body", args=[sample.org.slug, ra.code])).content.decode()
     assert "Asamblea Regional de Puno" in html
     # Delegates of the current mandates, alternates in order, and the ended mandate with reason.
     current = Mandate.objects.filter(seat__body=ra, ended_at__isnull=True).select_related("member")
@@ -84,20 +84,20 @@ def test_body_page_shows_roll_seats_delegates_alternates_and_history(client, sam
     assert "revocado" in html  # the recalled mandate's end reason, in Spanish
     assert "Sucesora 0" in html
     # It sends delegates to the national assembly and the committee.
-    assert reverse("web:body", args=[sample.org.slug, "asamblea-nacional"]) in html
-    assert reverse("web:body", args=[sample.org.slug, "comite-sur"]) in html
+    assert reverse("registry:body", args=[sample.org.slug, "asamblea-nacional"]) in html
+    assert reverse("registry:body", args=[sample.org.slug, "comite-sur"]) in html
 
 
 def test_body_page_of_a_unit_shows_members_from_the_latest_frozen_roll(client, sample):
     unit = sample.units[1]
-    html = client.get(reverse("web:body", args=[sample.org.slug, unit.code])).content.decode()
+    html = client.get(reverse("registry:body", args=[sample.org.slug, unit.code])).content.decode()
     assert "157 en el padrón congelado" in html
     assert "Asamblea Regional de Puno" in html  # where it sends delegates
 
 
 def test_weighted_body_shows_each_seat_weight_exactly(client, sample):
     html = client.get(
-        reverse("web:body", args=[sample.org.slug, sample.assemblies[0].code])
+        reverse("registry:body", args=[sample.org.slug, sample.assemblies[0].code])
     ).content.decode()
     # Puno's first unit: 120 members over 2 seats; second: 157 over 2 (kept as a fraction).
     assert ">60<" in html and ">157/2<" in html
@@ -118,8 +118,8 @@ def _queries(client, url: str) -> int:
 
 
 def test_body_page_query_count_does_not_grow_with_seats(client, sample, big_sample):
-    small = _queries(client, reverse("web:body", args=[sample.org.slug, "asamblea-nacional"]))
-    large = _queries(client, reverse("web:body", args=[big_sample.org.slug, "asamblea-nacional"]))
+    small = _queries(client, reverse("registry:body", args=[sample.org.slug, "asamblea-nacional"]))
+    large = _queries(client, reverse("registry:body", args=[big_sample.org.slug, "asamblea-nacional"]))
     assert (
         Seat.objects.filter(body=big_sample.national).count()
         > 2 * Seat.objects.filter(body=sample.national).count()
@@ -129,8 +129,8 @@ def test_body_page_query_count_does_not_grow_with_seats(client, sample, big_samp
 
 
 def test_organisation_page_query_count_does_not_grow_with_bodies(client, sample, big_sample):
-    small = _queries(client, reverse("web:organisation", args=[sample.org.slug]))
-    large = _queries(client, reverse("web:organisation", args=[big_sample.org.slug]))
+    small = _queries(client, reverse("registry:organisation", args=[sample.org.slug]))
+    large = _queries(client, reverse("registry:organisation", args=[big_sample.org.slug]))
     assert small == large <= 6
 
 
@@ -138,12 +138,12 @@ def test_organisation_page_query_count_does_not_grow_with_bodies(client, sample,
     "name,args",
     [
         ("web:home", []),
-        ("web:organisation", ["grande"]),
-        ("web:units", ["grande"]),
-        ("web:body", ["grande", "asamblea-nacional"]),
-        ("web:body", ["grande", "ar-puno"]),
-        ("web:body", ["grande", "comite-sur"]),
-        ("web:body", ["grande", "puno-1"]),
+        ("registry:organisation", ["grande"]),
+        ("registry:units", ["grande"]),
+        ("registry:body", ["grande", "asamblea-nacional"]),
+        ("registry:body", ["grande", "ar-puno"]),
+        ("registry:body", ["grande", "comite-sur"]),
+        ("registry:body", ["grande", "puno-1"]),
         ("web:login", []),
         ("web:officer_login", []),
     ],
@@ -165,7 +165,7 @@ def test_body_page_with_many_seats_is_paginated_and_stays_under_budget(client):
         Seat(body=sample.national, unit=unit, number=n, created_at=at) for n in range(10, 1210)
     ]
     Seat.objects.bulk_create(seats)
-    url = reverse("web:body", args=[sample.org.slug, "asamblea-nacional"])
+    url = reverse("registry:body", args=[sample.org.slug, "asamblea-nacional"])
     first = client.get(url)
     assert _gzip_size(first.content) + _css_size() <= PAGE_BUDGET
     html = first.content.decode()
@@ -211,20 +211,20 @@ def test_language_switcher_is_a_plain_form_and_switches_to_english(client, sampl
     assert "<script" not in html
     response = client.post("/language/", {"language": "en", "next": "/"})
     assert response.status_code == 302
-    html = client.get(reverse("web:organisation", args=[sample.org.slug])).content.decode()
+    html = client.get(reverse("registry:organisation", args=[sample.org.slug])).content.decode()
     assert 'lang="en"' in html and "Assemblies and committees" in html
     client.post("/language/", {"language": "es", "next": "/"})
-    html = client.get(reverse("web:organisation", args=[sample.org.slug])).content.decode()
+    html = client.get(reverse("registry:organisation", args=[sample.org.slug])).content.decode()
     assert "Asambleas y comités" in html
 
 
 def test_pages_are_spanish_by_default(client, sample):
-    html = client.get(reverse("web:organisation", args=[sample.org.slug])).content.decode()
+    html = client.get(reverse("registry:organisation", args=[sample.org.slug])).content.decode()
     assert 'lang="es"' in html and "Estructura" in html
 
 
 def test_dates_on_pages_are_utc(client, sample):
     unit = sample.units[0]
     roll = unit.rolls.get()
-    html = client.get(reverse("web:body", args=[sample.org.slug, unit.code])).content.decode()
+    html = client.get(reverse("registry:body", args=[sample.org.slug, unit.code])).content.decode()
     assert roll.frozen_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") in html

@@ -1,0 +1,86 @@
+"""The registry's read side, shared by pages, API and command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from asamblea.registry.models import (
+    Allocation,
+    Alternate,
+    Apportionment,
+    Body,
+    Mandate,
+    Member,
+    Membership,
+    Roll,
+)
+
+
+def open_membership(member: Member) -> Membership | None:
+    return member.memberships.filter(left_on__isnull=True).select_related("unit").first()
+
+
+def eligible_member_ids(unit: Body, on: dt.date) -> list[int]:
+    """Members with an open membership of ``unit`` that began on or before ``on``."""
+    return list(
+        Membership.objects.filter(unit=unit, left_on__isnull=True, joined_on__lte=on)
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
+    )
+
+
+def latest_roll(unit: Body) -> Roll | None:
+    return unit.rolls.order_by("-frozen_at", "-pk").first()
+
+
+def current_apportionment(body: Body) -> Apportionment | None:
+    return body.apportionments.filter(is_current=True).prefetch_related("allocations").first()
+
+
+def current_mandates(body: Body) -> QuerySet[Mandate]:
+    """Mandates held now in ``body`` (open, on seats that are not abolished)."""
+    return (
+        Mandate.objects.filter(
+            seat__body=body, ended_at__isnull=True, seat__abolished_at__isnull=True
+        )
+        .select_related("member", "seat", "seat__unit")
+        .order_by("seat__unit__code", "seat__number")
+    )
+
+
+def seat_weight(body: Body, unit: Body) -> Fraction:
+    """Members represented by each of ``unit``'s seats in ``body`` (current allocation)."""
+    allocation = Allocation.objects.filter(
+        apportionment__receiver=body, apportionment__is_current=True, sender=unit
+    ).first()
+    if allocation is None or not allocation.seats:
+        return Fraction(0)
+    return Fraction(allocation.population, allocation.seats)
+
+
+def mandate_weight(mandate: Mandate) -> Fraction:
+    """The weight of a mandate's vote: 1 in a one-delegate-one-vote body; in a weighted body,
+    the sender's population divided by its seats in the current allocation (exact)."""
+    seat = mandate.seat
+    body = seat.body
+    if body.voting_rule != Body.VotingRule.WEIGHTED:
+        return Fraction(1)
+    return seat_weight(body, seat.unit)
+
+
+def current_alternates(body: Body, unit: Body) -> QuerySet[Alternate]:
+    return (
+        Alternate.objects.filter(body=body, unit=unit, used_at__isnull=True)
+        .select_related("member")
+        .order_by("position")
+    )
+
+
+def latest_roll_size() -> Subquery:
+    """The size of a body's latest frozen roll, as a subquery to annotate bodies with."""
+    return Subquery(
+        Roll.objects.filter(body=OuterRef("pk")).order_by("-frozen_at").values("size")[:1]
+    )
