@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from asamblea.core.action import System
 from asamblea.record import merkle
 from asamblea.record.checkpoint import Checkpoint, sign_checkpoint
 from asamblea.record.encoding import canonical_bytes
@@ -22,14 +23,16 @@ from asamblea.recordstore import keys
 from asamblea.recordstore.export import export_to_dir
 from asamblea.registry import actions
 
+TEST_ACTOR = System("test")
+
 
 def build_organisation(slug: str = "federacion"):  # type: ignore[no-untyped-def]
     org = actions.do_create_organisation(
-        "test", slug=slug, name="Federación", settings={"recall_threshold": "1/5"}
+        TEST_ACTOR, slug=slug, name="Federación", settings={"recall_threshold": "1/5"}
     )
     for i in range(5):
         actions.do_create_body(
-            "test", org, code=f"unidad-{i}", name=f"Unidad {i}", kind="workplace"
+            TEST_ACTOR, org, code=f"unidad-{i}", name=f"Unidad {i}", kind="workplace"
         )
         if i == 2:
             # A checkpoint in the middle, so the export has more than one.

@@ -10,9 +10,10 @@ from asamblea.commands import UsageError
 
 HELP = """Verify a public record exported to DIR (asamblea export-record) or served at URL.
 
-Checks the checkpoints' signatures, recomputes the Merkle tree from the entries, every entry's
-inclusion, consistency with each --known-checkpoint (one you saved earlier), and recounts every
-result it knows how to. Exits 0 when everything holds, 1 at the first mismatch (naming the entry's
+Checks the checkpoints' signatures, reads every entry (canonical form, index, organisation, the
+chain of tree heads, its format through its typed class), recomputes the Merkle tree from the
+entries against every checkpoint and each --known-checkpoint (one you saved earlier), and
+recounts every result it knows how to. Exits 0 when everything holds, 1 at the first mismatch (naming the entry's
 index and type). Pin the key with --key (a verifier key or a file of them); without it the key in
 the export itself is used, with a warning."""
 
