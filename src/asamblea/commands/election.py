@@ -74,34 +74,27 @@ def _write_cards(election, codes: dict[int, str], path: str | None) -> None:  # 
 
 
 def _show(election, as_json: bool) -> None:  # type: ignore[no-untyped-def]
-    from asamblea.elections import actions
+    """The same detail as ``GET /api/elections/ID`` and the election's page."""
+    from asamblea.elections import queries
 
-    data = {
-        "id": election.pk,
-        "title": election.title,
-        "state": election.state,
-        "method": election.method,
-        "seats": election.seats,
-        "roll_size": election.roll.size if election.roll else None,
-        "voters": election.participations.count(),
-        "result": election.result,
-        "blocking_issues": {
-            s: actions.blocking_issues(election, s)
-            for s in ("nominations", "open", "closed", "counted", "certified")
-        },
-    }
+    data = queries.election_detail(election)
     if as_json:
         print(json.dumps(data, indent=1, sort_keys=True))
         return
     print(
-        f"{election.pk}  {election.title}  [{election.state}]  {election.method}, {election.seats} seat(s)"
+        f"{data['id']}  {data['title']}  [{data['state']}]  {data['method']}, "
+        f"{data['seats']} seat(s)"
     )
-    print(f"roll size {data['roll_size']}, voters {data['voters']}")
-    if election.result:
-        print("winners:", ", ".join(election.result.get("winners", [])) or "-")
-        print("alternates:", ", ".join(election.result.get("alternates", [])) or "-")
-        if "passed" in election.result:
-            print("passed:", election.result["passed"])
+    voters = "-" if data["voters"] is None else data["voters"]
+    print(f"roll size {data['roll_size']}, voters {voters}")
+    result = data["result"]
+    if result:
+        print("winners:", ", ".join(result.get("winners", [])) or "-")
+        print("alternates:", ", ".join(result.get("alternates", [])) or "-")
+        if "passed" in result:
+            print("passed:", result["passed"])
+    for issue in data["blocking_issues"]:
+        print(f"blocks {queries.next_state(election)}: {issue}")
 
 
 def run(args: argparse.Namespace) -> int:

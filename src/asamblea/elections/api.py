@@ -15,7 +15,7 @@ from ninja.errors import HttpError
 from asamblea.core.apischema import BearerToken, ErrorOut, paginate
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
-from asamblea.elections import actions, secrecy
+from asamblea.elections import actions, queries, secrecy
 from asamblea.elections.models import Ballot, Election, RecallPetition, TrackingCode
 from asamblea.registry.models import Body, Member, Organisation
 
@@ -70,29 +70,8 @@ class CodePage(Schema):
     count: int
 
 
-def _when(value: Any) -> str | None:
-    return actions._when(value)
-
-
-def _election_out(e: Election) -> dict[str, Any]:
-    return {
-        "id": e.pk,
-        "title": e.title,
-        "kind": e.kind,
-        "state": e.state,
-        "unit": e.unit.code,
-        "body": e.body.code,
-        "seats": e.seats,
-        "method": e.method,
-        "opens_at": _when(e.opens_at),
-        "closes_at": _when(e.closes_at),
-        "opened_at": _when(e.opened_at),
-        "closed_at": _when(e.closed_at),
-    }
-
-
 def _published(e: Election) -> bool:
-    return e.state in (Election.State.CLOSED, Election.State.COUNTED, Election.State.CERTIFIED)
+    return queries.is_published(e)
 
 
 @router.get("/elections", response={200: ElectionPage, **ERRORS})
@@ -103,30 +82,11 @@ def list_elections(
     if state:
         qs = qs.filter(state=state)
     rows, count = paginate(qs, limit, offset)
-    return {"items": [_election_out(e) for e in rows], "count": count}
+    return {"items": [queries.election_summary(e) for e in rows], "count": count}
 
 
 def _detail(e: Election) -> dict[str, Any]:
-    counted = e.state in (Election.State.COUNTED, Election.State.CERTIFIED)
-    return {
-        **_election_out(e),
-        "rules": e.rules,
-        "candidates": [
-            {"key": c.key, "name": c.name}
-            for c in e.candidates.filter(withdrawn_at__isnull=True).order_by("position")
-        ],
-        "roll_size": e.roll.size if e.roll else None,
-        "seed_commitment": e.seed_commitment,
-        "seed": e.seed if counted else None,
-        "voters": e.participations.count() if _published(e) else None,
-        "result": e.result if counted else None,
-        "blocking_issues": actions.blocking_issues(e, _next(e)),
-    }
-
-
-def _next(e: Election) -> str:
-    order = [s for s, _label in Election.State.choices]
-    return order[min(order.index(e.state) + 1, len(order) - 1)]
+    return queries.election_detail(e)
 
 
 # The most-read document during a vote is the open election itself: every voter fetches its
@@ -281,24 +241,7 @@ class RecallPage(Schema):
 
 
 def _recall_out(p: RecallPetition) -> dict[str, Any]:
-    rules = actions.recall_rules_of(p)
-    return {
-        "id": p.pk,
-        "state": p.state,
-        "unit": p.unit.code,
-        "body": p.mandate.seat.body.code,
-        "mandate": p.mandate_id,
-        "member": p.mandate.member.public_id,
-        "name": p.mandate.member.display_name,
-        "reason": p.reason,
-        "roll_size": p.roll.size,
-        "signatures": actions.standing_signatures(p),
-        "signatures_needed": rules.signatures_needed(p.roll.size),
-        "opened_at": _when(p.opened_at),
-        "deadline_at": _when(p.deadline_at),
-        "election": p.election_id,
-        "meeting_result": p.meeting_result,
-    }
+    return queries.recall_summary(p)
 
 
 @router.get("/recalls", response={200: RecallPage, **ERRORS})
@@ -379,8 +322,8 @@ def list_signatures(request: HttpRequest, petition_id: int):  # type: ignore[no-
         {
             "member": s.roll_entry.member.public_id,
             "name": s.roll_entry.member.display_name,
-            "signed_at": _when(s.signed_at),
-            "withdrawn_at": _when(s.withdrawn_at),
+            "signed_at": queries.when(s.signed_at),
+            "withdrawn_at": queries.when(s.withdrawn_at),
         }
         for s in rows
     ]

@@ -21,9 +21,9 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
-from asamblea.elections import actions, secrecy
+from asamblea.elections import actions, queries, secrecy
 from asamblea.elections.models import Election, RecallPetition, TrackingCode
-from asamblea.record import recount_elections as counting
+from asamblea.rules import ballots as counting
 
 
 def _election_or_404(pk: int) -> Election:
@@ -42,14 +42,10 @@ def election_list(request: HttpRequest) -> HttpResponse:
 
 def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election_or_404(pk)
-    candidates = list(election.candidates.filter(withdrawn_at__isnull=True).order_by("position"))
+    candidates = queries.standing_candidates(election)
     names = {c.key: c.name for c in candidates}
     result = election.result or {}
-    published = election.state in (
-        Election.State.CLOSED,
-        Election.State.COUNTED,
-        Election.State.CERTIFIED,
-    )
+    published = queries.is_published(election)
     codes = (
         sorted(TrackingCode.objects.filter(election=election).values_list("code", flat=True))
         if published
@@ -67,15 +63,9 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "result_json": json.dumps(result, indent=1, sort_keys=True) if result else "",
             "tracking_codes": codes,
-            "issues": actions.blocking_issues(election, _next_state(election)),
+            "issues": queries.blocking_issues(election, queries.next_state(election)),
         },
     )
-
-
-def _next_state(election: Election) -> str:
-    order = [s for s, _label in Election.State.choices]
-    i = order.index(election.state)
-    return order[min(i + 1, len(order) - 1)]
 
 
 def _client(request: HttpRequest) -> str:
@@ -202,7 +192,7 @@ def recall_list(request: HttpRequest) -> HttpResponse:
     petitions = RecallPetition.objects.select_related(
         "unit", "mandate__member", "mandate__seat__body"
     ).order_by("-opened_at")[:200]
-    rows = [(p, actions.standing_signatures(p)) for p in petitions]
+    rows = [(p, queries.standing_signatures(p)) for p in petitions]
     return render(request, "elections/recall_list.html", {"rows": rows})
 
 
@@ -217,13 +207,13 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         signatures = actions.access_signatures_by_user(request.user, petition)
     except NotFoundOrForbidden:
         signatures = None
-    rules = actions.recall_rules_of(petition)
+    rules = queries.recall_rules_of(petition)
     return render(
         request,
         "elections/recall_detail.html",
         {
             "petition": petition,
-            "count": actions.standing_signatures(petition),
+            "count": queries.standing_signatures(petition),
             "needed": rules.signatures_needed(petition.roll.size),
             "signatures": signatures,
         },
