@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from asamblea.core.action import System
+from asamblea.core.action import Operator, System
 from asamblea.record import merkle
 from asamblea.record.checkpoint import Checkpoint, sign_checkpoint
 from asamblea.record.encoding import canonical_bytes
@@ -24,6 +24,8 @@ from asamblea.recordstore.export import export_to_dir
 from asamblea.registry import actions
 
 TEST_ACTOR = System("test")
+
+OPERATOR = Operator("test")
 
 
 def build_organisation(slug: str = "federacion"):  # type: ignore[no-untyped-def]
@@ -202,7 +204,7 @@ def test_an_older_known_checkpoint_is_checked_for_consistency(export, tmp_path):
 
 def test_a_rotated_key_is_trusted_through_the_handover_checkpoint(export, tmp_path):
     org, out, vkey = export
-    record_actions.do_rotate_key("officer", org)
+    record_actions.do_rotate_key(OPERATOR, org)
     again = tmp_path / "again"
     export_to_dir(org, again)
     assert len((again / "keys.pub").read_text().splitlines()) == 2

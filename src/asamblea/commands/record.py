@@ -11,6 +11,9 @@ from asamblea.commands import UsageError, django_setup
 
 HELP_KEY = """Manage an organisation's record signing key (Ed25519, signs checkpoints).
 
+An operator verb: the keys are sealed with this server's SECRET_KEY, so whoever runs it on the
+server is trusted with them; the audit log names the operating-system user.
+
   generate       make the first key (done automatically at the first checkpoint otherwise)
   rotate         make a new key; the handover checkpoint is signed by the new and the old key
   export-public  print the verifier key(s) to publish and pin (`asamblea verify --key`)
@@ -47,16 +50,18 @@ def _organisation(slug: str):  # type: ignore[no-untyped-def]
 
 def run_key(args: argparse.Namespace) -> int:
     django_setup()
+    from asamblea.core.action import Operator
     from asamblea.core.errors import ActionError
     from asamblea.recordstore import actions, export
 
+    operator = Operator.current()
     org = _organisation(args.organisation)
     try:
         if args.action == "generate":
-            key = actions.do_generate_key("cli", org)
+            key = actions.do_generate_key(operator, org)
             print(key.vkey)
         elif args.action == "rotate":
-            key, checkpoint = actions.do_rotate_key("cli", org)
+            key, checkpoint = actions.do_rotate_key(operator, org)
             print(key.vkey)
             print(f"handover checkpoint of size {checkpoint.size} signed by the new and old keys")
         elif args.action == "export-public":
@@ -71,7 +76,7 @@ def run_key(args: argparse.Namespace) -> int:
             passphrase = os.environ.get("ASAMBLEA_KEY_BACKUP_PASSPHRASE") or getpass.getpass(
                 "Backup passphrase: "
             )
-            count = actions.do_restore_keys("cli", org, blob, passphrase)
+            count = actions.do_restore_keys(operator, org, blob, passphrase)
             print(f"restored {count} key(s)")
         else:
             return _backup(args, org)
@@ -81,6 +86,7 @@ def run_key(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace, org) -> int:  # type: ignore[no-untyped-def]
+    from asamblea.core.action import Operator
     from asamblea.recordstore import actions
 
     if not args.output:
@@ -93,7 +99,7 @@ def _backup(args: argparse.Namespace, org) -> int:  # type: ignore[no-untyped-de
         passphrase = getpass.getpass("Backup passphrase (12+ characters): ")
         if getpass.getpass("Again: ") != passphrase:
             raise UsageError("the passphrases differ")
-    blob = actions.backup_keys("cli", org, passphrase)
+    blob = actions.backup_keys(Operator.current(), org, passphrase)
     # Created 0600 from the start: the file holds private keys (encrypted, but still).
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:

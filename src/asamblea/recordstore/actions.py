@@ -1,4 +1,12 @@
-"""State changes of the record's keys and checkpoints (entries are appended by other actions)."""
+"""State changes of the record's keys and checkpoints (entries are appended by other actions).
+
+Key generation, rotation, backup and restore are operator verbs: the keys are sealed with the
+server's SECRET_KEY, so they are run on the server by whoever holds it, as an
+:class:`asamblea.core.action.Operator` named by the operating-system user. They write no record
+entry: a key reaches the public as the signature on checkpoints and in ``keys.pub`` (a rotation as
+the handover checkpoint signed by both keys). Signing a checkpoint is the record store's own
+after-commit step, not anyone's action.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from asamblea.core.action import Operator
 from asamblea.core.audit import audit
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
@@ -14,11 +23,16 @@ from asamblea.record.checkpoint import NoteSigner, sign_checkpoint
 from asamblea.recordstore import keys as keystore
 from asamblea.recordstore import tree
 from asamblea.recordstore.models import Checkpoint, SigningKey
+from asamblea.registry.models import Organisation
+
+
+def _operator(actor: Any) -> Operator:
+    if not isinstance(actor, Operator):
+        raise TypeError("the record's keys are handled by an Operator (asamblea key), nobody else")
+    return actor
 
 
 def _lock(organisation: Any) -> Any:
-    from asamblea.registry.models import Organisation
-
     # The same lock appenders take: a checkpoint's size and root are read with no append between.
     return Organisation.objects.select_for_update().get(pk=organisation.pk)
 
@@ -40,6 +54,7 @@ def _create_key(organisation: Any, name: str) -> tuple[SigningKey, NoteSigner]:
 @transaction.atomic
 def do_generate_key(actor: Any, organisation: Any) -> SigningKey:
     """Give an organisation its first checkpoint key."""
+    _operator(actor)
     org = _lock(organisation)
     if keystore.current_key(org) is not None:
         raise ActionError(
@@ -93,6 +108,7 @@ def do_rotate_key(actor: Any, organisation: Any) -> tuple[SigningKey, Checkpoint
 
     A verifier that trusts the old key learns the new one from that double signature.
     """
+    _operator(actor)
     org = _lock(organisation)
     old = keystore.current_key(org)
     if old is None:
@@ -114,6 +130,7 @@ def do_rotate_key(actor: Any, organisation: Any) -> tuple[SigningKey, Checkpoint
 
 def backup_keys(actor: Any, organisation: Any, passphrase: str) -> bytes:
     """A passphrase-encrypted file of every key of the organisation (audited)."""
+    _operator(actor)
     try:
         blob = keystore.backup_blob(organisation, passphrase)
     except ValueError as exc:
@@ -131,6 +148,7 @@ def do_restore_keys(actor: Any, organisation: Any, blob: bytes, passphrase: str)
     database. Only keys the database already knows (same key id) are restored, so a backup cannot
     introduce a key the log never used.
     """
+    _operator(actor)
     org = _lock(organisation)
     try:
         content = keystore.open_backup(blob, passphrase)
@@ -158,8 +176,6 @@ def latest_checkpoint(organisation: Any) -> Checkpoint | None:
 
 def access_organisation_record(slug: str | None) -> Any:
     """The organisation whose public record is asked for: by slug, or the only one there is."""
-    from asamblea.registry.models import Organisation
-
     if slug:
         org = Organisation.objects.filter(slug=slug).first()
     else:

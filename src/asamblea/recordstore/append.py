@@ -1,5 +1,9 @@
 """Appending to the public record, inside the caller's transaction.
 
+The record store sits above the registry (it locks the organisation's row and names it by slug)
+and nothing below imports it: the action context writes entries through the writer that
+asamblea.recordstore.apps installs (core.action.set_record_writer).
+
 Every action that changes public state calls :func:`append` in the same transaction, so that the
 change and its record entry commit or roll back together. A checkpoint is signed after the
 transaction commits (asamblea.recordstore.actions.do_sign_checkpoint).
@@ -16,8 +20,10 @@ from asamblea.core.clock import now
 from asamblea.record import merkle
 from asamblea.record.encoding import build_entry, canonical_bytes
 from asamblea.record.plugins import load_plugins
+from asamblea.recordstore.actions import do_sign_checkpoint
 from asamblea.recordstore.models import RecordEntry, RecordNode
 from asamblea.recordstore.tree import fetch_nodes
+from asamblea.registry.models import Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +40,6 @@ def append(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append() must run inside the action's transaction")
-    from asamblea.registry.models import Organisation
-
     load_plugins()
     # Serialise appenders of one organisation so indexes are gapless and unique and each entry's
     # prev_root is the head it really follows. PostgreSQL: this row lock. SQLite: select_for_update
@@ -93,9 +97,6 @@ class _SignCheckpoint:
         self.organisation_id = organisation_id
 
     def __call__(self) -> None:
-        from asamblea.recordstore.actions import do_sign_checkpoint
-        from asamblea.registry.models import Organisation
-
         try:
             do_sign_checkpoint(Organisation.objects.get(pk=self.organisation_id))
         except Exception:

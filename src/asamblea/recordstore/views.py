@@ -18,6 +18,7 @@ from asamblea.core.errors import NotFoundOrForbidden
 from asamblea.recordstore import export, tree
 from asamblea.recordstore.actions import access_organisation_record, latest_checkpoint
 from asamblea.recordstore.models import RecordEntry
+from asamblea.registry.models import Body, Organisation
 
 PAGE_SIZE = 50
 
@@ -38,8 +39,6 @@ def _date(value: str | None) -> dt.date | None:
 
 def entry_list(request: HttpRequest) -> HttpResponse:
     """Entries, newest first, filtered by organisation, body, type and date (query string)."""
-    from asamblea.registry.models import Body, Organisation
-
     organisations = list(Organisation.objects.order_by("name"))
     slug = request.GET.get("org") or (organisations[0].slug if len(organisations) == 1 else "")
     rows = RecordEntry.objects.select_related("organisation", "body").order_by(

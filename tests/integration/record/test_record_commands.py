@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import stat
 
@@ -87,3 +88,14 @@ def test_key_restore_recovers_keys_after_secret_key_changes(
     assert keys.signer_for(keys.current_key(org)).verifier().vkey == keys.current_key(org).vkey
     monkeypatch.setenv("ASAMBLEA_KEY_BACKUP_PASSPHRASE", "the wrong passphrase!!")
     assert main(["key", "restore", "--organisation", "federacion", "--input", str(out)]) == 2
+
+
+def test_key_generate_is_an_operator_verb_audited_with_the_operating_system_user(
+    organisation, capsys
+):
+    from asamblea.core.models import AuditEntry
+
+    assert main(["key", "generate", "--organisation", "federacion"]) == 0
+    entry = AuditEntry.objects.get(action="record_key_generated")
+    assert entry.actor is None
+    assert entry.actor_label == f"operator:{getpass.getuser()}"

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.test import override_settings
 
+from asamblea.core.action import Operator
 from asamblea.core.models import AuditEntry
 from asamblea.record import merkle
 from asamblea.record.checkpoint import NoteVerifier, open_checkpoint
@@ -19,6 +20,8 @@ from asamblea.recordstore.append import append
 from asamblea.recordstore.models import Checkpoint, RecordEntry, RecordNode, SigningKey
 
 pytestmark = pytest.mark.django_db
+
+OPERATOR = Operator("test")
 
 
 def memory_tree(org) -> merkle.MemoryTree:  # type: ignore[no-untyped-def]
@@ -160,7 +163,7 @@ def test_rotation_hands_over_with_a_checkpoint_signed_by_both_keys(organisation)
     org, _ = organisation
     actions.do_sign_checkpoint(org)
     old = keys.current_key(org)
-    new, cp = actions.do_rotate_key("officer", org)
+    new, cp = actions.do_rotate_key(OPERATOR, org)
     old.refresh_from_db()
     assert old.retired_at is not None and new.retired_at is None and new.name == old.name
     _, signers = open_checkpoint(
@@ -174,18 +177,18 @@ def test_rotation_hands_over_with_a_checkpoint_signed_by_both_keys(organisation)
 
 def test_generating_a_second_key_is_refused(organisation):
     org, _ = organisation
-    actions.do_generate_key("officer", org)
+    actions.do_generate_key(OPERATOR, org)
     from asamblea.core.errors import ActionError
 
     with pytest.raises(ActionError, match="rotate"):
-        actions.do_generate_key("officer", org)
+        actions.do_generate_key(OPERATOR, org)
 
 
 def test_a_backup_holds_every_key_and_opens_only_with_its_passphrase(organisation):
     org, _ = organisation
     actions.do_sign_checkpoint(org)
-    actions.do_rotate_key("officer", org)
-    blob = actions.backup_keys("officer", org, "correct horse battery")
+    actions.do_rotate_key(OPERATOR, org)
+    blob = actions.backup_keys(OPERATOR, org, "correct horse battery")
     assert b"PRIVATE" not in blob
     content = keys.open_backup(blob, "correct horse battery")
     vkeys = [k.vkey for k in keys.all_keys(org)]
@@ -198,7 +201,7 @@ def test_a_backup_holds_every_key_and_opens_only_with_its_passphrase(organisatio
 
 def test_the_private_key_at_rest_is_useless_without_secret_key(organisation):
     org, _ = organisation
-    key = actions.do_generate_key("officer", org)
+    key = actions.do_generate_key(OPERATOR, org)
     raw = base64.b64decode(key.encrypted_seed.partition(":")[2])
     assert len(raw) == 12 + 32 + 16
     with (
@@ -242,3 +245,11 @@ def test_concurrent_appenders_get_gapless_indexes_and_a_valid_chain():
         assert json.loads(row.canonical)["prev_root"] == t.root().hex()
         t.append_data(row.canonical.encode())
     assert tree.root(org.pk, t.size) == t.root()
+
+
+@pytest.mark.parametrize("actor", ["officer", None])
+def test_the_record_keys_are_handled_only_by_an_operator(organisation, actor):
+    org, _ = organisation
+    with pytest.raises(TypeError, match="Operator"):
+        actions.do_generate_key(actor, org)
+    assert not SigningKey.objects.exists()
