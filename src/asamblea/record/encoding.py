@@ -16,15 +16,20 @@ Every entry has the envelope keys below, added by the appender around the payloa
   that a verifier can name the first entry that was changed, not only the checkpoint that broke.
 
 Payload values are JSON strings, integers, booleans, null, lists and objects. Floats are refused:
-counts are exact, and fractions travel as ``"num/den"`` strings.
+counts are exact JSON integers, and rational quantities (weights, thresholds, totals of weights)
+travel as strings. v1 entries write them as ``str(Fraction)`` (``"7/2"``, or ``"87"`` when whole);
+v2 entries write exactly one form, ``"num/den"`` in lowest terms with a positive denominator, whole
+numbers included (``"87/1"``): see :func:`format_exact` and docs/adr/0009-record-versions.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import rfc8785
@@ -97,6 +102,39 @@ def format_at(moment: dt.datetime) -> str:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise EncodingError("times on the record must be timezone-aware")
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+EXACT_V1 = 1
+EXACT_V2 = 2
+_RATIONAL = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
+
+
+def format_exact(value: int | Fraction, version: int = EXACT_V2) -> str:
+    """The text of an exact rational on the record: v1 ``str(Fraction)``, v2 always ``num/den``."""
+    if isinstance(value, bool) or not isinstance(value, int | Fraction):
+        raise EncodingError(f"an exact number is an int or a Fraction, not {type(value).__name__}")
+    frac = Fraction(value)
+    if version == EXACT_V1:
+        return str(frac)
+    return f"{frac.numerator}/{frac.denominator}"
+
+
+def parse_exact(text: Any, where: str, version: int = EXACT_V2) -> Fraction:
+    """Read an exact rational written by entries of ``version``; refuse any other spelling.
+
+    The text must be exactly what :func:`format_exact` writes for that version, so reading and
+    writing back gives the same bytes (``"2/4"``, ``"+1/2"``, ``"1/2 "`` and ``"0.5"`` are
+    refused; ``"87"`` is v1 only, ``"87/1"`` v2 only).
+    """
+    if not isinstance(text, str):
+        raise EncodingError(f"{where}: an exact number is a string, not {type(text).__name__}")
+    match = _RATIONAL.fullmatch(text)
+    if match is None or (match.group(2) is not None and int(match.group(2)) == 0):
+        raise EncodingError(f"{where}: {text!r} is not an exact number (num/den)")
+    value = Fraction(int(match.group(1)), int(match.group(2) or 1))
+    if format_exact(value, version) != text:
+        raise EncodingError(f"{where}: {text!r} is not in the v{version} exact-number form")
+    return value
 
 
 def _check_json(value: Any, where: str) -> None:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 import pytest
 
 import asamblea.record.entries as entries_package
-from asamblea.record.encoding import EncodingError, format_at
+from asamblea.record.encoding import (
+    EXACT_V1,
+    EXACT_V2,
+    EncodingError,
+    format_at,
+    format_exact,
+    parse_exact,
+)
 from asamblea.record.entries.base import format_time, parse_time
 
 WITH_MICROS = dt.datetime(2022, 12, 28, 15, 4, 5, 120300, tzinfo=dt.UTC)
@@ -74,3 +82,42 @@ def test_every_area_has_its_entry_module():
     # The verifier reads entries through their typed classes; an area whose module is missing
     # would leave its entries checked by keys only.
     assert entries_package.missing_entry_modules() == []
+
+
+@pytest.mark.parametrize(
+    ("value", "v1", "v2"),
+    [
+        (Fraction(1300, 3), "1300/3", "1300/3"),
+        (Fraction(87), "87", "87/1"),
+        (0, "0", "0/1"),
+        (Fraction(-1, 2), "-1/2", "-1/2"),
+    ],
+)
+def test_exact_numbers_have_one_text_per_version(value, v1, v2):
+    assert format_exact(value, EXACT_V1) == v1
+    assert format_exact(value, EXACT_V2) == v2
+    assert parse_exact(v1, "w", EXACT_V1) == value
+    assert parse_exact(v2, "w", EXACT_V2) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ("87", EXACT_V2),  # v2 writes whole numbers as 87/1
+        ("87/1", EXACT_V1),  # v1 wrote str(Fraction): 87
+        ("2/4", EXACT_V2),  # not in lowest terms
+        ("1/0", EXACT_V2),
+        ("+1/2", EXACT_V2),
+        ("0.5", EXACT_V1),
+        (" 1/2", EXACT_V2),
+        (3, EXACT_V1),  # a JSON integer is a count, not an exact rational
+    ],
+)
+def test_an_exact_number_in_another_spelling_is_refused(text, version):
+    with pytest.raises(EncodingError, match="where"):
+        parse_exact(text, "where", version)
+
+
+def test_a_float_is_not_an_exact_number():
+    with pytest.raises(EncodingError, match="int or a Fraction"):
+        format_exact(0.5)  # type: ignore[arg-type]

@@ -1,4 +1,6 @@
-"""Typed public record entries, one module per area (registry, elections, assemblies, record).
+"""Typed public record entries, one module per area that writes entries (registry, elections,
+assemblies; the record store writes none of its own yet: its keys are published as checkpoint
+signatures and ``key.pub``, see docs/adr/0009-record-versions.md).
 
 Importing this package registers every entry type; the verifier and the appender rely on that
 (asamblea.record.plugins imports it). :data:`ENTRY_MODULES` is the list of the areas' modules:
@@ -16,7 +18,6 @@ ENTRY_MODULES = (
     "asamblea.record.entries.registry",
     "asamblea.record.entries.elections",
     "asamblea.record.entries.assemblies",
-    "asamblea.record.entries.record",
 )
 
 
