@@ -24,6 +24,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+# The typed classes of the entries this module reads (importing registers them).
+from asamblea.record.entries import elections as _entries  # noqa: F401
 from asamblea.rules.ballots import (  # noqa: F401  (re-exported: the record's readers use them)
     APPROVAL,
     PLURALITY,
@@ -120,105 +122,3 @@ def recount_meeting(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any
 
 
 RECOUNTERS = {"election_counted": recount, "recall_meeting_result": recount_meeting}
-
-
-def _register() -> None:
-    from asamblea.record.encoding import register_entry_type
-
-    key = "aaaabbbbccccdddd"
-    roll = {"size": 120, "commitment": "ab" * 32}
-    examples: dict[str, dict[str, Any]] = {
-        "election_created": {
-            "election": 1,
-            "kind": "delegates",
-            "title": "Delegates to the regional assembly",
-            "unit": "mine-7",
-            "body": "region-north",
-            "seats": 2,
-            "method": "plurality",
-            "seat": None,
-            "opens_at": "2026-05-01T08:00:00Z",
-            "closes_at": "2026-05-01T20:00:00Z",
-        },
-        "nominations_opened": {"election": 1},
-        "candidate_nominated": {"election": 1, "key": key, "name": "Rosa Quispe"},
-        "election_opened": {
-            "election": 1,
-            "kind": "delegates",
-            "title": "Delegates to the regional assembly",
-            "unit": "mine-7",
-            "body": "region-north",
-            "seats": 2,
-            "method": "plurality",
-            "rules": {},
-            "candidates": [{"key": key, "name": "Rosa Quispe"}],
-            "roll": roll,
-            "seed_commitment": "cd" * 32,
-            "closes_at": "2026-05-01T20:00:00Z",
-        },
-        "election_closed": {
-            "election": 1,
-            "voters": 1,
-            "roll_size": 120,
-            "tracking_codes": ["ABCDEFGHJKLM"],
-            "ballots": [{"choice": key}],
-        },
-        "election_counted": {
-            "election": 1,
-            "method": "plurality",
-            "seats": 2,
-            "rules": {},
-            "seed": "ef" * 32,
-            "result": {"winners": [key], "alternates": []},
-        },
-        "election_certified": {
-            "election": 1,
-            "certifications": 2,
-            "passed": None,
-            "winners": [key],
-            "alternates": [],
-        },
-        "recall_petition_opened": {
-            "petition": 1,
-            "mandate": 3,
-            "member": key,
-            "name": "Rosa Quispe",
-            "unit": "mine-7",
-            "body": "region-north",
-            "reason": "She voted against the strike the unit instructed.",
-            "roll": roll,
-            "signatures_needed": 24,
-            "deadline_at": "2026-06-01T08:00:00Z",
-            "rules": {"petition_fraction": "1/5", "petition_days": 30, "turnout_fraction": "1/3"},
-        },
-        "recall_threshold_reached": {
-            "petition": 1,
-            "signatures": 24,
-            "roll_size": 120,
-            "rule": {"passed": True},
-            "route": "vote",
-        },
-        "recall_meeting_result": {
-            "petition": 1,
-            "tellers": 2,
-            "present": 60,
-            "yes": 40,
-            "no": 15,
-            "abstain": 5,
-            "decision": {"passed": True},
-        },
-        "recall_certified": {
-            "petition": 1,
-            "mandate": 3,
-            "passed": True,
-            "how": "vote",
-            "successor": key,
-            "by_election": None,
-        },
-        "recall_petition_expired": {"petition": 1, "signatures": 10},
-    }
-    for name, example in examples.items():
-        register_entry_type(name, 1, example.keys(), example=example)
-
-
-_register()
