@@ -1,0 +1,229 @@
+"""The ristretto255 group (RFC 9496) through libsodium, and the encodings of its elements.
+
+Every curve operation is libsodium's (Debian's libsodium23 >= 1.0.18, reached through pysodium);
+nothing here does curve arithmetic of its own. What this module adds is what libsodium leaves to
+its caller:
+
+- **Scalars** are Python ints in ``[0, ORDER)``; libsodium gets them as 32 little-endian bytes.
+- **Points** are their 32-byte RFC 9496 encodings (``Point``). The only point libsodium's
+  scalar multiplication refuses besides invalid encodings is the identity: it returns an error
+  when the *result* is the identity, which in a prime-order group happens exactly when the scalar
+  is 0 mod L or the point is the identity. ``mul`` and ``base_mul`` answer those two cases
+  themselves (with ``IDENTITY``) before calling libsodium, so an error from libsodium can only
+  mean an invalid encoding, and is raised as ``InvalidPoint``.
+- **Hashing to the group** (``point_from_label``) is ``crypto_core_ristretto255_from_hash`` over
+  SHA-512 of a domain-separated label (RFC 9496 section 4.3.4); **hashing to a scalar**
+  (``scalar_from_hash``) is ``crypto_core_ristretto255_scalar_reduce`` over a SHA-512 digest, whose
+  64 bytes make the reduction's bias negligible (2^-259).
+- **Text**: points and scalars travel as base64url without padding (43 characters), decoded
+  strictly: any other spelling of the same bytes is refused, so one value has one text and a
+  ballot has one canonical form.
+
+Secrets (ballot randomness, nonces, key shares) are drawn with libsodium's
+``crypto_core_ristretto255_scalar_random`` (non-zero, uniform mod L).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ctypes
+import hashlib
+import threading
+from functools import lru_cache
+from typing import NewType
+
+import pysodium
+
+GROUP_NAME = "ristretto255"
+# L = 2^252 + 27742317777372353535851937790883648493, the prime order of ristretto255 (RFC 9496).
+ORDER = 2**252 + 27742317777372353535851937790883648493
+POINT_BYTES = 32
+SCALAR_BYTES = 32
+
+Point = NewType("Point", bytes)
+
+IDENTITY = Point(bytes(POINT_BYTES))
+# The canonical generator, RFC 9496 section 4.4 (and appendix A.1, multiple 1).
+GENERATOR = Point(bytes.fromhex("e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76"))
+
+
+class InvalidPoint(ValueError):
+    """Bytes that are not the canonical encoding of a ristretto255 element."""
+
+
+class InvalidScalar(ValueError):
+    """Bytes that are not the canonical encoding of a scalar mod L."""
+
+
+# The hot operations call libsodium directly on pysodium's loaded library rather than through
+# pysodium's wrappers, which allocate a fresh buffer and re-check lengths on every call (about
+# 1 us of the 13-50 us an operation takes; bench/bench_sealing.py prints both). The output
+# buffer is per thread, so concurrent threads never share one.
+_lib = pysodium.sodium
+_c_add = _lib.crypto_core_ristretto255_add
+_c_sub = _lib.crypto_core_ristretto255_sub
+_c_mul = _lib.crypto_scalarmult_ristretto255
+_c_base = _lib.crypto_scalarmult_ristretto255_base
+_local = threading.local()
+
+
+def _out() -> ctypes.Array[ctypes.c_char]:
+    buf = getattr(_local, "buf", None)
+    if buf is None:
+        buf = _local.buf = ctypes.create_string_buffer(POINT_BYTES)
+    return buf
+
+
+def is_point(data: bytes) -> bool:
+    """True for the canonical encoding of an element, the identity included."""
+    if len(data) != POINT_BYTES:
+        return False
+    # libsodium accepts the all-zero identity encoding here (tested against RFC 9496 A.1).
+    return bool(pysodium.crypto_core_ristretto255_is_valid_point(data))
+
+
+def decode_point(data: bytes) -> Point:
+    """Untrusted bytes to a ``Point``; every point read from outside must pass through here."""
+    if not is_point(data):
+        raise InvalidPoint(f"not a ristretto255 encoding: {bytes(data[:8]).hex()}...")
+    return Point(bytes(data))
+
+
+def _check_length(*points: bytes) -> None:
+    # libsodium reads exactly 32 bytes from each pointer: a shorter object must never reach it.
+    for p in points:
+        if len(p) != POINT_BYTES:
+            raise InvalidPoint("a point is 32 bytes")
+
+
+def add(p: Point, q: Point) -> Point:
+    _check_length(p, q)
+    buf = _out()
+    if _c_add(buf, p, q) != 0:
+        raise InvalidPoint("cannot add an invalid encoding")
+    return Point(buf.raw)
+
+
+def sub(p: Point, q: Point) -> Point:
+    _check_length(p, q)
+    buf = _out()
+    if _c_sub(buf, p, q) != 0:
+        raise InvalidPoint("cannot subtract an invalid encoding")
+    return Point(buf.raw)
+
+
+def neg(p: Point) -> Point:
+    return sub(IDENTITY, p)
+
+
+def mul(k: int, p: Point) -> Point:
+    """``k * p``. Zero scalar or identity point gives the identity (libsodium refuses both)."""
+    k %= ORDER
+    _check_length(p)
+    if k == 0 or p == IDENTITY:
+        return IDENTITY
+    buf = _out()
+    if _c_mul(buf, k.to_bytes(SCALAR_BYTES, "little"), p) != 0:
+        # k != 0 mod L and p != identity, so the product is not the identity: p is invalid.
+        raise InvalidPoint("cannot multiply an invalid encoding")
+    return Point(buf.raw)
+
+
+def base_mul(k: int) -> Point:
+    """``k * GENERATOR`` (libsodium's faster fixed-base path); zero gives the identity."""
+    k %= ORDER
+    if k == 0:
+        return IDENTITY
+    buf = _out()
+    if _c_base(buf, k.to_bytes(SCALAR_BYTES, "little")) != 0:
+        raise AssertionError("libsodium refused a non-zero scalar")  # unreachable for k in 1..L-1
+    return Point(buf.raw)
+
+
+@lru_cache(maxsize=1024)
+def small_multiple(m: int) -> Point:
+    """``m * GENERATOR`` for the small plaintexts of ballots and ranges, computed once each."""
+    return base_mul(m)
+
+
+def random_scalar() -> int:
+    """A uniform non-zero scalar from libsodium's generator."""
+    return int.from_bytes(pysodium.crypto_core_ristretto255_scalar_random(), "little")
+
+
+def scalar_from_hash(digest: bytes) -> int:
+    """A 64-byte digest (SHA-512) reduced mod L by libsodium."""
+    if len(digest) != 64:
+        raise ValueError("scalar_from_hash takes a 64-byte digest")
+    return int.from_bytes(pysodium.crypto_core_ristretto255_scalar_reduce(digest), "little")
+
+
+def point_from_hash(digest: bytes) -> Point:
+    """RFC 9496 section 4.3.4 one-way map of a 64-byte uniform string to an element."""
+    if len(digest) != 64:
+        raise ValueError("point_from_hash takes a 64-byte digest")
+    return Point(pysodium.crypto_core_ristretto255_from_hash(digest))
+
+
+def point_from_label(domain: str, label: bytes) -> Point:
+    """An element nobody knows the logarithm of: from_hash(SHA-512(domain, label)).
+
+    The domain is length-prefixed so that no (domain, label) pair collides with another.
+    """
+    d = domain.encode()
+    return point_from_hash(hashlib.sha512(len(d).to_bytes(4, "big") + d + label).digest())
+
+
+def encode_scalar(k: int) -> bytes:
+    if not 0 <= k < ORDER:
+        raise InvalidScalar("scalar out of range")
+    return k.to_bytes(SCALAR_BYTES, "little")
+
+
+def decode_scalar(data: bytes) -> int:
+    """Canonical 32-byte little-endian scalar; values >= L are refused, never reduced."""
+    if len(data) != SCALAR_BYTES:
+        raise InvalidScalar("a scalar is 32 bytes")
+    k = int.from_bytes(data, "little")
+    if k >= ORDER:
+        raise InvalidScalar("scalar not reduced mod L")
+    return k
+
+
+def b64encode(data: bytes) -> str:
+    """base64url without padding (RFC 4648 section 5)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64decode(text: str, length: int) -> bytes:
+    """Strict inverse of ``b64encode`` for a value of ``length`` bytes.
+
+    Re-encoding must give the same text back, which refuses padding, the standard alphabet,
+    whitespace and non-zero trailing bits: a value has exactly one spelling.
+    """
+    if not isinstance(text, str) or not text.isascii():
+        raise ValueError("expected a base64url string")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("bad base64url") from exc
+    if len(data) != length or b64encode(data) != text:
+        raise ValueError("not the canonical base64url of the expected length")
+    return data
+
+
+def point_to_text(p: Point) -> str:
+    return b64encode(p)
+
+
+def point_from_text(text: str) -> Point:
+    return decode_point(b64decode(text, POINT_BYTES))
+
+
+def scalar_to_text(k: int) -> str:
+    return b64encode(encode_scalar(k))
+
+
+def scalar_from_text(text: str) -> int:
+    return decode_scalar(b64decode(text, SCALAR_BYTES))
