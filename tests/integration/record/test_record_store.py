@@ -253,3 +253,13 @@ def test_the_record_keys_are_handled_only_by_an_operator(organisation, actor):
     with pytest.raises(TypeError, match="Operator"):
         actions.do_generate_key(actor, org)
     assert not SigningKey.objects.exists()
+
+
+def test_the_record_store_registers_its_own_read_only_admin():
+    # So that the registry's admin need not import the record store (layers: recordstore above
+    # registry).
+    from django.contrib import admin
+
+    registered = admin.site._registry[RecordEntry]
+    assert type(registered).__module__ == "asamblea.recordstore.admin"
+    assert not registered.has_change_permission(None)
