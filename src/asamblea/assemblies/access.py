@@ -1,35 +1,26 @@
-"""Permission-checked fetches of assemblies' objects (``access_*``)."""
+"""Permission-checked fetches of assemblies' objects (``access_*``), all through core.permissions.
+
+Sessions, divisions, motions and resolutions are public (a roll call is public by design): a
+missing one answers "not found", and a user who may read it but not act on it is refused with
+:class:`asamblea.core.permissions.Forbidden` (API 403). The chair of the body, or a chair of the
+whole organisation, runs its sessions; a superuser is no chair unless granted the office.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
-
-from asamblea.assemblies.models import (
-    Division,
-    Motion,
-    Session,
-)
+from asamblea.assemblies.models import Division, Motion, Resolution, Session
 from asamblea.core.errors import NotFoundOrForbidden
-from asamblea.registry.models import (
-    Body,
-    OfficerRole,
-)
+from asamblea.core.permissions import Role, require_role
+from asamblea.registry.models import Body
+
+CHAIR_ONLY = "only a chair of this body may do this"
 
 
-def is_chair(user: Any, body: Body) -> bool:
-    """Chairs of the body (or of the whole organisation) run its sessions; so do superusers."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    return OfficerRole.objects.filter(
-        Q(body__isnull=True) | Q(body=body),
-        user=user,
-        organisation_id=body.organisation_id,
-        role=OfficerRole.Role.CHAIR,
-    ).exists()
+def require_chair(user: Any, body: Body) -> None:
+    """Raise Forbidden unless ``user`` chairs ``body`` (or the whole organisation)."""
+    require_role(user, body.organisation_id, Role.CHAIR, body=body, detail=CHAIR_ONLY)
 
 
 def access_session_by_id(session_id: int) -> Session:
@@ -44,8 +35,9 @@ def access_session_by_id(session_id: int) -> Session:
 def access_session_for_chair(user: Any, session_id: int) -> Session:
     session = Session.objects.select_related("body", "body__organisation").filter(pk=session_id)
     found = session.first()
-    if found is None or not is_chair(user, found.body):
+    if found is None:
         raise NotFoundOrForbidden("session")
+    require_chair(user, found.body)
     return found
 
 
@@ -65,32 +57,40 @@ def access_division_by_id(division_id: int) -> Division:
     return found
 
 
-def access_division_for_voter(user: Any, division_id: int) -> Division:
-    """The chair records any seat's vote; a delegate may cast their own seat's vote."""
-    division = access_division_by_id(division_id)
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise NotFoundOrForbidden("division")
-    return division
-
-
-def _chair_body(user: Any, body_id: int) -> Body:
+def access_body_for_chair(user: Any, body_id: int) -> Body:
     body = Body.objects.select_related("organisation").filter(pk=body_id).first()
-    if body is None or not is_chair(user, body):
+    if body is None:
         raise NotFoundOrForbidden("body")
+    require_chair(user, body)
     return body
 
 
-def _motion_for_chair(user: Any, motion_id: int) -> Motion:
+def access_motion_by_id(motion_id: int) -> Motion:
     motion = (
         Motion.objects.select_related("session__body__organisation").filter(pk=motion_id).first()
     )
-    if motion is None or not is_chair(user, motion.session.body):
+    if motion is None:
         raise NotFoundOrForbidden("motion")
     return motion
 
 
-def _division_for_chair(user: Any, division_id: int) -> Division:
+def access_motion_for_chair(user: Any, motion_id: int) -> Motion:
+    motion = access_motion_by_id(motion_id)
+    require_chair(user, motion.session.body)
+    return motion
+
+
+def access_division_for_chair(user: Any, division_id: int) -> Division:
     division = access_division_by_id(division_id)
-    if not is_chair(user, division.motion.session.body):
-        raise NotFoundOrForbidden("division")
+    require_chair(user, division.motion.session.body)
     return division
+
+
+def access_resolution_for_chair(user: Any, resolution_id: int) -> Resolution:
+    resolution = (
+        Resolution.objects.select_related("body__organisation").filter(pk=resolution_id).first()
+    )
+    if resolution is None:
+        raise NotFoundOrForbidden("resolution")
+    require_chair(user, resolution.body)
+    return resolution

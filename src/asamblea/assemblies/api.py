@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
 
-from asamblea.core.apischema import MAX_LIMIT, BearerToken, ErrorOut, paginate
 from asamblea.assemblies import actions
 from asamblea.assemblies.models import (
     DelegateVote,
@@ -23,15 +22,17 @@ from asamblea.assemblies.models import (
     Resolution,
     Session,
 )
+from asamblea.core.apischema import MAX_LIMIT, BearerToken, ErrorOut, paginate
 from asamblea.core.errors import NotFoundOrForbidden
-from asamblea.record.recount_assemblies import CHOICES
 from asamblea.registry.models import Body
+from asamblea.rules.divisions import CHOICES
 
 router = Router(tags=["assemblies"])
 
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
+    403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,

@@ -18,9 +18,10 @@ from typing import Any
 
 from asamblea.assemblies import actions
 from asamblea.assemblies.models import Session
+from asamblea.core.action import System
 from asamblea.registry.models import Body, Mandate, Roll, Seat
 
-ACTOR = "demo"
+ACTOR = System("demo")
 
 DEMANDS = [
     # (title, text, kind, status after adoption, note)

@@ -1,7 +1,7 @@
 """Sessions, motions, public roll calls, instructions (imperative mandates) and resolutions.
 
 Models hold data and constraints only. Weights, quorum and thresholds are computed by the pure
-function :func:`asamblea.record.recount_assemblies.decide` (the same one ``asamblea verify`` runs
+function :func:`asamblea.rules.divisions.decide` (the same one ``asamblea verify`` runs
 on the public record) and applied by ``actions.py``.
 
 Weights are stored as exact fractions (``weight_num``/``weight_den``), never as floats.

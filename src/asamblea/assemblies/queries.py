@@ -1,5 +1,12 @@
-"""The read side of assemblies, shared by pages, API and command line: the rules in force
-(weights, legal number, quorum, mandate mode), who is present, the live tally."""
+"""The read side of assemblies, shared by pages, API and command line.
+
+The rules in force (mandate mode, weights, legal number, the division's rule and snapshot), who is
+present, the live tally and the session summary. Every weight, legal number and amount present is
+computed by :mod:`asamblea.rules.weights` (the one seat-weight rule) from the body's current
+apportionment: a seat of unit U weighs ``population / seats`` of U's allocation (one in bodies of
+one delegate, one vote), so a change of membership moves no weight until the roll is frozen again
+and the seats re-apportioned.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +16,14 @@ from typing import Any
 
 from django.db.models import Count
 
-from asamblea.assemblies.models import (
-    Attendance,
-    DelegateVote,
-    Division,
-    Motion,
-    Session,
-)
+from asamblea.assemblies.models import Attendance, DelegateVote, Division, Motion, Session
 from asamblea.core.errors import ActionError
-from asamblea.record.recount_assemblies import (
-    CHOICES,
-    fmt,
-)
-from asamblea.registry.models import (
-    Allocation,
-    Body,
-    Organisation,
-    Seat,
-)
+from asamblea.record.entries.assemblies import DivisionSnapshot, SnapshotAllocation, SnapshotSeat
+from asamblea.registry.models import Allocation, Body, Organisation, Seat
+from asamblea.rules import weights as weight_rule
+from asamblea.rules.divisions import CHOICES, fmt
 
 MANDATE_MODES = ("report", "bound", "recall")
-RECORD_VERSION = 1
-
-
-# ---------------------------------------------------------------------------------------------
-# Rules in force: weights, legal number, quorum, mandate mode
 
 
 def mandate_mode(organisation: Organisation) -> str:
@@ -45,18 +35,27 @@ def is_weighted(body: Body) -> bool:
     return body.voting_rule == Body.VotingRule.WEIGHTED
 
 
+def _allocations(body: Body) -> list[tuple[int, str, int, int]]:
+    """(unit id, unit code, population, seats) of the body's current apportionment."""
+    return list(
+        Allocation.objects.filter(apportionment__receiver=body, apportionment__is_current=True)
+        .order_by("sender__code")
+        .values_list("sender_id", "sender__code", "population", "seats")
+    )
+
+
 def unit_weights(body: Body) -> dict[int, Fraction]:
     """Weight of one seat of each sending unit, from the body's current apportionment."""
-    rows = Allocation.objects.filter(
-        apportionment__receiver=body, apportionment__is_current=True
-    ).values_list("sender_id", "population", "seats")
-    return {sender: (Fraction(pop, seats) if seats else Fraction(0)) for sender, pop, seats in rows}
+    return weight_rule.unit_weights(
+        weighted=True,
+        allocations={unit: (pop, seats) for unit, _, pop, seats in _allocations(body)},
+    )
 
 
 def seat_weight(body: Body, unit_id: int) -> Fraction:
     """The weight of one seat of ``unit_id`` in ``body`` (1 in bodies of one delegate, one vote)."""
     if not is_weighted(body):
-        return Fraction(1)
+        return weight_rule.seat_weight(weighted=False, population=None, seats=None)
     row = (
         Allocation.objects.filter(
             apportionment__receiver=body, apportionment__is_current=True, sender_id=unit_id
@@ -64,42 +63,64 @@ def seat_weight(body: Body, unit_id: int) -> Fraction:
         .values_list("population", "seats")
         .first()
     )
-    if row is None or not row[1]:
+    try:
+        return weight_rule.seat_weight(
+            weighted=True, population=row[0] if row else None, seats=row[1] if row else None
+        )
+    except weight_rule.NoApportionment:
         raise ActionError(
             "this weighted body has no current apportionment for the seat's unit; "
             "apportion its seats from the frozen rolls first",
             code="blocked",
-        )
-    return Fraction(row[0], row[1])
+        ) from None
 
 
-def _sum_by_unit(counts: dict[int, int], body: Body) -> Fraction:
+def _amount(counts: dict[int, int], body: Body, weights: dict[int, Fraction] | None = None) -> Any:
     if not is_weighted(body):
         return Fraction(sum(counts.values()))
-    weights = unit_weights(body)
-    return sum((weights.get(unit, Fraction(0)) * n for unit, n in counts.items()), Fraction(0))
+    return weight_rule.total_weight(unit_weights(body) if weights is None else weights, counts)
 
 
-def legal_number(body: Body) -> tuple[int, Fraction]:
-    """(seats, legal amount): all the body's seats, and their total weight when weighted."""
-    counts = dict(
+def _seat_counts(body: Body) -> dict[int, int]:
+    return dict(
         Seat.objects.filter(body=body, abolished_at__isnull=True)
         .values_list("unit_id")
         .annotate(n=Count("id"))
         .values_list("unit_id", "n")
     )
-    return sum(counts.values()), _sum_by_unit(counts, body)
 
 
-def present_amount(session: Session) -> tuple[int, Fraction]:
-    """(seats present, amount present): seats with someone sitting, weighted when weighted."""
-    counts = dict(
+def legal_number(body: Body) -> tuple[int, Fraction]:
+    """(seats, legal amount): all the body's seats, and their total weight when weighted."""
+    counts = _seat_counts(body)
+    return sum(counts.values()), _amount(counts, body)
+
+
+def present_counts(session: Session) -> dict[int, int]:
+    """Seats with someone sitting, per sending unit."""
+    return dict(
         Attendance.objects.filter(session=session, left_at__isnull=True)
         .values_list("seat__unit_id")
         .annotate(n=Count("id"))
         .values_list("seat__unit_id", "n")
     )
-    return sum(counts.values()), _sum_by_unit(counts, session.body)
+
+
+def present_amount(
+    session: Session, weights: dict[int, Fraction] | None = None
+) -> tuple[int, Fraction]:
+    """(seats present, amount present): weighted when weighted, by ``weights`` when given (a
+    division's weights, fixed when it opened), else by the current apportionment."""
+    counts = present_counts(session)
+    return sum(counts.values()), _amount(counts, session.body, weights)
+
+
+def present_seats(session: Session) -> list[int]:
+    return sorted(
+        Attendance.objects.filter(session=session, left_at__isnull=True).values_list(
+            "seat_id", flat=True
+        )
+    )
 
 
 def division_rule(motion: Motion) -> dict[str, Any]:
@@ -123,6 +144,31 @@ def division_rule(motion: Motion) -> dict[str, Any]:
     return rule
 
 
+def division_snapshot(body: Body) -> DivisionSnapshot:
+    """Every seat of the body and each sending unit's weight inputs, as the record states them."""
+    seats = (
+        Seat.objects.filter(body=body, abolished_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "unit__code")
+    )
+    allocations = _allocations(body) if is_weighted(body) else []
+    return DivisionSnapshot(
+        voting_rule=body.voting_rule,
+        seats=[SnapshotSeat(seat_id=pk, unit=code) for pk, code in seats],
+        allocations=[
+            SnapshotAllocation(unit=code, population=pop, seats=n)
+            for _, code, pop, n in allocations
+        ],
+    )
+
+
+def division_weights(division: Division) -> dict[int, Fraction] | None:
+    """The weights fixed when ``division`` opened (None in bodies of one delegate, one vote)."""
+    if not division.weights:
+        return None
+    return {int(unit): Fraction(w) for unit, w in division.weights.items()}
+
+
 def live_tally(division: Division) -> dict[str, Any]:
     """Current totals by choice (exact), votes cast and seats that have not voted; 1 query.
 
@@ -140,3 +186,20 @@ def live_tally(division: Division) -> dict[str, Any]:
         totals[choice] += Fraction(num, den) * n
         counts[choice] += n
     return {"totals": totals, "counts": {c: counts[c] for c in CHOICES}}
+
+
+def session_summary(session: Session) -> dict[str, Any]:
+    """What pages, API and CLI show of a session: seats, legal number, who is present, motions."""
+    seats, legal = legal_number(session.body)
+    seats_present, present = present_amount(session)
+    motions = list(
+        Motion.objects.filter(session=session).select_related("division").order_by("number")
+    )
+    return {
+        "seats": seats,
+        "legal": legal,
+        "seats_present": seats_present,
+        "present": present,
+        "motions": motions,
+        "is_weighted": is_weighted(session.body),
+    }

@@ -27,8 +27,8 @@ from asamblea.assemblies.models import (
     Session,
 )
 from asamblea.core.errors import NotFoundOrForbidden
-from asamblea.record.recount_assemblies import CHOICES
 from asamblea.registry.models import Body, Member
+from asamblea.rules.divisions import CHOICES
 
 VOTES_PER_PAGE = 100
 

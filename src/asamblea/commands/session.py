@@ -1,7 +1,9 @@
 """`asamblea session`: run an assembly's or committee's session from the command line.
 
-The operator's verbs call the same actions as the API and the pages; every change is audited as
-``cli:<user>`` and written to the public record.
+Every verb that changes state runs as an authenticated user (asamblea.commands.auth: an API token
+or a password with a TOTP code) through the same ``check_*`` as the API and the pages; without
+credentials it exits with status 2 and writes nothing. Reading verbs (list, show, tally,
+minutes) need no credentials: sessions and roll calls are public.
 """
 
 from __future__ import annotations
@@ -85,12 +87,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--csv", metavar="FILE")
 
 
-def _actor() -> str:
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
-
-
 def _get(model: Any, pk: int, what: str) -> Any:
     found = model.objects.filter(pk=pk).first()
     if found is None:
@@ -136,13 +132,15 @@ def _read_tally_sheet(name: str) -> list[tuple[int, str]]:
     return rows
 
 
-def _print_session(session: Any, as_json: bool) -> None:
-    from asamblea.assemblies import actions
-    from asamblea.assemblies.models import Motion
+MUTATING = {"schedule", "open", "close", "attend", "motion", "divide", "vote", "close-division"}
 
-    seats, legal = actions.legal_number(session.body)
-    seats_present, present = actions.present_amount(session)
-    motions = Motion.objects.filter(session=session).select_related("division").order_by("number")
+
+def _print_session(session: Any, as_json: bool) -> None:
+    from asamblea.assemblies.queries import session_summary
+
+    summary = session_summary(session)
+    seats, legal = summary["seats"], summary["legal"]
+    seats_present, present = summary["seats_present"], summary["present"]
     data = {
         "id": session.pk,
         "body": session.body.code,
@@ -161,7 +159,7 @@ def _print_session(session: Any, as_json: bool) -> None:
                 "status": m.status,
                 "division": m.division.pk if hasattr(m, "division") else None,
             }
-            for m in motions
+            for m in summary["motions"]
         ],
     }
     if as_json:
@@ -179,11 +177,13 @@ def _print_session(session: Any, as_json: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     django_setup()
     from asamblea.assemblies import actions, minutes
-    from asamblea.assemblies.models import Division, Motion, Session
-    from asamblea.core.errors import ActionError
-    from asamblea.registry.models import Body, Mandate, Member, Organisation, Seat
+    from asamblea.assemblies.models import Division, Session
+    from asamblea.commands.auth import authenticated_user
+    from asamblea.core.errors import ActionError, NotFoundOrForbidden
+    from asamblea.registry.models import Body, Organisation
 
-    actor = _actor()
+    # Before anything is read or written: a mutating verb without credentials stops here.
+    user = authenticated_user() if args.action in MUTATING else None
     try:
         if args.action == "list":
             org = Organisation.objects.filter(slug=args.organisation).first()
@@ -202,9 +202,9 @@ def run(args: argparse.Namespace) -> int:
             body = Body.objects.filter(organisation__slug=args.organisation, code=args.body).first()
             if body is None:
                 raise UsageError(f"no body {args.body!r} in {args.organisation!r}")
-            s = actions.do_schedule_session(
-                actor,
-                body,
+            s = actions.check_schedule_session(
+                user,
+                body.pk,
                 title=args.title,
                 scheduled_at=_parse_at(args.at),
                 agenda="\n".join(args.agenda),
@@ -212,64 +212,39 @@ def run(args: argparse.Namespace) -> int:
             )
             print(s.pk)
         elif args.action == "open":
-            s = actions.do_open_session(actor, _get(Session, args.session_id, "session"))
+            s = actions.check_open_session(user, args.session_id)
             print(f"session {s.pk} open")
         elif args.action == "close":
-            s = actions.do_close_session(actor, _get(Session, args.session_id, "session"))
+            s = actions.check_close_session(user, args.session_id)
             print(f"session {s.pk} closed")
         elif args.action == "attend":
-            session = _get(Session, args.session_id, "session")
             if args.all:
-                held = Mandate.objects.filter(
-                    seat__body=session.body, ended_at__isnull=True, seat__abolished_at__isnull=True
-                ).values_list("seat_id", flat=True)
-                present = set(
-                    session.attendances.filter(left_at__isnull=True).values_list(
-                        "seat_id", flat=True
-                    )
-                )
-                marked = 0
-                for seat in Seat.objects.filter(pk__in=list(held)).exclude(pk__in=present):
-                    actions.do_record_attendance(actor, session, seat)
-                    marked += 1
+                marked = actions.check_record_attendance_of_all(user, args.session_id)
                 print(f"{marked} seat(s) marked present")
             else:
-                seat = _get(Seat, args.seat, "seat")
-                member = None
-                if args.member:
-                    member = Member.objects.filter(public_id=args.member).first()
-                    if member is None:
-                        raise UsageError(f"no member {args.member!r}")
-                a = actions.do_record_attendance(actor, session, seat, member=member)
-                print(f"seat {seat.pk}: {a.member.display_name} present")
+                a = actions.check_record_attendance(
+                    user, args.session_id, args.seat, member_public_id=args.member
+                )
+                print(f"seat {args.seat}: {a.member.display_name} present")
         elif args.action == "motion":
-            from fractions import Fraction
-
-            session = _get(Session, args.session_id, "session")
-            try:
-                fraction = Fraction(args.fraction) if args.fraction else None
-            except (ValueError, ZeroDivisionError):
-                raise UsageError(f"--fraction: not a fraction: {args.fraction!r}") from None
-            amends = _get(Motion, args.amends, "motion") if args.amends else None
-            m = actions.do_propose_motion(
-                actor,
-                session,
+            m = actions.check_propose_motion(
+                user,
+                args.session_id,
                 title=args.title,
                 text=args.text,
                 proposer_name=args.proposer,
                 threshold=args.threshold,
-                fraction=fraction,
-                amends=amends,
+                fraction=args.fraction,
+                amends_id=args.amends,
                 resolution_kind=args.resolution,
             )
             print(m.pk)
         elif args.action == "divide":
-            d = actions.do_open_division(actor, _get(Motion, args.motion_id, "motion"))
+            d = actions.check_open_division(user, args.motion_id)
             print(d.pk)
         elif args.action == "vote":
-            division = _get(Division, args.division_id, "division")
             rows = _read_tally_sheet(args.file)
-            created = actions.do_cast_votes(actor, division, rows)
+            created = actions.check_cast_votes(user, args.division_id, rows)
             deviations = sum(1 for v in created if v.is_deviation)
             print(f"{len(created)} vote(s) recorded, {deviations} deviation(s) flagged")
         elif args.action == "tally":
@@ -278,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
             for choice, total in tally["totals"].items():
                 print(f"{choice}\t{total}\t({tally['counts'][choice]} seats)")
         elif args.action == "close-division":
-            d = actions.do_close_division(actor, _get(Division, args.division_id, "division"))
+            d = actions.check_close_division(user, args.division_id)
             print(f"{'adopted' if d.is_adopted else 'rejected'}: {d.explanation}")
         elif args.action == "minutes":
             session = _get(Session, args.session_id, "session")
@@ -288,6 +263,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 with open(args.csv, "w", encoding="utf-8", newline="") as out_text:
                     out_text.write(minutes.minutes_csv(session))
+    except NotFoundOrForbidden as exc:
+        raise UsageError(str(exc)) from None
     except ActionError as exc:
         field = f" ({exc.field})" if exc.field else ""
         print(f"asamblea session {args.action}: refused{field}: {exc.detail}", file=sys.stderr)

@@ -1,255 +1,70 @@
 """Recounting assemblies' decisions from the public record (pure: no Django, no database).
 
-The same :func:`decide` that ``asamblea.assemblies.actions`` uses when a division closes is run
-here on the recorded votes, so anyone holding the record reaches the recorded outcome or learns
-that it differs.
+The same rules that decide when a division closes (:mod:`asamblea.rules.divisions`, with every
+weight from :mod:`asamblea.rules.weights`) are run here on what the record published, so anyone
+holding the record reaches the recorded outcome or learns, by entry index, that it differs.
 
-Comparisons are exact (``Fraction``), as SYSTEM.md states them:
+A division's result is recounted from its inputs, not from its own claims:
 
-- ``majority_cast``: for > against (abstentions are not votes cast);
-- ``absolute_majority``: for × 2 > legal number;
-- ``qualified`` with fraction p/q: for × q ≥ p × legal number (two thirds of 130 is 87);
-- ``quorum``: votes cast, abstentions included, reach the quorum, and for > against.
-
-The legal number is all the body's seats (basis ``seats``) or their total weight (basis
-``weight``), present or not. Quorum: present × q > p × legal when ``quorum_strict`` (the default,
-"a majority of the seats"), present × q ≥ p × legal otherwise. A division that is not quorate
-adopts nothing.
-
-Instructions (imperative mandates): the option with the most ballots among for, against, abstain
-and free; a tie for the most, or no ballot at all, leaves the delegates free.
+- the rule must be the one published when the division opened, and each vote's instruction the
+  one its unit published before it;
+- the attendance is replayed from the session's ``assembly_attendance`` entries up to the result:
+  the seats present and the amount present must be what the replay gives (v1: the weight each
+  attendance entry states; v2: the weights of the opening snapshot), and every vote must come
+  from a seat present;
+- v2 (opened with a snapshot, ``assembly_division_opened`` v2): the legal number (seats and their
+  total weight) and every vote's weight are recomputed from the snapshot's seats and allocations
+  (population and seats per unit), and the votes must be exactly those published as they were
+  cast (``assembly_votes_cast``);
+- the totals are re-added and the decision re-taken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from asamblea.record.encoding import register_entry_type
+import asamblea.record.entries.assemblies  # noqa: F401  (registers assemblies' entry types)
+from asamblea.record.encoding import registered_types
 from asamblea.record.recount import RecountMismatch
-from asamblea.rules import thresholds
-from asamblea.rules.quorum import QuorumRule
+from asamblea.rules.divisions import (
+    CHOICES,
+    INSTRUCTION_OPTIONS,
+    THRESHOLDS,
+    Decision,
+    decide,
+    fmt,
+    frac,
+    instruction_result,
+    is_deviation,
+    tally,
+)
+from asamblea.rules.weights import total_weight, unit_weights
 
-CHOICES = ("for", "against", "abstain")
-INSTRUCTION_OPTIONS = ("for", "against", "abstain", "free")
-THRESHOLDS = ("majority_cast", "absolute_majority", "qualified", "quorum")
-VERSION = 1
+__all__ = [
+    "CHOICES",
+    "ENTRY_EXAMPLES",
+    "INSTRUCTION_OPTIONS",
+    "RECOUNTERS",
+    "THRESHOLDS",
+    "Decision",
+    "RecountMismatch",
+    "decide",
+    "fmt",
+    "frac",
+    "instruction_result",
+    "is_deviation",
+    "recount",
+    "tally",
+]
 
-_SESSION = {"session_id": 3, "body_id": 12, "body": "comite-sur"}
-_RULE = {
-    "threshold": "qualified",
-    "fraction": "2/3",
-    "basis": "weight",
-    "seats": 3,
-    "legal": "1300/3",
-    "quorum": "1/2",
-    "quorum_strict": True,
-    "mandate_mode": "report",
-    "voting_rule": "weighted",
-}
-_VOTE = {
-    "seat_id": 41,
-    "unit": "mina-norte",
-    "unit_name": "Mina Norte",
-    "member": "abcdefghijklmnop",
-    "name": "Rosa Quispe Mamani",
-    "alternate": False,
-    "choice": "for",
-    "weight": "1300/3",
-    "instructed": "for",
-    "deviation": False,
-}
-# Every entry type assemblies append, with a representative payload (the golden files pin them).
+# The example payload of every v1 entry type assemblies write (the golden files pin them).
 ENTRY_EXAMPLES: dict[str, dict[str, Any]] = {
-    "assembly_session_scheduled": {
-        **_SESSION,
-        "title": "Sesión del 28 de diciembre",
-        "agenda": ["Paro regional indefinido", "Marcha a Lima"],
-        "place": "Juliaca",
-        "scheduled_at": "2022-12-28T15:00:00+00:00",
-    },
-    "assembly_session_opened": {
-        **_SESSION,
-        "opened_at": "2022-12-28T15:05:00+00:00",
-        "seats": 3,
-        "legal": "1300/3",
-        "voting_rule": "weighted",
-    },
-    "assembly_session_closed": {**_SESSION, "closed_at": "2022-12-28T19:00:00+00:00"},
-    "assembly_attendance": {
-        **_SESSION,
-        "seat_id": 41,
-        "unit": "mina-norte",
-        "member": "abcdefghijklmnop",
-        "name": "Rosa Quispe Mamani",
-        "mandate_id": 9,
-        "standing_in": False,
-        "present": True,
-        "weight": "1300/3",
-    },
-    "assembly_motion": {
-        **_SESSION,
-        "motion_id": 5,
-        "number": 1,
-        "amends": None,
-        "proposer": "Mina Norte",
-        "proposer_member": None,
-        "title": "Paro regional indefinido",
-        "text": "Desde el 4 de enero.",
-        "threshold": "qualified",
-        "fraction": "2/3",
-        "resolution_kind": "strike_call",
-    },
-    "assembly_motion_withdrawn": {**_SESSION, "motion_id": 5},
-    "assembly_division_opened": {**_SESSION, "division_id": 2, "motion_id": 5, "rule": _RULE},
-    "assembly_division_result": {
-        **_SESSION,
-        "division_id": 2,
-        "motion_id": 5,
-        "motion": "Paro regional indefinido",
-        "rule": _RULE,
-        "present": "1300/3",
-        "seats_present": 3,
-        "votes": [_VOTE],
-        "totals": {"for": "1300/3", "against": "0", "abstain": "0"},
-        "quorate": True,
-        "outcome": "adopted",
-        "explanation": "quorum met; adopted",
-    },
-    "assembly_deviation": {
-        "division_id": 2,
-        "motion_id": 5,
-        "instruction_id": 4,
-        "seat_id": 41,
-        "unit": "mina-norte",
-        "member": "abcdefghijklmnop",
-        "name": "Rosa Quispe Mamani",
-        "mandate_id": 9,
-        "instructed": "against",
-        "choice": "for",
-        "mode": "report",
-        "consequence": "",
-    },
-    "assembly_instruction_opened": {
-        "instruction_id": 4,
-        "motion_id": 5,
-        "unit": "mina-norte",
-        "roll_id": 7,
-        "roll_size": 1300,
-        "roll_commitment": "0" * 64,
-    },
-    "assembly_instruction_result": {
-        "instruction_id": 4,
-        "motion_id": 5,
-        "unit": "mina-norte",
-        "method": "ballot",
-        "roll_id": 7,
-        "roll_size": 1300,
-        "counts": {"for": 700, "against": 300, "abstain": 20, "free": 10},
-        "result": "for",
-        "rule": "the option with the most ballots; a tie for the most leaves the delegates free",
-    },
-    "assembly_resolution_adopted": {
-        "resolution_id": 1,
-        "body_id": 12,
-        "body": "comite-sur",
-        "motion_id": 5,
-        "division_id": 2,
-        "kind": "strike_call",
-        "title": "Paro regional indefinido",
-        "text": "Desde el 4 de enero.",
-        "status": "pending",
-    },
-    "assembly_resolution_status": {
-        "resolution_id": 1,
-        "body_id": 12,
-        "previous": "pending",
-        "status": "met",
-        "note": "",
-    },
+    t.name: dict(t.example)
+    for t in registered_types()
+    if t.name.startswith("assembly_") and t.version == 1 and t.example is not None
 }
-for _name, _example in ENTRY_EXAMPLES.items():
-    register_entry_type(_name, VERSION, _example.keys(), example=_example)
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    is_quorate: bool
-    is_adopted: bool
-    explanation: str
-
-
-def frac(value: Any) -> Fraction:
-    """Parse an exact number written on the record ("87", "1300/3"); floats are refused."""
-    if isinstance(value, bool | float):
-        raise ValueError(f"not an exact number: {value!r}")
-    return Fraction(value)
-
-
-def fmt(value: Fraction | int) -> str:
-    return str(Fraction(value))
-
-
-def _amount(value: Fraction) -> int | Fraction:
-    """Whole amounts as ints, so that the rules state "87 needed" rather than "87/1"."""
-    return value.numerator if value.denominator == 1 else value
-
-
-def decide(rule: Mapping[str, Any], totals: Mapping[str, Fraction], present: Fraction) -> Decision:
-    """Quorum and outcome of a division from its totals, the amount present and the rule.
-
-    The comparisons are those of ``asamblea.rules`` (thresholds and quorum); this function only
-    picks which one the motion's threshold names.
-    """
-    legal = _amount(frac(rule["legal"]))
-    of_what = "seats" if rule.get("basis", "seats") == "seats" else "weight"
-    quorum_rule = QuorumRule(frac(rule.get("quorum", "1/2")), bool(rule.get("quorum_strict", True)))
-    yes, no, abstain = (_amount(Fraction(totals.get(c, 0))) for c in CHOICES)
-    quorum = quorum_rule.check(_amount(present), legal, of_what=of_what)
-    if not quorum.passed:
-        return Decision(False, False, f"not quorate: {quorum.text}")
-    kind = rule["threshold"]
-    if kind == "majority_cast":
-        result = thresholds.majority_of_valid(yes, no, blank=abstain)
-    elif kind == "absolute_majority":
-        result = thresholds.absolute_majority(yes, legal, of_what=of_what)
-    elif kind == "qualified":
-        result = thresholds.qualified_majority(yes, legal, frac(rule["fraction"]))
-    elif kind == "quorum":
-        cast = quorum_rule.check(_amount(Fraction(yes + no + abstain)), legal, of_what=of_what)
-        majority = thresholds.majority_of_valid(yes, no, blank=abstain)
-        verdict = "adopted" if cast.passed and majority.passed else "rejected"
-        return Decision(
-            True,
-            cast.passed and majority.passed,
-            f"{quorum.text}; {verdict}: votes cast, {cast.text}; {majority.text}",
-        )
-    else:
-        raise ValueError(f"unknown threshold {kind!r}")
-    verdict = "adopted" if result.passed else "rejected"
-    return Decision(True, result.passed, f"{quorum.text}; {verdict}: {result.text}")
-
-
-def tally(votes: list[Mapping[str, Any]]) -> dict[str, Fraction]:
-    """Sum of weights per choice of recorded votes ({"choice", "weight"})."""
-    totals = {c: Fraction(0) for c in CHOICES}
-    for vote in votes:
-        totals[vote["choice"]] += frac(vote["weight"])
-    return totals
-
-
-def instruction_result(counts: Mapping[str, int]) -> str:
-    best = max(int(counts.get(o, 0)) for o in INSTRUCTION_OPTIONS)
-    leaders = [o for o in INSTRUCTION_OPTIONS if int(counts.get(o, 0)) == best]
-    if best == 0 or len(leaders) > 1:
-        return "free"
-    return leaders[0]
-
-
-def is_deviation(instructed: str | None, choice: str) -> bool:
-    return instructed not in (None, "", "free") and instructed != choice
 
 
 def _earlier(
@@ -258,6 +73,137 @@ def _earlier(
     index = entry.get("index")
     upto = entries[:index] if isinstance(index, int) else entries
     return [e for e in upto if e.get("type") == kind]
+
+
+def _opening(entries: list[dict[str, Any]], entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    opened = [
+        e
+        for e in _earlier(entries, entry, "assembly_division_opened")
+        if e.get("division_id") == entry["division_id"]
+    ]
+    return opened[-1] if opened else None
+
+
+def _replayed_attendance(
+    entries: list[dict[str, Any]], entry: Mapping[str, Any]
+) -> dict[int, dict[str, Any]] | None:
+    """Seat id -> its last attendance entry, for the seats present when ``entry`` was written.
+
+    None when the record does not hold the session from its opening (a partial log): then there
+    is nothing to replay.
+    """
+    session_id = entry["session_id"]
+    if not any(
+        e.get("session_id") == session_id
+        for e in _earlier(entries, entry, "assembly_session_opened")
+    ):
+        return None
+    present: dict[int, dict[str, Any]] = {}
+    for e in _earlier(entries, entry, "assembly_attendance"):
+        if e.get("session_id") != session_id:
+            continue
+        if e.get("present"):
+            present[int(e["seat_id"])] = e
+        else:
+            present.pop(int(e["seat_id"]), None)
+    return present
+
+
+def _snapshot_weights(snapshot: Mapping[str, Any]) -> tuple[dict[int, str], dict[str, Fraction]]:
+    """(seat id -> unit, unit -> weight of one seat) from a v2 opening's snapshot."""
+    seat_unit = {int(s["seat_id"]): str(s["unit"]) for s in snapshot["seats"]}
+    if snapshot["voting_rule"] == "weighted":
+        weights = unit_weights(
+            weighted=True,
+            allocations={
+                str(a["unit"]): (int(a["population"]), int(a["seats"]))
+                for a in snapshot["allocations"]
+            },
+        )
+    else:
+        weights = dict.fromkeys(seat_unit.values(), Fraction(1))
+    return seat_unit, weights
+
+
+def _check_attendance(
+    where: str,
+    entry: Mapping[str, Any],
+    present: dict[int, dict[str, Any]],
+    seat_weight: Any,
+) -> None:
+    """The seats and amount present, and each vote's seat, against the replayed attendance."""
+    amount = sum((seat_weight(seat, e) for seat, e in present.items()), Fraction(0))
+    if int(entry["seats_present"]) != len(present):
+        raise RecountMismatch(
+            f"{where}: {entry['seats_present']} seats recorded present, the attendance on the"
+            f" record gives {len(present)}"
+        )
+    if frac(entry["present"]) != amount:
+        raise RecountMismatch(
+            f"{where}: {entry['present']} recorded present, the attendance on the record gives"
+            f" {fmt(amount)}"
+        )
+    for v in entry["votes"]:
+        if int(v["seat_id"]) not in present:
+            raise RecountMismatch(
+                f"{where}: seat {v['seat_id']} voted but is not present on the record"
+            )
+
+
+def _check_snapshot(
+    where: str,
+    entry: Mapping[str, Any],
+    opening: Mapping[str, Any] | None,
+    present: dict[int, dict[str, Any]] | None,
+    entries: list[dict[str, Any]],
+) -> None:
+    """v2: legal number, every weight, present and the votes cast, from the opening snapshot."""
+    if opening is None or "snapshot" not in opening:
+        raise RecountMismatch(f"{where}: no snapshot was published when the division opened")
+    if present is None:
+        raise RecountMismatch(f"{where}: the session's opening is not on the record")
+    seat_unit, weights = _snapshot_weights(opening["snapshot"])
+    counts: dict[str, int] = {}
+    for unit in seat_unit.values():
+        counts[unit] = counts.get(unit, 0) + 1
+    rule = entry["rule"]
+    legal = total_weight(weights, counts)
+    if int(rule["seats"]) != len(seat_unit) or frac(rule["legal"]) != legal:
+        raise RecountMismatch(
+            f"{where}: the rule states {rule['seats']} seats, legal number {rule['legal']};"
+            f" the snapshot gives {len(seat_unit)} seats, {fmt(legal)}"
+        )
+
+    def weight_of(seat: int, _attendance: Any = None) -> Fraction:
+        unit = seat_unit.get(seat)
+        if unit is None:
+            raise RecountMismatch(f"{where}: seat {seat} is not a seat of the snapshot")
+        return weights.get(unit, Fraction(0))
+
+    for v in entry["votes"]:
+        seat = int(v["seat_id"])
+        if seat_unit.get(seat) != v["unit"] or frac(v["weight"]) != weight_of(seat):
+            raise RecountMismatch(
+                f"{where}: seat {seat} votes with weight {v['weight']} for {v['unit']!r}; the"
+                f" snapshot gives {fmt(weight_of(seat))} for {seat_unit.get(seat)!r}"
+            )
+    if sorted(int(s) for s in entry["present_seats"]) != sorted(present):
+        raise RecountMismatch(
+            f"{where}: the seats recorded present differ from the attendance on the record"
+        )
+    _check_attendance(where, entry, present, weight_of)
+    cast = {
+        int(v["seat_id"]): v
+        for e in _earlier(entries, entry, "assembly_votes_cast")
+        if e.get("division_id") == entry["division_id"]
+        for v in e["votes"]
+    }
+    recorded = {int(v["seat_id"]): v for v in entry["votes"]}
+    if cast != recorded:
+        differ = sorted(s for s in set(cast) | set(recorded) if cast.get(s) != recorded.get(s))
+        raise RecountMismatch(
+            f"{where}: the votes differ from those published as cast (seats {differ[:10]})"
+        )
 
 
 def _recount_division(entry: Mapping[str, Any], entries: list[dict[str, Any]]) -> None:
@@ -271,12 +217,8 @@ def _recount_division(entry: Mapping[str, Any], entries: list[dict[str, Any]]) -
     ):
         raise RecountMismatch(f"{where}: one delegate, one vote, but a weight is not 1")
     # The rule must be the one published when the division opened.
-    opened = [
-        e
-        for e in _earlier(entries, entry, "assembly_division_opened")
-        if e.get("division_id") == entry["division_id"]
-    ]
-    if opened and opened[-1]["rule"] != entry["rule"]:
+    opening = _opening(entries, entry)
+    if opening is not None and opening["rule"] != entry["rule"]:
         raise RecountMismatch(f"{where}: the rule differs from the one published at opening")
     # Each vote's instruction must be the one its unit published before the division.
     published = {
@@ -294,6 +236,13 @@ def _recount_division(entry: Mapping[str, Any], entries: list[dict[str, Any]]) -
             raise RecountMismatch(f"{where}: deviation flag of seat {v['seat_id']} is wrong")
         if v.get("deviation") and entry["rule"].get("mandate_mode") == "bound":
             raise RecountMismatch(f"{where}: seat {v['seat_id']} deviated under a bound mandate")
+    # Who was present: replayed from the attendance entries, never taken from the result itself.
+    present = _replayed_attendance(entries, entry) if entries else None
+    if int(entry.get("v", 1)) >= 2:
+        if entries:
+            _check_snapshot(where, entry, opening, present, entries)
+    elif present is not None:
+        _check_attendance(where, entry, present, lambda _seat, e: frac(e["weight"]))
     totals = tally(votes)
     recorded = {c: frac(entry["totals"][c]) for c in CHOICES}
     if totals != recorded:

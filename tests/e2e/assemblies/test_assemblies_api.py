@@ -22,6 +22,13 @@ def test_a_chair_runs_a_session_through_the_api_and_anyone_reads_the_roll_call(c
     token, _ = do_create_api_token(None, chair)
     auth = bearer(token)
     south = built.units[1]
+    # Entering a unit's instruction is a teller's work (the permission matrix): this chair is
+    # also the unit's teller.
+    from asamblea.registry.models import OfficerRole
+
+    OfficerRole.objects.create(
+        user=chair, organisation=built.org, body=south, role=OfficerRole.Role.TELLER
+    )
     for i in range(5):
         make_member(built.org, south, f"Comunera {i}")
     freeze_roll(south)
@@ -128,7 +135,8 @@ def test_writes_need_a_token_and_a_chair(client):
     stranger = get_user_model().objects.create_user(username="stranger", password="x")
     token, _ = do_create_api_token(None, stranger)
     r = client.post("/api/sessions", payload, content_type="application/json", **bearer(token))
-    assert r.status_code == 404
+    # The body is public: a user who is not its chair is refused (403, core.permissions).
+    assert r.status_code == 403
 
 
 def test_missing_division_and_session_answer_404_in_the_error_shape(client):
@@ -166,7 +174,8 @@ def test_a_delegate_casts_only_their_own_seats_vote(client):
         content_type="application/json",
         **bearer(token),
     )
-    assert r.status_code == 400 and r.json()["field"] == "seat_id"
+    # Not their seat: refused by the permission check (403), naming the field.
+    assert r.status_code == 403 and r.json()["field"] == "seat_id"
     r = client.post(
         url,
         {"votes": [{"seat_id": mine.pk, "choice": "against"}]},

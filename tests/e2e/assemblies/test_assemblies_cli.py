@@ -1,14 +1,31 @@
-"""`asamblea session`: a session run from the command line, and a bad tally sheet refused."""
+"""`asamblea session`: a session run from the command line by an authenticated chair, a bad tally
+sheet refused, and no state changed without credentials or by another organisation's chair."""
 
 from __future__ import annotations
 
 import pytest
-from assembly_builders import build_body
+from assembly_builders import build_body, make_chair
 
 from asamblea.assemblies.models import DelegateVote, Division, Motion, Session
 from asamblea.cli import main
+from asamblea.core.models import AuditEntry
+from asamblea.recordstore.models import RecordEntry
+from asamblea.registry.actions import do_create_api_token
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_credentials(monkeypatch):
+    for name in ("ASAMBLEA_TOKEN", "ASAMBLEA_TOKEN_FILE", "ASAMBLEA_USER", "ASAMBLEA_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def sign_in_as_chair(monkeypatch, org):
+    chair = make_chair(org)
+    token, _ = do_create_api_token(None, chair)
+    monkeypatch.setenv("ASAMBLEA_TOKEN", token)
+    return chair
 
 
 def run(capsys, *argv):
@@ -17,8 +34,9 @@ def run(capsys, *argv):
     return code, out.strip(), err.strip()
 
 
-def test_a_session_runs_from_the_command_line(capsys, tmp_path):
+def test_a_session_runs_from_the_command_line(capsys, tmp_path, monkeypatch):
     built = build_body(units=[("Norte", 3)], name="Comité")
+    sign_in_as_chair(monkeypatch, built.org)
     code, out, _ = run(
         capsys,
         "schedule",
@@ -74,8 +92,11 @@ def test_a_session_runs_from_the_command_line(capsys, tmp_path):
     assert "adopted" in out
 
 
-def test_a_bad_tally_sheet_is_refused_with_its_line_and_nothing_is_recorded(capsys, tmp_path):
+def test_a_bad_tally_sheet_is_refused_with_its_line_and_nothing_is_recorded(
+    capsys, tmp_path, monkeypatch
+):
     built = build_body(units=[("Norte", 2)])
+    sign_in_as_chair(monkeypatch, built.org)
     code, out, _ = run(
         capsys,
         "schedule",
@@ -107,3 +128,60 @@ def test_a_bad_tally_sheet_is_refused_with_its_line_and_nothing_is_recorded(caps
     assert code == 1 and "seat 999999" in err
     assert not DelegateVote.objects.exists()
     assert Division.objects.get(pk=division_id).status == "open"
+
+
+def _schedule(capsys, built):
+    return run(
+        capsys,
+        "schedule",
+        "--organisation",
+        built.org.slug,
+        "--body",
+        built.body.code,
+        "--title",
+        "S",
+        "--at",
+        "2022-12-28T15:00Z",
+    )
+
+
+def test_session_open_without_credentials_exits_non_zero_with_a_clear_message_and_writes_nothing(
+    capsys, monkeypatch
+):
+    built = build_body(units=[("Norte", 2)])
+    sign_in_as_chair(monkeypatch, built.org)
+    session_id = _schedule(capsys, built)[1]
+    monkeypatch.delenv("ASAMBLEA_TOKEN")
+    records, audits = RecordEntry.objects.count(), AuditEntry.objects.count()
+    code, _, err = run(capsys, "open", session_id)
+    assert code == 2
+    assert "needs an authenticated user" in err and "ASAMBLEA_TOKEN" in err
+    assert Session.objects.get(pk=session_id).status == "scheduled"
+    assert (RecordEntry.objects.count(), AuditEntry.objects.count()) == (records, audits)
+    # Reading stays open to anyone: roll calls are public.
+    assert run(capsys, "show", session_id)[0] == 0
+
+
+def test_session_open_with_a_chairs_token_works_and_is_audited_as_that_chair(capsys, monkeypatch):
+    built = build_body(units=[("Norte", 2)])
+    chair = sign_in_as_chair(monkeypatch, built.org)
+    session_id = _schedule(capsys, built)[1]
+    assert run(capsys, "open", session_id) == (0, f"session {session_id} open", "")
+    entry = AuditEntry.objects.filter(action="open_session").latest("pk")
+    assert entry.actor_id == chair.pk
+
+
+def test_session_open_by_another_organisations_chair_is_refused_and_writes_nothing(
+    capsys, monkeypatch
+):
+    built = build_body(units=[("Norte", 2)])
+    sign_in_as_chair(monkeypatch, built.org)
+    session_id = _schedule(capsys, built)[1]
+    other = build_body(units=[("Sur", 1)])
+    sign_in_as_chair(monkeypatch, other.org)
+    records = RecordEntry.objects.count()
+    code, _, err = run(capsys, "open", session_id)
+    assert code == 1
+    assert "refused" in err and "chair" in err
+    assert Session.objects.get(pk=session_id).status == "scheduled"
+    assert RecordEntry.objects.count() == records

@@ -313,3 +313,116 @@ def test_verify_recomputes_every_division_from_the_exported_record(tmp_path):
     summary = verify_record(open_source(str(tmp_path)))
     assert summary.recounted["assembly_division_result"] == 2
     assert not summary.unregistered_types
+
+
+def _lying_close(built, session, monkeypatch, *, present_seats):
+    """Close a division on a server that overstates attendance: it claims ``present_seats``
+    seats present (and their weight) in the closing entry, appended and signed as usual."""
+    from asamblea.assemblies.actions import divisions
+
+    honest = divisions.present_amount
+    monkeypatch.setattr(
+        divisions, "present_amount", lambda s, w=None: (present_seats, Fraction(present_seats))
+    )
+    motion = actions.do_propose_motion(None, session, title="Paro", text="T", proposer_name="P")
+    division = actions.do_open_division(None, motion)
+    for seat in built.seats[:3]:
+        actions.do_cast_vote(None, division, seat, "for")
+    division = actions.do_close_division(None, division)
+    monkeypatch.setattr(divisions, "present_amount", honest)
+    return division
+
+
+@pytest.mark.parametrize("lie", ["count", "list"])
+def test_verify_catches_a_server_that_overstates_attendance_naming_the_closing_entry(
+    tmp_path, monkeypatch, capsys, lie
+):
+    from asamblea.cli import main
+    from asamblea.record.verify import VerificationFailed, open_source, verify_record
+    from asamblea.recordstore.actions import do_sign_checkpoint
+    from asamblea.recordstore.export import export_to_dir
+
+    built = build_body(units=[("Norte", 5), ("Sur", 5)])
+    session = open_session(built)
+    for seat in built.seats[:3]:  # 3 of 10 seats: not quorate
+        actions.do_record_attendance(None, session, seat)
+    if lie == "list":
+        # The lie also covers its tracks in the list of seats present (v2's present_seats).
+        monkeypatch.setattr(
+            "asamblea.assemblies.actions.divisions.present_seats",
+            lambda s: [seat.pk for seat in built.seats[:6]],
+        )
+    division = _lying_close(built, session, monkeypatch, present_seats=6)
+    assert division.is_quorate is True  # the forged result made it quorate
+    [closing] = entries(built.org, "assembly_division_result")
+    do_sign_checkpoint(built.org)  # signed with the organisation's real key
+    export_to_dir(built.org, tmp_path)
+    with pytest.raises(VerificationFailed) as failure:
+        verify_record(open_source(str(tmp_path)))
+    assert f"entry {closing['index']}" in str(failure.value)
+    assert "present" in str(failure.value)
+    assert main(["verify", str(tmp_path)]) != 0
+    assert f"entry {closing['index']}" in capsys.readouterr().err
+
+
+def test_a_division_is_recounted_from_its_opening_snapshot_and_the_votes_cast():
+    built = build_body(units=[("Norte", 2), ("Sur", 1)], weighted=True, populations=[300, 50])
+    session = open_session(built)
+    for seat in built.seats:
+        actions.do_record_attendance(None, session, seat)
+    motion = actions.do_propose_motion(None, session, title="T", text="T", proposer_name="P")
+    division = actions.do_open_division(None, motion)
+    actions.do_cast_votes(
+        None, division, [(built.seats[0].pk, "for"), (built.seats[2].pk, "against")]
+    )
+    actions.do_close_division(None, division)
+    log = all_entries(built.org)
+    [opened] = [e for e in log if e["type"] == "assembly_division_opened"]
+    assert opened["v"] == 2
+    assert opened["snapshot"]["allocations"] == [
+        {"unit": built.units[0].code, "population": 300, "seats": 2},
+        {"unit": built.units[1].code, "population": 50, "seats": 1},
+    ]
+    [cast] = [e for e in log if e["type"] == "assembly_votes_cast"]
+    assert [v["weight"] for v in cast["votes"]] == ["150", "50"]
+    result = log[-1]
+    assert result["type"] == "assembly_division_result" and result["v"] == 2
+    assert sorted(result["present_seats"]) == sorted(s.pk for s in built.seats)
+    recount(result, log)
+    # A weight that is not the snapshot's, or a legal number that is not, is caught.
+    forged = json.loads(json.dumps(result))
+    forged["votes"][0]["weight"] = "200"
+    forged["totals"]["for"] = "200"
+    with pytest.raises(RecountMismatch, match=f"entry {result['index']}.*weight"):
+        recount(forged, log)
+    forged = json.loads(json.dumps(result))
+    forged["rule"]["legal"] = "400"
+    log_forged = [dict(e) for e in log]
+    for e in log_forged:
+        if e["type"] == "assembly_division_opened":
+            e["rule"] = forged["rule"]
+    with pytest.raises(RecountMismatch, match="snapshot gives"):
+        recount(forged, log_forged)
+    # A vote the closing entry adds that was never published as cast is caught.
+    forged = json.loads(json.dumps(result))
+    forged["votes"] = forged["votes"][:1]
+    forged["totals"] = {"for": "150", "against": "0", "abstain": "0"}
+    with pytest.raises(RecountMismatch, match="published as cast"):
+        recount(forged, log)
+
+
+def test_a_v1_division_recounts_present_from_the_replayed_attendance():
+    built = build_body(units=[("Norte", 3)])
+    session = open_session(built)
+    for seat in built.seats[:2]:
+        actions.do_record_attendance(None, session, seat)
+    motion = actions.do_propose_motion(None, session, title="T", text="T", proposer_name="P")
+    division = actions.do_open_division(None, motion)
+    actions.do_cast_vote(None, division, built.seats[0], "for")
+    actions.do_close_division(None, division)
+    log = all_entries(built.org)
+    v1 = {k: v for k, v in log[-1].items() if k != "present_seats"} | {"v": 1}
+    recount(v1, log)
+    v1["present"], v1["seats_present"] = "3", 3
+    with pytest.raises(RecountMismatch, match="attendance on the record gives 2"):
+        recount(v1, log)

@@ -258,14 +258,14 @@ def test_instruction_secret_ballot_counts_only_the_roll_and_stores_no_choice_by_
     audits = AuditEntry.objects.count()
     records = RecordEntry.objects.count()
     for member, choice in zip(voters, ["for", "for", "for", "against", "free"], strict=True):
-        actions.do_cast_instruction_ballot(member, instruction, choice)
+        actions.do_cast_instruction_ballot(None, member, instruction, choice)
     # Casting wrote no audit and no record entry.
     assert AuditEntry.objects.count() == audits
     assert RecordEntry.objects.count() == records
     with pytest.raises(ActionError, match="already voted"):
-        actions.do_cast_instruction_ballot(voters[0], instruction, "against")
+        actions.do_cast_instruction_ballot(None, voters[0], instruction, "against")
     with pytest.raises(NotFoundOrForbidden):
-        actions.do_cast_instruction_ballot(late, instruction, "against")
+        actions.do_cast_instruction_ballot(None, late, instruction, "against")
     # Nothing stored next to a member says how they voted.
     fields = {f.name for f in InstructionParticipation._meta.get_fields()}
     assert fields == {"id", "instruction", "member"}

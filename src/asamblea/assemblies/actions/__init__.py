@@ -1,7 +1,8 @@
 """Every change of state of assemblies goes through a function here, one module per aggregate.
 
-``do_*`` are trusted: one transaction each, writing the audit entry and the public record entry in
-it. ``check_*`` validate untrusted input and call ``do_*``. ``access_*`` (in
+``do_*`` are declared with :func:`asamblea.core.action.door`: one transaction each, writing the
+audit entry and the typed public record entry (asamblea.record.entries.assemblies) in it. ``check_*`` decide who may act (asamblea.core.permissions), validate untrusted input and call
+``do_*``. ``access_*`` (in
 :mod:`asamblea.assemblies.access`) fetch with the same answer for "missing" and "forbidden".
 Refusals raise :class:`ActionError` and write nothing.
 
@@ -13,11 +14,14 @@ in the seat carries it.
 """
 
 from asamblea.assemblies.access import (
+    access_body_for_chair,
     access_division_by_id,
-    access_division_for_voter,
+    access_division_for_chair,
+    access_motion_by_id,
+    access_motion_for_chair,
+    access_resolution_for_chair,
     access_session_by_id,
     access_session_for_chair,
-    is_chair,
 )
 from asamblea.assemblies.actions.divisions import (
     check_cast_votes,
@@ -30,6 +34,9 @@ from asamblea.assemblies.actions.divisions import (
     do_open_division,
 )
 from asamblea.assemblies.actions.instructions import (
+    check_cast_instruction_ballot,
+    check_close_instruction,
+    check_open_instruction,
     check_record_instruction_count,
     do_cast_instruction_ballot,
     do_close_instruction,
@@ -38,17 +45,20 @@ from asamblea.assemblies.actions.instructions import (
 )
 from asamblea.assemblies.actions.motions import (
     check_propose_motion,
+    check_withdraw_motion,
     do_propose_motion,
     do_withdraw_motion,
 )
 from asamblea.assemblies.actions.resolutions import (
     check_set_resolution_status,
+    do_adopt_resolution,
     do_set_resolution_status,
 )
 from asamblea.assemblies.actions.sessions import (
     check_close_session,
     check_open_session,
     check_record_attendance,
+    check_record_attendance_of_all,
     check_record_departure,
     check_schedule_session,
     do_close_session,
@@ -66,28 +76,39 @@ from asamblea.assemblies.queries import (
     mandate_mode,
     present_amount,
     seat_weight,
+    session_summary,
     unit_weights,
 )
 
 __all__ = [
     "MANDATE_MODES",
+    "access_body_for_chair",
     "access_division_by_id",
-    "access_division_for_voter",
+    "access_division_for_chair",
+    "access_motion_by_id",
+    "access_motion_for_chair",
+    "access_resolution_for_chair",
     "access_session_by_id",
     "access_session_for_chair",
+    "check_cast_instruction_ballot",
     "check_cast_votes",
     "check_close_division",
+    "check_close_instruction",
     "check_close_session",
     "check_open_division",
+    "check_open_instruction",
     "check_open_session",
     "check_propose_motion",
     "check_record_attendance",
+    "check_record_attendance_of_all",
     "check_record_departure",
     "check_record_instruction_count",
     "check_schedule_session",
     "check_set_resolution_status",
+    "check_withdraw_motion",
     "division_blocking_issues",
     "division_rule",
+    "do_adopt_resolution",
     "do_cast_instruction_ballot",
     "do_cast_vote",
     "do_cast_votes",
@@ -104,12 +125,12 @@ __all__ = [
     "do_schedule_session",
     "do_set_resolution_status",
     "do_withdraw_motion",
-    "is_chair",
     "is_weighted",
     "legal_number",
     "live_tally",
     "mandate_mode",
     "present_amount",
     "seat_weight",
+    "session_summary",
     "unit_weights",
 ]

@@ -1,4 +1,10 @@
-"""Divisions: open the roll call, cast the seats' public votes, close and count."""
+"""Divisions: open the roll call with its snapshot, cast the seats' public votes, close and count.
+
+Every delegate's vote is public the moment it is cast: each cast (one vote, or a page of the
+tally sheet) writes an ``assembly_votes_cast`` entry in its own transaction, so the record shows
+a roll call as it happens and the closing entry can be checked against the votes published
+before it (see docs/adr, "divisions verifiable from their inputs").
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from asamblea.assemblies import recall_bridge
 from asamblea.assemblies.access import (
-    _division_for_chair,
-    _motion_for_chair,
     access_division_by_id,
-    is_chair,
+    access_division_for_chair,
+    access_motion_for_chair,
 )
-from asamblea.assemblies.actions.resolutions import _adopt_resolution
+from asamblea.assemblies.actions.resolutions import do_adopt_resolution
 from asamblea.assemblies.actions.sessions import _locked, _session_ref
 from asamblea.assemblies.models import (
     Attendance,
@@ -27,27 +33,27 @@ from asamblea.assemblies.models import (
     Session,
 )
 from asamblea.assemblies.queries import (
-    RECORD_VERSION,
     division_rule,
+    division_snapshot,
+    division_weights,
     is_weighted,
     present_amount,
+    present_seats,
     unit_weights,
 )
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
-from asamblea.core.errors import ActionError, NotFoundOrForbidden
-from asamblea.record.recount_assemblies import (
-    CHOICES,
-    decide,
-    fmt,
-    is_deviation,
+from asamblea.core.errors import ActionError
+from asamblea.core.permissions import Forbidden, Role, has_role, require_role
+from asamblea.record.entries.assemblies import (
+    DeviationV1,
+    DivisionOpenedV2,
+    DivisionResultV2,
+    VotePart,
+    VotesCastV1,
 )
-from asamblea.recordstore.append import append
-from asamblea.registry.models import (
-    Body,
-    Member,
-    Seat,
-)
+from asamblea.registry.models import Body, Seat
+from asamblea.rules.divisions import CHOICES, decide, fmt, is_deviation
 
 
 def division_blocking_issues(motion: Motion) -> list[str]:
@@ -73,8 +79,9 @@ def division_blocking_issues(motion: Motion) -> list[str]:
     return issues
 
 
-@transaction.atomic
-def do_open_division(actor: Any, motion: Motion) -> Division:
+@door("assemblies.open_division")
+def do_open_division(ctx: ActionContext, motion: Motion) -> Division:
+    """Open the roll call; the rule and the snapshot (seats, weight inputs) are fixed now."""
     session = _locked(motion.session)
     motion = Motion.objects.select_related("session", "session__body").get(pk=motion.pk)
     motion.session = session
@@ -95,18 +102,17 @@ def do_open_division(actor: Any, motion: Motion) -> Division:
     division = Division.objects.create(
         motion=motion, rule=rule, weights=weights, instructed=instructed, opened_at=now()
     )
-    audit(actor, "open_division", division, motion_id=motion.pk)
-    append(
-        session.body.organisation,
-        "assembly_division_opened",
-        RECORD_VERSION,
-        {
+    ctx.audit("open_division", division, motion_id=motion.pk)
+    ctx.record(
+        body.organisation,
+        DivisionOpenedV2(
             **_session_ref(session),
-            "division_id": division.pk,
-            "motion_id": motion.pk,
-            "rule": rule,
-        },
-        body=session.body,
+            division_id=division.pk,
+            motion_id=motion.pk,
+            rule=rule,
+            snapshot=division_snapshot(body),
+        ),
+        body=body,
     )
     return division
 
@@ -116,19 +122,7 @@ def do_cast_vote(actor: Any, division: Division, seat: Seat | int, choice: str) 
     return do_cast_votes(actor, division, [(seat, choice)])[0]
 
 
-@transaction.atomic
-def do_cast_votes(
-    actor: Any, division: Division, votes: Sequence[tuple[Seat | int, str]]
-) -> list[DelegateVote]:
-    """Record the public votes of the seats named, each with its seat's weight; all or none.
-
-    A clerk enters a roll call as it is read out, one vote or a page of the tally sheet at a time;
-    either way one bad line refuses the whole batch and writes nothing.
-
-    Imperative mandates, per organisation: ``report`` flags a deviation; ``bound`` refuses a vote
-    against the instruction (nothing is written); ``recall`` flags it and opens a recall petition
-    against the delegate's mandate.
-    """
+def _wanted(votes: Sequence[tuple[Seat | int, str]]) -> dict[int, str]:
     if not votes:
         raise ActionError("no vote given", field="votes")
     wanted: dict[int, str] = {}
@@ -139,6 +133,39 @@ def do_cast_votes(
         if seat_id in wanted:
             raise ActionError(f"seat {seat_id} appears twice", field="seat_id")
         wanted[seat_id] = choice
+    return wanted
+
+
+def _vote_part(vote: DelegateVote, instructed: str | None) -> VotePart:
+    return VotePart(
+        seat_id=vote.seat_id,
+        unit=vote.unit.code,
+        unit_name=vote.unit_name,
+        member=vote.member.public_id,
+        name=vote.member_name,
+        alternate=vote.is_alternate,
+        choice=vote.choice,
+        weight=fmt(vote.weight),
+        instructed=instructed,
+        deviation=vote.is_deviation,
+    )
+
+
+@door("assemblies.cast_votes")
+def do_cast_votes(
+    ctx: ActionContext, division: Division, votes: Sequence[tuple[Seat | int, str]]
+) -> list[DelegateVote]:
+    """Record the public votes of the seats named, each with its seat's weight; all or none.
+
+    A clerk enters a roll call as it is read out, one vote or a page of the tally sheet at a time;
+    either way one bad line refuses the whole batch and writes nothing. The votes go on the public
+    record in the same transaction (``assembly_votes_cast``).
+
+    Imperative mandates, per organisation: ``report`` flags a deviation; ``bound`` refuses a vote
+    against the instruction (nothing is written); ``recall`` flags it and opens a recall petition
+    against the delegate's mandate.
+    """
+    wanted = _wanted(votes)
     # Serialises the votes of one division against each other and against its closing.
     division = (
         Division.objects.select_for_update(of=("self",))
@@ -164,6 +191,7 @@ def do_cast_votes(
     mode = division.rule.get("mandate_mode", "report")
     weighted = is_weighted(body)
     rows: list[DelegateVote] = []
+    instructed_of: dict[int, str | None] = {}
     for seat_id, choice in wanted.items():
         attendance = sitting.get(seat_id)
         if attendance is None:
@@ -195,7 +223,7 @@ def do_cast_votes(
                 code="conflict",
             )
         # The seat's weight as fixed when the division opened (members represented per seat of
-        # its unit, registry-core's rule), whoever sits in it: delegate, stand-in or successor.
+        # its unit, rules.weights), whoever sits in it: delegate, stand-in or successor.
         weight = Fraction(division.weights.get(str(unit.pk), "0")) if weighted else Fraction(1)
         if weight <= 0:
             raise ActionError(
@@ -204,6 +232,7 @@ def do_cast_votes(
                 code="blocked",
             )
         sitter = attendance.member
+        instructed_of[seat_id] = instructed
         rows.append(
             DelegateVote(
                 division=division,
@@ -228,8 +257,7 @@ def do_cast_votes(
     except IntegrityError:
         raise ActionError("a seat has already voted", field="seat_id", code="conflict") from None
     if len(created) == 1:
-        audit(
-            actor,
+        ctx.audit(
             "cast_vote",
             created[0],
             division_id=division.pk,
@@ -237,27 +265,32 @@ def do_cast_votes(
             choice=rows[0].choice,
         )
     else:
-        audit(
-            actor,
-            "cast_votes",
-            division,
-            votes=[[v.seat_id, v.choice] for v in rows],
-        )
+        ctx.audit("cast_votes", division, votes=[[v.seat_id, v.choice] for v in rows])
+    ctx.record(
+        body.organisation,
+        VotesCastV1(
+            **_session_ref(session),
+            division_id=division.pk,
+            motion_id=division.motion_id,
+            votes=[_vote_part(v, instructed_of[v.seat_id]) for v in rows],
+        ),
+        body=body,
+    )
     for vote in created:
         if vote.is_deviation:
             if vote.pk is None:  # backends that do not return ids from bulk inserts
                 vote = DelegateVote.objects.get(division=division, seat_id=vote.seat_id)
             instruction = Instruction.objects.get(pk=vote.instruction_id)
-            _flag_deviation(actor, vote, instruction, mode, body)
+            _flag_deviation(ctx, vote, instruction, mode, body)
     return created
 
 
 def _flag_deviation(
-    actor: Any, vote: DelegateVote, instruction: Instruction, mode: str, body: Body
+    ctx: ActionContext, vote: DelegateVote, instruction: Instruction, mode: str, body: Body
 ) -> Deviation:
     consequence = ""
     if mode == "recall":
-        consequence = _open_recall_petition(actor, vote, instruction)
+        consequence = recall_bridge.open_petition_for_deviation(ctx, vote, instruction)
     deviation = Deviation.objects.create(
         vote=vote,
         instruction=instruction,
@@ -265,40 +298,35 @@ def _flag_deviation(
         consequence=consequence,
         flagged_at=vote.cast_at,
     )
-    audit(actor, "flag_deviation", deviation, vote_id=vote.pk, consequence=consequence)
-    append(
+    ctx.audit("flag_deviation", deviation, vote_id=vote.pk, consequence=consequence)
+    ctx.record(
         body.organisation,
-        "assembly_deviation",
-        RECORD_VERSION,
-        {
-            "division_id": vote.division_id,
-            "motion_id": instruction.motion_id,
-            "instruction_id": instruction.pk,
-            "seat_id": vote.seat_id,
-            "unit": vote.unit.code,
-            "member": vote.member.public_id,
-            "name": vote.member_name,
-            "mandate_id": vote.mandate_id,
-            "instructed": instruction.result,
-            "choice": vote.choice,
-            "mode": mode,
-            "consequence": consequence,
-        },
+        DeviationV1(
+            division_id=vote.division_id,
+            motion_id=instruction.motion_id,
+            instruction_id=instruction.pk,
+            seat_id=vote.seat_id,
+            unit=vote.unit.code,
+            member=vote.member.public_id,
+            name=vote.member_name,
+            mandate_id=vote.mandate_id,
+            instructed=instruction.result,
+            choice=vote.choice,
+            mode=mode,
+            consequence=consequence,
+        ),
         body=body,
     )
     return deviation
 
 
-def _open_recall_petition(actor: Any, vote: DelegateVote, instruction: Instruction) -> str:
-    """Open a recall petition against the deviating delegate's mandate (recall mode)."""
-    from asamblea.assemblies import recall_bridge
+@door("assemblies.close_division")
+def do_close_division(ctx: ActionContext, division: Division) -> Division:
+    """Count the division, apply the rule in force and write the result with every vote.
 
-    return recall_bridge.open_petition_for_deviation(actor, vote, instruction)
-
-
-@transaction.atomic
-def do_close_division(actor: Any, division: Division) -> Division:
-    """Count the division, apply the rule in force and write the result with every vote."""
+    Present is counted with the weights fixed when the division opened; the result names the
+    seats it took as present, which the recount checks against the attendance on the record.
+    """
     division = (
         Division.objects.select_for_update(of=("self",))
         .select_related("motion", "motion__session", "motion__session__body__organisation")
@@ -317,7 +345,7 @@ def do_close_division(actor: Any, division: Division) -> Division:
     totals = {c: Fraction(0) for c in CHOICES}
     for v in votes:
         totals[v.choice] += v.weight
-    seats_present, present = present_amount(session)
+    seats_present, present = present_amount(session, division_weights(division))
     decision = decide(division.rule, totals, present)
     at = now()
     division.status = Division.Status.CLOSED
@@ -336,73 +364,63 @@ def do_close_division(actor: Any, division: Division) -> Division:
     motion.status = Motion.Status.ADOPTED if decision.is_adopted else Motion.Status.REJECTED
     motion.decided_at = at
     motion.save(update_fields=["status", "decided_at"])
-    audit(actor, "close_division", division, outcome=motion.status)
-    append(
+    ctx.audit("close_division", division, outcome=motion.status)
+    ctx.record(
         body.organisation,
-        "assembly_division_result",
-        RECORD_VERSION,
-        {
+        DivisionResultV2(
             **_session_ref(session),
-            "division_id": division.pk,
-            "motion_id": motion.pk,
-            "motion": motion.title,
-            "rule": division.rule,
-            "present": fmt(present),
-            "seats_present": seats_present,
-            "votes": [
-                {
-                    "seat_id": v.seat_id,
-                    "unit": v.unit.code,
-                    "unit_name": v.unit_name,
-                    "member": v.member.public_id,
-                    "name": v.member_name,
-                    "alternate": v.is_alternate,
-                    "choice": v.choice,
-                    "weight": fmt(v.weight),
-                    "instructed": v.instruction.result if v.instruction else None,
-                    "deviation": v.is_deviation,
-                }
-                for v in votes
-            ],
-            "totals": {c: fmt(totals[c]) for c in CHOICES},
-            "quorate": decision.is_quorate,
-            "outcome": motion.status,
-            "explanation": decision.explanation,
-        },
+            division_id=division.pk,
+            motion_id=motion.pk,
+            motion=motion.title,
+            rule=division.rule,
+            present=fmt(present),
+            seats_present=seats_present,
+            votes=[_vote_part(v, v.instruction.result if v.instruction else None) for v in votes],
+            totals={c: fmt(totals[c]) for c in CHOICES},
+            quorate=decision.is_quorate,
+            outcome=motion.status,
+            explanation=decision.explanation,
+            present_seats=present_seats(session),
+        ),
         body=body,
     )
     if decision.is_adopted and motion.resolution_kind:
-        _adopt_resolution(actor, motion, at)
+        do_adopt_resolution(ctx, motion, at)
     return division
 
 
 def check_open_division(user: Any, motion_id: int) -> Division:
-    return do_open_division(user, _motion_for_chair(user, motion_id))
+    return do_open_division(user, access_motion_for_chair(user, motion_id))
 
 
 def check_close_division(user: Any, division_id: int) -> Division:
-    return do_close_division(user, _division_for_chair(user, division_id))
+    return do_close_division(user, access_division_for_chair(user, division_id))
 
 
 def check_cast_votes(
     user: Any, division_id: int, votes: Sequence[tuple[int, str]]
 ) -> list[DelegateVote]:
-    """The chair (clerk) records any seat's vote; a delegate may cast only their own seat's."""
+    """The chair (clerk) records any seat's vote; a delegate, or an alternate standing in, casts
+    only the vote of the seat they sit in."""
     division = access_division_by_id(division_id)
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise NotFoundOrForbidden("division")
-    if not is_chair(user, division.motion.session.body):
-        member = Member.objects.filter(user=user).first()
-        if member is None:
-            raise NotFoundOrForbidden("division")
+    session = division.motion.session
+    body = session.body
+    if not has_role(user, body.organisation_id, Role.CHAIR, body=body):
+        require_role(
+            user,
+            body.organisation_id,
+            (Role.DELEGATE, Role.ALTERNATE),
+            body=body,
+            detail="only the chair, or the delegate sitting in the seat, may cast its vote",
+        )
         own = set(
             Attendance.objects.filter(
-                session_id=division.motion.session_id, member=member, left_at__isnull=True
+                session_id=session.pk, member__user=user, left_at__isnull=True
             ).values_list("seat_id", flat=True)
         )
         if not own:
-            raise NotFoundOrForbidden("division")
+            raise Forbidden("you are not marked present in a seat of this session")
         for seat_id, _choice in votes:
             if seat_id not in own:
-                raise ActionError(f"seat {seat_id} is not yours to vote", field="seat_id")
+                raise Forbidden(f"seat {seat_id} is not yours to vote", field="seat_id")
     return do_cast_votes(user, division, list(votes))

@@ -5,32 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
-from asamblea.assemblies.access import is_chair
-from asamblea.assemblies.models import (
-    Division,
-    Instruction,
-    InstructionParticipation,
-    Motion,
-)
-from asamblea.assemblies.queries import RECORD_VERSION, legal_number
-from asamblea.core.audit import audit
+from asamblea.assemblies.access import access_motion_by_id
+from asamblea.assemblies.models import Division, Instruction, InstructionParticipation, Motion
+from asamblea.assemblies.queries import legal_number
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
-from asamblea.record.recount_assemblies import (
-    INSTRUCTION_OPTIONS,
-    instruction_result,
+from asamblea.core.permissions import Role, is_active_user, require_role
+from asamblea.record.entries.assemblies import (
+    INSTRUCTION_RULE,
+    InstructionOpenedV1,
+    InstructionResultV1,
 )
-from asamblea.recordstore.append import append
-from asamblea.registry.models import (
-    Body,
-    Member,
-    OfficerRole,
-    Roll,
-    RollEntry,
-    Seat,
-)
+from asamblea.registry.models import Body, Member, Roll, RollEntry, Seat
+from asamblea.rules.divisions import INSTRUCTION_OPTIONS, instruction_result
 
 
 def _latest_roll(unit: Body) -> Roll | None:
@@ -50,8 +40,8 @@ def _check_instruction_target(motion: Motion, unit: Body) -> None:
         raise ActionError("the unit already has an instruction on this motion", code="conflict")
 
 
-@transaction.atomic
-def do_open_instruction(actor: Any, motion: Motion, unit: Body) -> Instruction:
+@door("assemblies.open_instruction")
+def do_open_instruction(ctx: ActionContext, motion: Motion, unit: Body) -> Instruction:
     """Open the unit's secret vote on ``motion``, against its latest frozen roll."""
     _check_instruction_target(motion, unit)
     if not unit.is_base_unit:
@@ -62,26 +52,32 @@ def do_open_instruction(actor: Any, motion: Motion, unit: Body) -> Instruction:
     instruction = Instruction.objects.create(
         motion=motion, unit=unit, roll=roll, electorate=roll.size, opened_at=now()
     )
-    audit(actor, "open_instruction", instruction, motion_id=motion.pk, unit=unit.code)
-    append(
+    ctx.audit("open_instruction", instruction, motion_id=motion.pk, unit=unit.code)
+    ctx.record(
         unit.organisation,
-        "assembly_instruction_opened",
-        RECORD_VERSION,
-        {
-            "instruction_id": instruction.pk,
-            "motion_id": motion.pk,
-            "unit": unit.code,
-            "roll_id": roll.pk,
-            "roll_size": roll.size,
-            "roll_commitment": roll.commitment,
-        },
+        InstructionOpenedV1.from_payload(
+            {
+                "instruction_id": instruction.pk,
+                "motion_id": motion.pk,
+                "unit": unit.code,
+                "roll_id": roll.pk,
+                "roll_size": roll.size,
+                "roll_commitment": roll.commitment,
+            }
+        ),
         body=unit,
     )
     return instruction
 
 
-@transaction.atomic
-def do_cast_instruction_ballot(member: Member, instruction: Instruction, choice: str) -> None:
+@door(
+    "assemblies.cast_instruction_ballot",
+    private="a member's secret ballot on an instruction: only the counts are published, when the"
+    " vote closes",
+)
+def do_cast_instruction_ballot(
+    ctx: ActionContext, member: Member, instruction: Instruction, choice: str
+) -> None:
     """A member of the unit's roll votes for, against, abstain or free.
 
     Secret: no audit entry, no record entry, no row holding the choice next to the member. The
@@ -103,35 +99,35 @@ def do_cast_instruction_ballot(member: Member, instruction: Instruction, choice:
     Instruction.objects.filter(pk=instruction.pk).update(**{field: F(field) + 1})
 
 
-def _publish_instruction(actor: Any, instruction: Instruction) -> Instruction:
+def _publish_instruction(ctx: ActionContext, instruction: Instruction) -> Instruction:
     instruction.result = instruction_result(instruction.counts())
     instruction.status = Instruction.Status.CLOSED
     instruction.closed_at = now()
     instruction.save()
     unit = instruction.unit
-    audit(actor, "close_instruction", instruction, result=instruction.result)
-    append(
+    ctx.audit("close_instruction", instruction, result=instruction.result)
+    ctx.record(
         unit.organisation,
-        "assembly_instruction_result",
-        RECORD_VERSION,
-        {
-            "instruction_id": instruction.pk,
-            "motion_id": instruction.motion_id,
-            "unit": unit.code,
-            "method": instruction.method,
-            "roll_id": instruction.roll_id,
-            "roll_size": instruction.electorate,
-            "counts": instruction.counts(),
-            "result": instruction.result,
-            "rule": "the option with the most ballots; a tie for the most leaves the delegates free",
-        },
+        InstructionResultV1.from_payload(
+            {
+                "instruction_id": instruction.pk,
+                "motion_id": instruction.motion_id,
+                "unit": unit.code,
+                "method": instruction.method,
+                "roll_id": instruction.roll_id,
+                "roll_size": instruction.electorate,
+                "counts": instruction.counts(),
+                "result": instruction.result,
+                "rule": INSTRUCTION_RULE,
+            }
+        ),
         body=unit,
     )
     return instruction
 
 
-@transaction.atomic
-def do_close_instruction(actor: Any, instruction: Instruction) -> Instruction:
+@door("assemblies.close_instruction")
+def do_close_instruction(ctx: ActionContext, instruction: Instruction) -> Instruction:
     instruction = (
         Instruction.objects.select_for_update(of=("self",))
         .select_related("unit__organisation", "roll")
@@ -141,12 +137,12 @@ def do_close_instruction(actor: Any, instruction: Instruction) -> Instruction:
         raise ActionError("the instruction vote is already closed", code="conflict")
     if Division.objects.filter(motion_id=instruction.motion_id).exists():
         raise ActionError("the division has opened: too late to instruct", code="conflict")
-    return _publish_instruction(actor, instruction)
+    return _publish_instruction(ctx, instruction)
 
 
-@transaction.atomic
+@door("assemblies.record_instruction_count")
 def do_record_instruction_count(
-    actor: Any, motion: Motion, unit: Body, counts: dict[str, int]
+    ctx: ActionContext, motion: Motion, unit: Body, counts: dict[str, int]
 ) -> Instruction:
     """An instruction counted elsewhere: a base unit's general meeting (tellers enter the show of
     hands, against its latest frozen roll), or a sending assembly's own vote (against its seats).
@@ -186,32 +182,58 @@ def do_record_instruction_count(
         opened_at=now(),
     )
     instruction.unit = unit
-    return _publish_instruction(actor, instruction)
+    return _publish_instruction(ctx, instruction)
+
+
+def _unit_of(motion: Motion, unit_id: int) -> Body:
+    unit = (
+        Body.objects.select_related("organisation")
+        .filter(pk=unit_id, organisation_id=motion.session.body.organisation_id)
+        .first()
+    )
+    if unit is None:
+        raise ActionError("no such unit", field="unit_id")
+    return unit
 
 
 def check_record_instruction_count(
     user: Any, motion_id: int, unit_id: int, counts: dict[str, int]
 ) -> Instruction:
-    """Tellers of the unit (or the body's chair) enter a general meeting's instruction."""
-    motion = (
-        Motion.objects.select_related("session__body__organisation").filter(pk=motion_id).first()
-    )
-    if motion is None:
-        raise NotFoundOrForbidden("motion")
-    unit = Body.objects.filter(
-        pk=unit_id, organisation_id=motion.session.body.organisation_id
-    ).first()
-    if unit is None:
-        raise ActionError("no such unit", field="unit_id")
-    allowed = is_chair(user, motion.session.body) or (
-        getattr(user, "is_authenticated", False)
-        and OfficerRole.objects.filter(
-            Q(body__isnull=True) | Q(body=unit),
-            user=user,
-            organisation_id=unit.organisation_id,
-            role__in=[OfficerRole.Role.TELLER, OfficerRole.Role.ELECTION_OFFICER],
-        ).exists()
-    )
-    if not allowed:
-        raise NotFoundOrForbidden("motion")
+    """Tellers of the unit enter the instruction its general meeting (or assembly) counted."""
+    motion = access_motion_by_id(motion_id)
+    unit = _unit_of(motion, unit_id)
+    require_role(user, unit.organisation_id, Role.TELLER, body=unit)
     return do_record_instruction_count(user, motion, unit, counts)
+
+
+def check_open_instruction(user: Any, motion_id: int, unit_id: int) -> Instruction:
+    """The unit's election officers open its secret vote on an instruction."""
+    motion = access_motion_by_id(motion_id)
+    unit = _unit_of(motion, unit_id)
+    require_role(user, unit.organisation_id, Role.ELECTION_OFFICER, body=unit)
+    return do_open_instruction(user, motion, unit)
+
+
+def check_close_instruction(user: Any, instruction_id: int) -> Instruction:
+    instruction = (
+        Instruction.objects.select_related("unit__organisation").filter(pk=instruction_id).first()
+    )
+    if instruction is None:
+        raise NotFoundOrForbidden("instruction")
+    unit = instruction.unit
+    require_role(user, unit.organisation_id, Role.ELECTION_OFFICER, body=unit)
+    return do_close_instruction(user, instruction)
+
+
+def check_cast_instruction_ballot(user: Any, instruction_id: int, choice: str) -> None:
+    """A member casts their own ballot. Who may is the roll frozen when the vote opened (not a
+    role: a member who has since moved to another unit still votes), checked in the action."""
+    instruction = Instruction.objects.filter(pk=instruction_id).first()
+    member = (
+        Member.objects.filter(user=user, organisation_id=instruction.unit.organisation_id).first()
+        if instruction is not None and is_active_user(user)
+        else None
+    )
+    if instruction is None or member is None:
+        raise NotFoundOrForbidden("instruction")
+    do_cast_instruction_ballot(user, member, instruction, choice)

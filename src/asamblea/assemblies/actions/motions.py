@@ -1,34 +1,24 @@
-"""Motions and amendments: propose, withdraw."""
+"""Motions and amendments: propose (an amendment is a motion that amends another), withdraw."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 from typing import Any
 
-from django.db import transaction
-
-from asamblea.assemblies.access import access_session_for_chair
+from asamblea.assemblies.access import access_motion_for_chair, access_session_for_chair
 from asamblea.assemblies.actions.sessions import _locked, _session_ref
-from asamblea.assemblies.models import (
-    Motion,
-    Session,
-)
-from asamblea.assemblies.queries import RECORD_VERSION
-from asamblea.core.audit import audit
+from asamblea.assemblies.models import Motion, Session
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
-from asamblea.record.recount_assemblies import (
-    fmt,
-)
-from asamblea.recordstore.append import append
-from asamblea.registry.models import (
-    Member,
-)
+from asamblea.record.entries.assemblies import MotionV1, MotionWithdrawnV1
+from asamblea.registry.models import Member
+from asamblea.rules.divisions import fmt
 
 
-@transaction.atomic
+@door("assemblies.propose_motion")
 def do_propose_motion(
-    actor: Any,
+    ctx: ActionContext,
     session: Session,
     *,
     title: str,
@@ -83,31 +73,31 @@ def do_propose_motion(
         resolution_kind=resolution_kind,
         created_at=now(),
     )
-    audit(actor, "propose_motion", motion, title=motion.title)
-    append(
+    ctx.audit("propose_motion", motion, title=motion.title)
+    ctx.record(
         session.body.organisation,
-        "assembly_motion",
-        RECORD_VERSION,
-        {
-            **_session_ref(session),
-            "motion_id": motion.pk,
-            "number": motion.number,
-            "amends": amends.pk if amends else None,
-            "proposer": name.strip(),
-            "proposer_member": proposer.public_id if proposer else None,
-            "title": motion.title,
-            "text": motion.text,
-            "threshold": threshold,
-            "fraction": fmt(fraction) if threshold == Motion.Threshold.QUALIFIED else None,
-            "resolution_kind": resolution_kind or None,
-        },
+        MotionV1.from_payload(
+            {
+                **_session_ref(session),
+                "motion_id": motion.pk,
+                "number": motion.number,
+                "amends": amends.pk if amends else None,
+                "proposer": name.strip(),
+                "proposer_member": proposer.public_id if proposer else None,
+                "title": motion.title,
+                "text": motion.text,
+                "threshold": threshold,
+                "fraction": fmt(fraction) if threshold == Motion.Threshold.QUALIFIED else None,
+                "resolution_kind": resolution_kind or None,
+            }
+        ),
         body=session.body,
     )
     return motion
 
 
-@transaction.atomic
-def do_withdraw_motion(actor: Any, motion: Motion) -> Motion:
+@door("assemblies.withdraw_motion")
+def do_withdraw_motion(ctx: ActionContext, motion: Motion) -> Motion:
     _locked(motion.session)
     motion.refresh_from_db()
     if motion.status != Motion.Status.PROPOSED or hasattr(motion, "division"):
@@ -117,12 +107,10 @@ def do_withdraw_motion(actor: Any, motion: Motion) -> Motion:
     motion.status = Motion.Status.WITHDRAWN
     motion.decided_at = now()
     motion.save(update_fields=["status", "decided_at"])
-    audit(actor, "withdraw_motion", motion)
-    append(
+    ctx.audit("withdraw_motion", motion)
+    ctx.record(
         motion.session.body.organisation,
-        "assembly_motion_withdrawn",
-        RECORD_VERSION,
-        {**_session_ref(motion.session), "motion_id": motion.pk},
+        MotionWithdrawnV1.from_payload({**_session_ref(motion.session), "motion_id": motion.pk}),
         body=motion.session.body,
     )
     return motion
@@ -172,3 +160,7 @@ def check_propose_motion(
         amends=amends,
         resolution_kind=resolution_kind,
     )
+
+
+def check_withdraw_motion(user: Any, motion_id: int) -> Motion:
+    return do_withdraw_motion(user, access_motion_for_chair(user, motion_id))

@@ -5,22 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
-from asamblea.assemblies.access import is_chair
-from asamblea.assemblies.models import (
-    Motion,
-    Resolution,
-    ResolutionStatusChange,
-)
-from asamblea.assemblies.queries import RECORD_VERSION
-from asamblea.core.audit import audit
+from asamblea.assemblies.access import access_resolution_for_chair
+from asamblea.assemblies.models import Motion, Resolution, ResolutionStatusChange
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
-from asamblea.core.errors import ActionError, NotFoundOrForbidden
-from asamblea.recordstore.append import append
+from asamblea.core.errors import ActionError
+from asamblea.record.entries.assemblies import ResolutionAdoptedV1, ResolutionStatusV1
 
 
-def _adopt_resolution(actor: Any, motion: Motion, at: dt.datetime) -> Resolution:
+@door("assemblies.adopt_resolution")
+def do_adopt_resolution(ctx: ActionContext, motion: Motion, at: dt.datetime) -> Resolution:
     body = motion.session.body
     resolution = Resolution.objects.create(
         body=body,
@@ -33,30 +27,30 @@ def _adopt_resolution(actor: Any, motion: Motion, at: dt.datetime) -> Resolution
     ResolutionStatusChange.objects.create(
         resolution=resolution, status=resolution.status, note="adopted", changed_at=at
     )
-    audit(actor, "adopt_resolution", resolution, motion_id=motion.pk)
-    append(
+    ctx.audit("adopt_resolution", resolution, motion_id=motion.pk)
+    ctx.record(
         body.organisation,
-        "assembly_resolution_adopted",
-        RECORD_VERSION,
-        {
-            "resolution_id": resolution.pk,
-            "body_id": body.pk,
-            "body": body.code,
-            "motion_id": motion.pk,
-            "division_id": motion.division.pk,
-            "kind": resolution.kind,
-            "title": resolution.title,
-            "text": resolution.text,
-            "status": resolution.status,
-        },
+        ResolutionAdoptedV1.from_payload(
+            {
+                "resolution_id": resolution.pk,
+                "body_id": body.pk,
+                "body": body.code,
+                "motion_id": motion.pk,
+                "division_id": motion.division.pk,
+                "kind": resolution.kind,
+                "title": resolution.title,
+                "text": resolution.text,
+                "status": resolution.status,
+            }
+        ),
         body=body,
     )
     return resolution
 
 
-@transaction.atomic
+@door("assemblies.set_resolution_status")
 def do_set_resolution_status(
-    actor: Any, resolution: Resolution, status: str, *, note: str = ""
+    ctx: ActionContext, resolution: Resolution, status: str, *, note: str = ""
 ) -> Resolution:
     if status not in Resolution.Status.values:
         raise ActionError(f"unknown status {status!r}", field="status")
@@ -74,18 +68,18 @@ def do_set_resolution_status(
     ResolutionStatusChange.objects.create(
         resolution=resolution, status=status, note=note, changed_at=at
     )
-    audit(actor, "set_resolution_status", resolution, status=status, previous=previous)
-    append(
+    ctx.audit("set_resolution_status", resolution, status=status, previous=previous)
+    ctx.record(
         resolution.body.organisation,
-        "assembly_resolution_status",
-        RECORD_VERSION,
-        {
-            "resolution_id": resolution.pk,
-            "body_id": resolution.body_id,
-            "previous": previous,
-            "status": status,
-            "note": note,
-        },
+        ResolutionStatusV1.from_payload(
+            {
+                "resolution_id": resolution.pk,
+                "body_id": resolution.body_id,
+                "previous": previous,
+                "status": status,
+                "note": note,
+            }
+        ),
         body=resolution.body,
     )
     return resolution
@@ -94,7 +88,5 @@ def do_set_resolution_status(
 def check_set_resolution_status(
     user: Any, resolution_id: int, status: str, *, note: str = ""
 ) -> Resolution:
-    resolution = Resolution.objects.select_related("body").filter(pk=resolution_id).first()
-    if resolution is None or not is_chair(user, resolution.body):
-        raise NotFoundOrForbidden("resolution")
+    resolution = access_resolution_for_chair(user, resolution_id)
     return do_set_resolution_status(user, resolution, status, note=note)

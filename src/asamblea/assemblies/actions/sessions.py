@@ -5,22 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
-from asamblea.assemblies.access import _chair_body, access_session_for_chair
-from asamblea.assemblies.models import (
-    Attendance,
-    Division,
-    Session,
-)
-from asamblea.assemblies.queries import RECORD_VERSION, legal_number, seat_weight
-from asamblea.core.audit import audit
+from asamblea.assemblies.access import access_body_for_chair, access_session_for_chair
+from asamblea.assemblies.models import Attendance, Division, Session
+from asamblea.assemblies.queries import legal_number, seat_weight
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
-from asamblea.record.recount_assemblies import (
-    fmt,
+from asamblea.record.entries.assemblies import (
+    AttendanceV1,
+    SessionClosedV1,
+    SessionOpenedV1,
+    SessionScheduledV1,
 )
-from asamblea.recordstore.append import append
 from asamblea.registry.models import (
     Alternate,
     Body,
@@ -28,15 +24,17 @@ from asamblea.registry.models import (
     Member,
     Seat,
 )
+from asamblea.rules.divisions import fmt
 
 
 def _session_ref(session: Session) -> dict[str, Any]:
+    """The first three fields of every session entry."""
     return {"session_id": session.pk, "body_id": session.body_id, "body": session.body.code}
 
 
-@transaction.atomic
+@door("assemblies.schedule_session")
 def do_schedule_session(
-    actor: Any,
+    ctx: ActionContext,
     body: Body,
     *,
     title: str,
@@ -46,6 +44,7 @@ def do_schedule_session(
 ) -> Session:
     if body.is_base_unit:
         raise ActionError("only assemblies and committees hold sessions", field="body")
+    scheduled_at = scheduled_at.astimezone(dt.UTC)
     session = Session.objects.create(
         body=body,
         title=title,
@@ -54,18 +53,18 @@ def do_schedule_session(
         scheduled_at=scheduled_at,
         created_at=now(),
     )
-    audit(actor, "schedule_session", session, title=title)
-    append(
+    ctx.audit("schedule_session", session, title=title)
+    ctx.record(
         body.organisation,
-        "assembly_session_scheduled",
-        RECORD_VERSION,
-        {
-            **_session_ref(session),
-            "title": title,
-            "agenda": session.agenda_items,
-            "place": place,
-            "scheduled_at": scheduled_at.isoformat(),
-        },
+        SessionScheduledV1.from_payload(
+            {
+                **_session_ref(session),
+                "title": title,
+                "agenda": session.agenda_items,
+                "place": place,
+                "scheduled_at": scheduled_at.isoformat(),
+            }
+        ),
         body=body,
     )
     return session
@@ -80,8 +79,8 @@ def _locked(session: Session) -> Session:
     )
 
 
-@transaction.atomic
-def do_open_session(actor: Any, session: Session) -> Session:
+@door("assemblies.open_session")
+def do_open_session(ctx: ActionContext, session: Session) -> Session:
     session = _locked(session)
     if session.status != Session.Status.SCHEDULED:
         raise ActionError(f"the session is {session.status}, not scheduled", code="conflict")
@@ -91,25 +90,25 @@ def do_open_session(actor: Any, session: Session) -> Session:
     session.status = Session.Status.OPEN
     session.opened_at = now()
     session.save(update_fields=["status", "opened_at"])
-    audit(actor, "open_session", session)
-    append(
+    ctx.audit("open_session", session)
+    ctx.record(
         session.body.organisation,
-        "assembly_session_opened",
-        RECORD_VERSION,
-        {
-            **_session_ref(session),
-            "opened_at": session.opened_at.isoformat(),
-            "seats": seats,
-            "legal": fmt(legal),
-            "voting_rule": session.body.voting_rule,
-        },
+        SessionOpenedV1.from_payload(
+            {
+                **_session_ref(session),
+                "opened_at": session.opened_at.isoformat(),
+                "seats": seats,
+                "legal": fmt(legal),
+                "voting_rule": session.body.voting_rule,
+            }
+        ),
         body=session.body,
     )
     return session
 
 
-@transaction.atomic
-def do_close_session(actor: Any, session: Session) -> Session:
+@door("assemblies.close_session")
+def do_close_session(ctx: ActionContext, session: Session) -> Session:
     session = _locked(session)
     if session.status != Session.Status.OPEN:
         raise ActionError("the session is not open", code="conflict")
@@ -120,12 +119,10 @@ def do_close_session(actor: Any, session: Session) -> Session:
     session.closed_at = at
     session.save(update_fields=["status", "closed_at"])
     Attendance.objects.filter(session=session, left_at__isnull=True).update(left_at=at)
-    audit(actor, "close_session", session)
-    append(
+    ctx.audit("close_session", session)
+    ctx.record(
         session.body.organisation,
-        "assembly_session_closed",
-        RECORD_VERSION,
-        {**_session_ref(session), "closed_at": at.isoformat()},
+        SessionClosedV1.from_payload({**_session_ref(session), "closed_at": at.isoformat()}),
         body=session.body,
     )
     return session
@@ -140,9 +137,9 @@ def _current_mandate(seat: Seat) -> Mandate | None:
     )
 
 
-@transaction.atomic
+@door("assemblies.record_attendance")
 def do_record_attendance(
-    actor: Any, session: Session, seat: Seat, *, member: Member | None = None
+    ctx: ActionContext, session: Session, seat: Seat, *, member: Member | None = None
 ) -> Attendance:
     """Mark ``seat`` present: its delegate, or (``member`` given) an alternate standing in.
 
@@ -187,51 +184,51 @@ def do_record_attendance(
         arrived_at=at,
     )
     weight = seat_weight(session.body, seat.unit_id)
-    audit(actor, "record_attendance", attendance, seat_id=seat.pk, member=sitter.public_id)
-    append(
+    ctx.audit("record_attendance", attendance, seat_id=seat.pk, member=sitter.public_id)
+    ctx.record(
         session.body.organisation,
-        "assembly_attendance",
-        RECORD_VERSION,
-        {
-            **_session_ref(session),
-            "seat_id": seat.pk,
-            "unit": seat.unit.code,
-            "member": sitter.public_id,
-            "name": sitter.display_name,
-            "mandate_id": mandate.pk,
-            "standing_in": standing_in is not None,
-            "weight": fmt(weight),
-            "present": True,
-        },
+        AttendanceV1.from_payload(
+            {
+                **_session_ref(session),
+                "seat_id": seat.pk,
+                "unit": seat.unit.code,
+                "member": sitter.public_id,
+                "name": sitter.display_name,
+                "mandate_id": mandate.pk,
+                "standing_in": standing_in is not None,
+                "weight": fmt(weight),
+                "present": True,
+            }
+        ),
         body=session.body,
     )
     return attendance
 
 
-@transaction.atomic
-def do_record_departure(actor: Any, session: Session, seat: Seat) -> Attendance:
+@door("assemblies.record_departure")
+def do_record_departure(ctx: ActionContext, session: Session, seat: Seat) -> Attendance:
     session = _locked(session)
     attendance = Attendance.objects.filter(session=session, seat=seat, left_at__isnull=True).first()
     if attendance is None:
         raise ActionError("the seat is not marked present", field="seat_id")
     attendance.left_at = now()
     attendance.save(update_fields=["left_at"])
-    audit(actor, "record_departure", attendance, seat_id=seat.pk)
-    append(
+    ctx.audit("record_departure", attendance, seat_id=seat.pk)
+    ctx.record(
         session.body.organisation,
-        "assembly_attendance",
-        RECORD_VERSION,
-        {
-            **_session_ref(session),
-            "seat_id": seat.pk,
-            "unit": seat.unit.code,
-            "member": attendance.member.public_id,
-            "name": attendance.member.display_name,
-            "mandate_id": attendance.mandate_id,
-            "standing_in": attendance.standing_in_id is not None,
-            "present": False,
-            "weight": None,
-        },
+        AttendanceV1.from_payload(
+            {
+                **_session_ref(session),
+                "seat_id": seat.pk,
+                "unit": seat.unit.code,
+                "member": attendance.member.public_id,
+                "name": attendance.member.display_name,
+                "mandate_id": attendance.mandate_id,
+                "standing_in": attendance.standing_in_id is not None,
+                "present": False,
+                "weight": None,
+            }
+        ),
         body=session.body,
     )
     return attendance
@@ -246,7 +243,7 @@ def check_schedule_session(
     agenda: str = "",
     place: str = "",
 ) -> Session:
-    body = _chair_body(user, body_id)
+    body = access_body_for_chair(user, body_id)
     if not title.strip():
         raise ActionError("a session needs a title", field="title")
     if scheduled_at.tzinfo is None:
@@ -287,3 +284,21 @@ def check_record_departure(user: Any, session_id: int, seat_id: int) -> Attendan
     if seat is None:
         raise ActionError("no such seat in this body", field="seat_id")
     return do_record_departure(user, session, seat)
+
+
+def check_record_attendance_of_all(user: Any, session_id: int) -> int:
+    """Mark present every held seat not yet marked (the clerk's "everyone is here")."""
+    session = access_session_for_chair(user, session_id)
+    held = Mandate.objects.filter(
+        seat__body=session.body, ended_at__isnull=True, seat__abolished_at__isnull=True
+    ).values_list("seat_id", flat=True)
+    present = set(
+        session.attendances.filter(left_at__isnull=True).values_list("seat_id", flat=True)
+    )
+    marked = 0
+    for seat in (
+        Seat.objects.select_related("unit").filter(pk__in=list(held)).exclude(pk__in=present)
+    ):
+        do_record_attendance(user, session, seat)
+        marked += 1
+    return marked
