@@ -5,7 +5,7 @@ payload's keys (the envelope ``type``, ``v``, ``index``, ``at``, ``org``, ``prev
 by the appender). Nested objects are :class:`Part` dataclasses, lists of them ``list[Part]``.
 Times are ``datetime`` values in the program and text on the record, in the format the field
 declares with :func:`time_field`; v1 types keep the three formats the first release wrote, v2 types
-use one (``micro``). ``from_payload`` refuses a payload whose keys or time texts do not match,
+use one (``micro``); exact numbers likewise with :func:`exact_field`. ``from_payload`` refuses a payload whose keys or time texts do not match,
 so ``from_payload(p).to_payload() == p`` holds byte for byte for every entry it accepts.
 
 Pure: no Django. Like Helios' versioned datatypes, a new format is a new class with a new version;
@@ -20,7 +20,13 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
-from asamblea.record.encoding import EncodingError, register_entry_type
+from asamblea.record.encoding import (
+    EXACT_V2,
+    EncodingError,
+    format_exact,
+    parse_exact,
+    register_entry_type,
+)
 
 # Time formats on the record.
 #   micro:   2022-12-28T15:00:00.000000Z  (record.encoding.format_at; the envelope's "at")
@@ -36,6 +42,12 @@ def time_field(fmt: str = "micro", **kwargs: Any) -> Any:
     if fmt not in TIME_FORMATS:
         raise ValueError(f"unknown time format {fmt!r}")
     return dataclasses.field(metadata={"time": fmt}, **kwargs)
+
+
+def exact_field(version: int = EXACT_V2, **kwargs: Any) -> Any:
+    """A dataclass field holding an exact number (``Fraction``), written in the record's form for
+    ``version`` (v1 ``str(Fraction)``, v2 always ``num/den``; record.encoding.format_exact)."""
+    return dataclasses.field(metadata={"exact": version}, **kwargs)
 
 
 def format_time(value: dt.datetime | dt.date, fmt: str) -> str:
@@ -151,8 +163,15 @@ def _part_class(hint: Any) -> type[Part] | None:
 
 def _encode(value: Any, f: dataclasses.Field[Any] | None) -> Any:
     fmt = f.metadata.get("time") if f is not None else None
+    exact = f.metadata.get("exact") if f is not None else None
     if value is None:
         return None
+    if exact is not None:
+        if isinstance(value, list):
+            return [format_exact(v, exact) for v in value]
+        if isinstance(value, dict):
+            return {k: format_exact(v, exact) for k, v in value.items()}
+        return format_exact(value, exact)
     if fmt is not None:
         if isinstance(value, list):
             return [format_time(v, fmt) for v in value]
@@ -172,6 +191,13 @@ def _decode(value: Any, f: dataclasses.Field[Any], hint: Any, where: str) -> Any
         if isinstance(value, list):
             return [parse_time(v, fmt, f"{where}[{i}]") for i, v in enumerate(value)]
         return parse_time(value, fmt, where)
+    exact = f.metadata.get("exact")
+    if exact is not None:
+        if isinstance(value, list):
+            return [parse_exact(v, f"{where}[{i}]", exact) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {k: parse_exact(v, f"{where}.{k}", exact) for k, v in value.items()}
+        return parse_exact(value, where, exact)
     return _decode_hint(value, hint, where)
 
 
