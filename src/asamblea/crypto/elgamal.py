@@ -71,8 +71,11 @@ def add_ciphertexts(a: Ciphertext, b: Ciphertext) -> Ciphertext:
 
 
 def sum_ciphertexts(items: Iterable[Ciphertext]) -> Ciphertext:
-    total = ZERO
-    for c in items:
+    # Starts from the first item, not from ZERO: adding the identity would cost two libsodium
+    # additions for nothing, and verification does this for every ballot.
+    it = iter(items)
+    total = next(it, ZERO)
+    for c in it:
         total = add_ciphertexts(total, c)
     return total
 

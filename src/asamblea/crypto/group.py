@@ -65,6 +65,7 @@ _c_add = _lib.crypto_core_ristretto255_add
 _c_sub = _lib.crypto_core_ristretto255_sub
 _c_mul = _lib.crypto_scalarmult_ristretto255
 _c_base = _lib.crypto_scalarmult_ristretto255_base
+_c_valid = _lib.crypto_core_ristretto255_is_valid_point
 _local = threading.local()
 
 
@@ -80,7 +81,7 @@ def is_point(data: bytes) -> bool:
     if len(data) != POINT_BYTES:
         return False
     # libsodium accepts the all-zero identity encoding here (tested against RFC 9496 A.1).
-    return bool(pysodium.crypto_core_ristretto255_is_valid_point(data))
+    return bool(_c_valid(bytes(data)) == 1)
 
 
 def decode_point(data: bytes) -> Point:

@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asamblea.crypto import ballot as B
-from asamblea.crypto.elgamal import Ciphertext, DiscreteLog, decrypt_to_point, encrypt
+from asamblea.crypto.elgamal import (
+    Ciphertext,
+    DiscreteLog,
+    decrypt_to_point,
+    encrypt,
+    sum_ciphertexts,
+)
 from asamblea.crypto.group import (
     GENERATOR,
     ORDER,
@@ -149,17 +155,24 @@ def test_a_ballot_counting_minus_one_is_refused() -> None:
         B.verify_ballot(KEY, ELECTION, [YES_NO], B.SealedBallot(ELECTION, (forged,)))
 
 
-@pytest.mark.parametrize(
-    ("election", "question"),
-    [("federacion/recall-43", YES_NO), (ELECTION, B.Question.yes_no("other-question"))],
-)
-def test_a_ballot_replayed_into_another_election_or_question_is_refused(election, question) -> None:  # type: ignore[no-untyped-def]
+def test_a_ballot_replayed_into_another_election_is_refused() -> None:
     ballot = _seal([YES_NO], [[1, 0]])
+    with pytest.raises(B.InvalidBallot, match="another election"):
+        B.verify_ballot(KEY, "federacion/recall-43", [YES_NO], ballot)
+    # Relabelled as the other election's: the proofs are bound to the election id.
+    relabelled = dataclasses.replace(ballot, election_id="federacion/recall-43")
+    with pytest.raises(B.InvalidBallot, match="not proved"):
+        B.verify_ballot(KEY, "federacion/recall-43", [YES_NO], relabelled)
+
+
+def test_a_ballot_replayed_into_another_question_is_refused() -> None:
+    ballot = _seal([YES_NO], [[1, 0]])
+    other = B.Question.yes_no("other-question")
     relabelled = B.SealedBallot(
-        election, (dataclasses.replace(ballot.answers[0], question_id=question.question_id),)
+        ELECTION, (dataclasses.replace(ballot.answers[0], question_id="other-question"),)
     )
-    with pytest.raises(B.InvalidBallot):
-        B.verify_ballot(KEY, election, [question], relabelled)
+    with pytest.raises(B.InvalidBallot, match="not proved"):
+        B.verify_ballot(KEY, ELECTION, [other], relabelled)
 
 
 def test_a_ballot_sealed_under_another_key_is_refused() -> None:
@@ -179,31 +192,53 @@ def test_a_choice_proof_moved_from_another_ballot_is_refused() -> None:
         B.verify_ballot(KEY, ELECTION, [YES_NO], B.SealedBallot(ELECTION, (mixed,)))
 
 
-def test_a_ciphertext_made_without_randomness_is_refused() -> None:
-    # r = 0 gives alpha = identity and beta = g^m: a plaintext in disguise, though its proofs hold.
-    ctx = Context(ELECTION, "recall", KEY)
-    sealed = [encrypt(KEY, m, r=0) for m in (1, 0)]
+def _answer_with_randomness(
+    question: B.Question, selection: list[int], rs: list[int]
+) -> B.SealedBallot:
+    """An answer sealed honestly, proofs and all, but with randomness the test chooses."""
+    ctx = Context(ELECTION, question.question_id, KEY)
+    sealed = [encrypt(KEY, m, r=r) for m, r in zip(selection, rs, strict=True)]
     choices = tuple(c for c, _ in sealed)
     everything = tuple(p for c in choices for p in c.parts())
     proofs = tuple(
-        prove_interval(ctx, "choice", c, 0, m, (0, 1), bound=(i.to_bytes(4, "big"), *everything))
-        for i, ((c, _), m) in enumerate(zip(sealed, (1, 0), strict=True))
+        prove_interval(ctx, "choice", c, r, m, (0, 1), bound=(i.to_bytes(4, "big"), *everything))
+        for i, ((c, r), m) in enumerate(zip(sealed, selection, strict=True))
     )
-    total = Ciphertext(
-        add(choices[0].alpha, choices[1].alpha), add(choices[0].beta, choices[1].beta)
+    total = sum_ciphertexts(choices)
+    overall = prove_interval(
+        ctx,
+        "overall",
+        total,
+        sum(rs) % ORDER,
+        sum(selection),
+        question.allowed_totals(),
+        bound=everything,
     )
-    overall = prove_interval(ctx, "overall", total, 0, 1, (0, 1), bound=everything)
-    ballot = B.SealedBallot(ELECTION, (B.SealedAnswer("recall", choices, proofs, overall),))
+    answer = B.SealedAnswer(question.question_id, choices, proofs, overall)
+    return B.SealedBallot(ELECTION, (answer,))
+
+
+def test_an_honestly_proved_ballot_with_chosen_randomness_verifies() -> None:
+    # The helper below makes valid ballots: what the next two tests refuse is only their flaw.
+    ballot = _answer_with_randomness(APPROVAL, [1, 1, 0, 0, 0], [random_scalar() for _ in range(5)])
+    B.verify_ballot(KEY, ELECTION, [APPROVAL], ballot)
+
+
+def test_a_ciphertext_made_without_randomness_is_refused() -> None:
+    # r = 0 gives alpha = identity and beta = g^m: a plaintext in disguise, though its proofs hold.
+    ballot = _answer_with_randomness(YES_NO, [1, 0], [0, random_scalar()])
     with pytest.raises(B.InvalidBallot, match="without randomness"):
         B.verify_ballot(KEY, ELECTION, [YES_NO], ballot)
 
 
 def test_a_ballot_repeating_its_own_ciphertext_is_refused() -> None:
-    ballot = _seal([APPROVAL], [[1, 0, 0, 0, 0]])
-    a = ballot.answers[0]
-    doubled = dataclasses.replace(a, choices=(a.choices[0], a.choices[0], *a.choices[2:]))
-    with pytest.raises(B.InvalidBallot):
-        B.verify_ballot(KEY, ELECTION, [APPROVAL], B.SealedBallot(ELECTION, (doubled,)))
+    # The same randomness twice gives the same ciphertext twice, each honestly proved.
+    r = random_scalar()
+    ballot = _answer_with_randomness(
+        APPROVAL, [1, 1, 0, 0, 0], [r, r, *(random_scalar() for _ in range(3))]
+    )
+    with pytest.raises(B.InvalidBallot, match="appears twice"):
+        B.verify_ballot(KEY, ELECTION, [APPROVAL], ballot)
 
 
 @pytest.mark.parametrize("cut", ["choices", "choice_proofs", "overall_proof"])

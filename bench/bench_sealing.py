@@ -1,0 +1,500 @@
+"""Sealed ballots (asamblea.crypto) against Debian's belenios-tool 2.0 on the same yes/no election.
+
+    .venv/bin/python bench/bench_sealing.py [--ballots 10000] [--samples 200] [--workers N]
+        [--belenios-ballots N] [--skip-belenios]
+
+1. Primitives: libsodium's ristretto255 operations through pysodium's wrappers and through our
+   direct calls (group.py), in microseconds: where the time of a proof goes.
+2. One ballot: seal and verify a yes/no ballot (two ciphertexts, two 0/1 proofs, one 0..1 proof
+   of the sum), each timed alone over ``--samples`` ballots on one core; verification starts from
+   the canonical JSON bytes, as a verifier reading the record does. Plurality (5 candidates) and
+   approval (5, at most 3) for scale, and a profile of where verification's time goes.
+3. The post-vote pipeline for ``--ballots`` yes/no ballots (sealed beforehand, not timed): verify
+   every ballot and refuse copied ciphertexts (over ``--workers`` processes), add the ciphertexts
+   up, three partial decryptions of a 3-of-5 board with proofs, verify the partials, combine and
+   take the discrete logarithms. Cores used and peak memory are printed.
+4. belenios-tool 2.0 (when installed: ``apt-get install belenios-tool``) on the same election:
+   a 3-of-5 Pedersen board, a question of answers Yes/No with 0..1 selected, the same ballots
+   (two thirds yes). Timed: making one ballot (a process each, as the tool works; wall and CPU),
+   ``election verify``, the encrypted tally, three partial decryptions, the result, and the final
+   verification. Belenios runs on one core; ratios are Belenios' time over ours.
+
+Goals (issue 18): seal <= 2 ms per ballot, verify <= 1 ms per ballot per core, the 10,000-ballot
+pipeline < 60 s. Nothing is asserted: figures are printed for ADR 0008.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import Pool
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from asamblea.crypto import ballot as B  # noqa: E402
+from asamblea.crypto import group as G  # noqa: E402
+from asamblea.crypto import threshold as T  # noqa: E402
+from asamblea.crypto.elgamal import Ciphertext, DiscreteLog  # noqa: E402
+from asamblea.crypto.transcript import BoardContext, Context  # noqa: E402
+
+ELECTION = "bench/recall"
+YES_NO = B.Question.yes_no("recall")
+
+
+def _us(fn, number: int = 2000, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, time.perf_counter() - started)
+    return 1e6 * best / number
+
+
+def primitives() -> dict[str, float]:
+    import pysodium
+
+    k = G.random_scalar()
+    kb = k.to_bytes(32, "little")
+    p = G.base_mul(G.random_scalar())
+    q = G.base_mul(G.random_scalar())
+    rows = {
+        "scalar mult, variable base": (
+            lambda: pysodium.crypto_scalarmult_ristretto255(kb, p),
+            lambda: G.mul(k, p),
+        ),
+        "scalar mult, generator": (
+            lambda: pysodium.crypto_scalarmult_ristretto255_base(kb),
+            lambda: G.base_mul(k),
+        ),
+        "addition": (
+            lambda: pysodium.crypto_core_ristretto255_add(p, q),
+            lambda: G.add(p, q),
+        ),
+        "validity check (decode)": (
+            lambda: pysodium.crypto_core_ristretto255_is_valid_point(p),
+            lambda: G.is_point(p),
+        ),
+    }
+    print("== ristretto255 through libsodium (best of 5, microseconds per call) ==")
+    print(f"{'operation':<28} {'pysodium':>9} {'direct':>9}")
+    figures = {}
+    for name, (wrapped, ours) in rows.items():
+        a, b = _us(wrapped), _us(ours)
+        figures[name] = b
+        print(f"{name:<28} {a:>9.1f} {b:>9.1f}")
+    return figures
+
+
+def _ms(values: list[float]) -> str:
+    return f"median {1e3 * statistics.median(values):.3f} ms, mean {1e3 * statistics.mean(values):.3f} ms"
+
+
+def one_ballot(samples: int) -> dict[str, float]:
+    pk = G.base_mul(G.random_scalar())
+    shapes = {
+        "yes/no": (YES_NO, [[1, 0], [0, 1], [0, 0]]),
+        "plurality of 5, blank allowed": (
+            B.Question.plurality("seat", 5),
+            [[0, 0, 1, 0, 0], [0, 0, 0, 0, 0]],
+        ),
+        "approval of at most 3 of 5": (
+            B.Question.approval("committee", 5, 3),
+            [[1, 0, 1, 0, 1], [0, 1, 0, 0, 0]],
+        ),
+    }
+    figures = {}
+    print(f"== one ballot, {samples} samples each, one core ==")
+    for label, (question, choices) in shapes.items():
+        n = samples if label == "yes/no" else max(samples // 4, 10)
+        seal_t, verify_t, sizes = [], [], []
+        for i in range(n):
+            started = time.perf_counter()
+            sealed, _ = B.seal_ballot(pk, ELECTION, [question], [choices[i % len(choices)]])
+            seal_t.append(time.perf_counter() - started)
+            data = B.canonical_bytes(sealed)
+            sizes.append(len(data))
+            started = time.perf_counter()
+            B.verify_ballot(pk, ELECTION, [question], B.ballot_from_json(json.loads(data)))
+            verify_t.append(time.perf_counter() - started)
+        print(f"{label}: seal {_ms(seal_t)}; verify {_ms(verify_t)}; {max(sizes)} bytes of JSON")
+        figures[f"{label} seal"] = statistics.median(seal_t)
+        figures[f"{label} verify"] = statistics.median(verify_t)
+    # Where verification's time goes.
+    ballots = [
+        B.canonical_bytes(B.seal_ballot(pk, ELECTION, [YES_NO], [[1, 0]])[0]) for _ in range(100)
+    ]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for data in ballots:
+        B.verify_ballot(pk, ELECTION, [YES_NO], B.ballot_from_json(json.loads(data)))
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    # libsodium is called through ctypes, which cProfile does not see as a call of its own: its
+    # time lands in the thin group.py wrapper that made the call, which does nothing else.
+    buckets: dict[str, tuple[int, float]] = {}
+    for (filename, _, name), (_, calls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if filename.endswith("group.py") and name in ("mul", "base_mul", "add", "sub", "is_point"):
+            key = f"libsodium via group.{name}"
+        elif name in (
+            "challenge",
+            "<method 'update' of '_hashlib.HASH' objects>",
+            "scalar_from_hash",
+        ):
+            key = "Fiat-Shamir hashing"
+        elif (
+            filename.endswith("ballot.py") and "json" in name or "json" in filename or "b64" in name
+        ):
+            key = "JSON parsing and base64url"
+        else:
+            key = "other Python"
+        c, t = buckets.get(key, (0, 0.0))
+        buckets[key] = (c + calls if key.startswith("libsodium") else 0, t + tottime)
+    print("where yes/no verification spends its time (cProfile, 100 ballots; the profiler itself")
+    print("inflates the Python share):")
+    for key, (calls, t) in sorted(buckets.items(), key=lambda kv: -kv[1][1]):
+        per = f"{calls / 100:>5.1f} calls/ballot" if calls else " " * 17
+        print(f"  {key:<36} {per} {100 * t / total:>5.1f}%")
+    return figures
+
+
+# --- the post-vote pipeline ---------------------------------------------------------------------
+
+_PK: G.Point = G.IDENTITY
+
+
+def _init(pk: bytes) -> None:
+    global _PK
+    _PK = G.Point(pk)
+
+
+def _seal_chunk(choices: list[list[int]]) -> list[bytes]:
+    return [B.canonical_bytes(B.seal_ballot(_PK, ELECTION, [YES_NO], [c])[0]) for c in choices]
+
+
+def _verify_chunk(
+    chunk: list[bytes],
+) -> tuple[list[tuple[bytes, bytes, bytes, bytes]], int, float]:
+    """Verify a chunk; return each valid ballot's two ciphertexts, the count refused and the CPU
+    seconds this worker spent (wall time per core would count the other users of a shared
+    machine)."""
+    cpu = time.process_time()
+    out, refused = [], 0
+    for data in chunk:
+        try:
+            sealed = B.ballot_from_json(json.loads(data))
+            B.verify_ballot(_PK, ELECTION, [YES_NO], sealed)
+        except B.InvalidBallot:
+            refused += 1
+            continue
+        yes, no = sealed.answers[0].choices
+        out.append((yes.alpha, yes.beta, no.alpha, no.beta))
+    return out, refused, time.process_time() - cpu
+
+
+def _chunks(items: list, size: int) -> list[list]:  # type: ignore[type-arg]
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def pipeline(n: int, workers: int) -> dict[str, float]:
+    print(f"== post-vote pipeline: {n:,} yes/no ballots, 3-of-5 board, {workers} worker(s) ==")
+    started = time.perf_counter()
+    board = BoardContext("bench/board", 3, 5)
+    ids = [T.new_trustee(board, i) for i in range(1, 6)]
+    certs = [c for _, c in ids]
+    polys = [T.make_polynomial(board, s, certs) for s, _ in ids]
+    keys = [T.complete_key(board, s, certs, polys) for s, _ in ids]
+    params = T.assemble_board(board, certs, polys, [vk for _, vk in keys])
+    print(
+        f"key generation of the board (all five trustees, one machine): {time.perf_counter() - started:.2f} s"
+    )
+    choices = [[0, 1] if i % 3 == 2 else [1, 0] for i in range(n)]
+    started = time.perf_counter()
+    with Pool(workers, initializer=_init, initargs=(params.public_key,)) as pool:
+        records = [b for part in pool.map(_seal_chunk, _chunks(choices, 250)) for b in part]
+    sealing = time.perf_counter() - started
+    print(f"(setup) sealing {n:,} ballots on {workers} worker(s): {sealing:.1f} s")
+
+    stages: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with Pool(workers, initializer=_init, initargs=(params.public_key,)) as pool:
+        results = pool.map(_verify_chunk, _chunks(records, 250))
+    valid = [c for part, _, _ in results for c in part]
+    refused = sum(r for _, r, _ in results)
+    verify_cpu = sum(c for _, _, c in results)
+    seen: set[bytes] = set()
+    copies = 0
+    for yes_a, _, no_a, _ in valid:
+        for alpha in (yes_a, no_a):
+            copies += alpha in seen
+            seen.add(alpha)
+    stages["verify every ballot, refuse copies"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    yes = Ciphertext(G.IDENTITY, G.IDENTITY)
+    no = Ciphertext(G.IDENTITY, G.IDENTITY)
+    for ya, yb, na, nb in valid:
+        yes = Ciphertext(G.add(yes.alpha, G.Point(ya)), G.add(yes.beta, G.Point(yb)))
+        no = Ciphertext(G.add(no.alpha, G.Point(na)), G.add(no.beta, G.Point(nb)))
+    tally = (yes, no)
+    stages["homomorphic tally"] = time.perf_counter() - t
+
+    ctx = Context(ELECTION, YES_NO.question_id, params.public_key)
+    t = time.perf_counter()
+    partials = [T.partial_decrypt(ctx, keys[j][0], tally) for j in (0, 2, 4)]
+    stages["3 partial decryptions with proofs"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for p in partials:
+        T.verify_partial_decryption(ctx, params, tally, p)
+    stages["verify the partial decryptions"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    dlog = DiscreteLog(n)
+    result = T.combine(ctx, params, tally, partials, dlog)
+    stages["combine (verifies again) and discrete log"] = time.perf_counter() - t
+    total = time.perf_counter() - t0
+
+    expected = [sum(c[0] for c in choices), sum(c[1] for c in choices)]
+    assert result == expected and refused == 0 and copies == 0, (result, expected, refused, copies)
+    for name, seconds in stages.items():
+        print(f"  {name:<44} {seconds:>8.2f} s")
+    rss = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    print(
+        f"  {'total':<44} {total:>8.2f} s   result yes={result[0]:,} no={result[1]:,}; "
+        f"peak memory of one process {rss / 1024:.0f} MiB"
+    )
+    verify = stages["verify every ballot, refuse copies"]
+    print(
+        f"  verification: {1e3 * verify / n:.3f} ms wall per ballot on {workers} worker(s), "
+        f"{1e3 * verify_cpu / n:.3f} ms CPU per ballot"
+    )
+    return {"pipeline": total, "verify_cpu": verify_cpu / n, **stages}
+
+
+# --- belenios-tool ------------------------------------------------------------------------------
+
+
+def _run(args: list[str], cwd: Path, stdin: str | None = None) -> str:
+    env = {**os.environ, "BELENIOS_USE_URANDOM": "1"}
+    result = subprocess.run(
+        ["belenios-tool", *args], cwd=cwd, input=stdin, capture_output=True, text=True, env=env
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"belenios-tool {' '.join(args)}: {result.stderr[-500:]}")
+    return result.stdout
+
+
+def _cpu_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def belenios(n: int, workers: int, samples: int) -> dict[str, float] | None:
+    if shutil.which("belenios-tool") is None:
+        print("== belenios-tool is not installed (apt-get install belenios-tool): no comparison ==")
+        return None
+    version = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Version}", "belenios-tool"], capture_output=True, text=True
+    ).stdout
+    print(f"== belenios-tool {version or '?'}: {n:,} yes/no ballots, 3-of-5 Pedersen board ==")
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="asamblea-bench-belenios-") as tmp:
+        d = Path(tmp)
+        g = ["--group", "BELENIOS-2048"]
+        uuid = _run(["setup", "generate-token"], d).strip()
+        t = time.perf_counter()
+        _run(["setup", "generate-credentials", "--uuid", uuid, *g, "--count", str(n)], d)
+        print(f"(setup) {n:,} credentials: {time.perf_counter() - t:.1f} s")
+        next(d.glob("*.pubcreds")).rename(d / "public_creds.json")
+        creds = [line.split()[1] for line in next(d.glob("*.privcreds")).read_text().splitlines()]
+        t = time.perf_counter()
+        key = ["setup", "generate-trustee-key-threshold", *g]
+        for _ in range(5):
+            _run([*key, "--step", "1"], d)
+        (d / "certs.jsons").write_text("".join(p.read_text() for p in sorted(d.glob("*.cert"))))
+        certs = ["--certs", "certs.jsons"]
+        _run([*key, *certs, "--step", "2"], d)
+        trustee_keys = sorted(d.glob("*.key"))
+        polys = "".join(
+            _run([*key, *certs, "--key", k.name, "--step", "3", "--threshold", "3"], d)
+            for k in trustee_keys
+        )
+        (d / "polynomials.jsons").write_text(polys)
+        _run([*key, *certs, "--step", "4", "--polynomials", "polynomials.jsons"], d)
+        for k in trustee_keys:
+            vin = (d / (k.stem + ".vinput")).read_text()
+            (d / (k.stem + ".voutput")).write_text(
+                _run([*key, *certs, "--key", k.name, "--step", "5"], d, vin)
+            )
+        vouts = "".join((d / (k.stem + ".voutput")).read_text() for k in trustee_keys)
+        (d / "threshold.json").write_text(
+            _run([*key, *certs, "--step", "6", "--polynomials", "polynomials.jsons"], d, vouts)
+        )
+        (d / "public_keys.jsons").write_text("")
+        _run(["setup", "make-trustees"], d)
+        (d / "threshold.json").unlink()
+        template = {
+            "description": "bench",
+            "name": "bench",
+            "questions": [{"answers": ["Yes", "No"], "min": 0, "max": 1, "question": "Recall?"}],
+            "administrator": "bench",
+            "credential_authority": "bench",
+        }
+        (d / "template.json").write_text(json.dumps(template))
+        _run(["setup", "make-election", "--uuid", uuid, *g, "--template", "template.json"], d)
+        _run(["archive", "init"], d)
+        for name in ("election.json", "trustees.json", "public_creds.json"):
+            (d / name).unlink()
+        print(f"(setup) board and election: {time.perf_counter() - t:.1f} s")
+        (d / "yes.json").write_text("[[1,0]]")
+        (d / "no.json").write_text("[[0,1]]")
+
+        def make(i: int) -> str:
+            vote = "no.json" if i % 3 == 2 else "yes.json"
+            return _run(
+                ["election", "generate-ballot", "--privcred", "/dev/stdin", "--ballot", vote],
+                d,
+                creds[i],
+            )
+
+        # Making a ballot, timed alone on one core (a process per ballot, as the tool works).
+        first = min(samples, n)
+        cpu0, t = _cpu_children(), time.perf_counter()
+        ballots = [make(i) for i in range(first)]
+        wall = (time.perf_counter() - t) / first
+        cpu = (_cpu_children() - cpu0) / first
+        figures["seal"] = cpu
+        print(f"making one ballot: {1e3 * wall:.1f} ms wall per process, {1e3 * cpu:.1f} ms CPU")
+        t = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            ballots += list(pool.map(make, range(first, n)))
+        print(
+            f"(setup) the other {n - first:,} ballots on {workers} worker(s): {time.perf_counter() - t:.1f} s"
+        )
+        t = time.perf_counter()
+        for b in ballots:
+            _run(["archive", "add-event", "--type=Ballot"], d, b)
+        print(f"(setup) adding {n:,} ballots to the archive: {time.perf_counter() - t:.1f} s")
+
+        def timed(label: str, fn) -> None:  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            fn()
+            figures[label] = time.perf_counter() - t
+            print(f"  {label:<44} {figures[label]:>8.2f} s")
+
+        timed("verify every ballot (election verify)", lambda: _run(["election", "verify"], d))
+        _run(["archive", "add-event", "--type=EndBallots"], d, "")
+        timed(
+            "encrypted tally",
+            lambda: _run(
+                ["archive", "add-event", "--type=EncryptedTally"],
+                d,
+                _run(["election", "compute-encrypted-tally"], d),
+            ),
+        )
+
+        def decrypt() -> None:
+            for tid, k in enumerate(trustee_keys[:3], start=1):
+                partial = _run(
+                    [
+                        "election",
+                        "decrypt-threshold",
+                        "--key",
+                        k.name,
+                        "--decryption-key",
+                        k.stem + ".dkey",
+                        "--trustee-id",
+                        str(tid),
+                    ],
+                    d,
+                )
+                _run(["archive", "add-event", "--type=PartialDecryption"], d, partial)
+
+        timed("3 partial decryptions with proofs", decrypt)
+        timed(
+            "result (verifies the partials, combines)",
+            lambda: _run(
+                ["archive", "add-event", "--type=Result"],
+                d,
+                _run(["election", "compute-result"], d),
+            ),
+        )
+        timed("final verification (election verify)", lambda: _run(["election", "verify"], d))
+        result = json.loads(
+            subprocess.run(
+                ["sh", "-c", "tar -xOf *.bel $(tar -tf *.bel | grep data.json | tail -n 1)"],
+                cwd=d,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        print(f"  result {result['result']}")
+        figures["pipeline"] = sum(
+            figures[k]
+            for k in (
+                "verify every ballot (election verify)",
+                "encrypted tally",
+                "3 partial decryptions with proofs",
+                "result (verifies the partials, combines)",
+            )
+        )
+        figures["verify"] = figures["verify every ballot (election verify)"] / n
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ballots", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--belenios-ballots", type=int, default=None)
+    parser.add_argument("--skip-belenios", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} core(s); load average {os.getloadavg()[0]:.2f}")
+    primitives()
+    ours = one_ballot(args.samples)
+    pipe = pipeline(args.ballots, args.workers)
+    bel = None
+    n_bel = args.ballots if args.belenios_ballots is None else args.belenios_ballots
+    if not args.skip_belenios and n_bel > 0:
+        bel = belenios(n_bel, args.workers, min(args.samples, 50))
+    print("== summary (goals from issue 18) ==")
+    seal, verify = ours["yes/no seal"], ours["yes/no verify"]
+    print(f"seal one yes/no ballot:         {1e3 * seal:7.3f} ms   (goal <= 2 ms)")
+    print(f"verify one ballot on one core:  {1e3 * verify:7.3f} ms   (goal <= 1 ms)")
+    print(f"verify, CPU per ballot in the pipeline: {1e3 * pipe['verify_cpu']:7.3f} ms")
+    print(
+        f"{args.ballots:,}-ballot pipeline:        {pipe['pipeline']:7.1f} s    (goal < 60 s for 10,000)"
+    )
+    if bel is not None:
+        scale = args.ballots / n_bel
+        print(
+            f"belenios-tool: making a ballot {1e3 * bel['seal']:.1f} ms CPU "
+            f"(x{bel['seal'] / seal:.1f} ours); verifying one {1e3 * bel['verify']:.2f} ms "
+            f"(x{bel['verify'] / verify:.1f} ours per core); pipeline {bel['pipeline']:.1f} s "
+            f"for {n_bel:,} ballots (x{bel['pipeline'] * scale / pipe['pipeline']:.1f} ours"
+            f"{', scaled to the same size' if scale != 1 else ''})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
