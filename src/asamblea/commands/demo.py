@@ -34,7 +34,13 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"demo: {message} ({time.monotonic() - started:.1f} s)", file=sys.stderr)
 
+    from asamblea.core.action import Operator
+    from asamblea.core.audit import audit
+
+    # An operator verb: trusted to whoever runs the server, audited with the OS user's name.
     org, loaded = demo.load(progress=progress)
+    if loaded:
+        audit(Operator.current(), "demo.load", org)
     # Their loaders are idempotent too; on a second run they load nothing either.
     elections_demo.load(org, progress=progress)
     assemblies_demo.load(org, progress=progress)

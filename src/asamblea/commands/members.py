@@ -18,13 +18,16 @@ member_ref (unique in the organisation) is the match key: new refs are created, 
 or contacts are updated, a changed unit_code is a transfer (history kept). joined_on (YYYY-MM-DD)
 is used when a membership opens. Every row is checked before anything is written: a file with
 any error is rejected whole, errors printed as FILE:LINE: field: message, exit status 1.
-Importing the same file again changes nothing. Progress goes to stderr."""
+Importing the same file again changes nothing. Progress goes to stderr. Needs an authenticated
+registrar of the organisation or of every unit in the file (ASAMBLEA_TOKEN, or ASAMBLEA_USER,
+ASAMBLEA_PASSWORD, ASAMBLEA_TOTP), a dry run included."""
 
 HELP_EXPORT_MEMBERS = """\
-Export one unit's current register as CSV (the import format). Needs two different officers
-(--officer USERNAME twice), each holding the registrar or election_officer role in the
-organisation; the export is written to the audit log with both names. Output to --out FILE or
-standard output."""
+Export one unit's current register as CSV (the import format). Needs two different officers,
+each holding the registrar or election_officer role for the unit, and both authenticated: the
+first as for every verb (ASAMBLEA_TOKEN, or ASAMBLEA_USER, ASAMBLEA_PASSWORD, ASAMBLEA_TOTP), the
+second with ASAMBLEA_SECOND_USER, ASAMBLEA_SECOND_PASSWORD and ASAMBLEA_SECOND_TOTP. The export
+is written to the audit log with both names. Output to --out FILE or standard output."""
 
 
 def configure_import_members(parser: argparse.ArgumentParser) -> None:
@@ -39,13 +42,6 @@ def configure_import_members(parser: argparse.ArgumentParser) -> None:
 def configure_export_members(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--organisation", required=True, metavar="SLUG")
     parser.add_argument("--unit", required=True, metavar="CODE")
-    parser.add_argument(
-        "--officer",
-        required=True,
-        action="append",
-        metavar="USERNAME",
-        help="an officer; give it twice: exporting a register needs two different officers",
-    )
     parser.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
 
 
@@ -62,11 +58,13 @@ def run_import_members(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise UsageError(f"{args.file}: no such file")
     django_setup()
-    import getpass
-
-    from asamblea.registry.actions import do_import_members, plan_import
+    from asamblea.commands.auth import authenticated_user
+    from asamblea.core.errors import ActionError
+    from asamblea.registry.actions import check_import_members, plan_import
+    from asamblea.registry.actions.importing import require_import_permission
     from asamblea.registry.importing import FileRejected, validate_file
 
+    user = authenticated_user()
     org = _organisation(args.organisation)
     started = time.monotonic()
 
@@ -88,17 +86,18 @@ def run_import_members(args: argparse.Namespace) -> int:
     progress(f"{len(rows)} rows checked")
     plan = plan_import(org, rows)
     summary = plan.summary()
-    if args.dry_run:
-        print(_summary_line(summary, dry_run=True))
-        return 0
-    if not plan.is_empty:
-        summary = do_import_members(
-            f"cli:{getpass.getuser()}",
-            org,
-            plan,
-            source=args.file.name,
-            progress=progress,
-        )
+    try:
+        # Even a dry run tells which members exist: it needs the same permission.
+        require_import_permission(user, org, plan)
+        if args.dry_run:
+            print(_summary_line(summary, dry_run=True))
+            return 0
+        if not plan.is_empty:
+            summary = check_import_members(
+                user, org, plan, source=args.file.name, progress=progress
+            )
+    except ActionError as exc:
+        raise UsageError(exc.detail) from exc
     progress("done")
     print(_summary_line(summary, dry_run=False))
     return 0
@@ -113,28 +112,51 @@ def _summary_line(summary: dict[str, int], *, dry_run: bool) -> str:
     )
 
 
+def _second_officer():  # type: ignore[no-untyped-def]
+    """The second officer of a two-person step, authenticated with their own password and TOTP.
+
+    Until the approvals issue gives the second officer a session of their own, they type their
+    credentials into the same invocation; a name alone names no one.
+    """
+    import os
+
+    from asamblea.commands.auth import NotAuthenticated
+    from asamblea.core.credentials import user_for_password_and_totp
+
+    names = ("ASAMBLEA_SECOND_USER", "ASAMBLEA_SECOND_PASSWORD", "ASAMBLEA_SECOND_TOTP")
+    username, password, code = (os.environ.get(n, "") for n in names)
+    if not (username and password and code):
+        raise NotAuthenticated(
+            "exporting a register needs a second, different officer: set ASAMBLEA_SECOND_USER, "
+            "ASAMBLEA_SECOND_PASSWORD and ASAMBLEA_SECOND_TOTP to their password and current "
+            "TOTP code"
+        )
+    user = user_for_password_and_totp(username, password, code)
+    if user is None:
+        raise NotAuthenticated("second officer: wrong user, password or TOTP code")
+    return user
+
+
 def run_export_members(args: argparse.Namespace) -> int:
     django_setup()
-    from django.contrib.auth import get_user_model
-
-    from asamblea.core.errors import NotFoundOrForbidden
+    from asamblea.commands.auth import authenticated_user
+    from asamblea.core.errors import ActionError, NotFoundOrForbidden
     from asamblea.registry.exporting import export_unit_csv
 
+    first = authenticated_user()
+    second = _second_officer()
+    if second.pk == first.pk:
+        raise UsageError("exporting a register needs two different officers, not one twice")
     org = _organisation(args.organisation)
-    names = list(dict.fromkeys(args.officer))
-    if len(names) != 2:
-        raise UsageError(
-            "exporting a register needs two different officers: --officer A --officer B"
-        )
-    users = [get_user_model().objects.filter(username=n, is_active=True).first() for n in names]
     try:
-        if None in users:
-            raise NotFoundOrForbidden("unit")
-        text = export_unit_csv(users[0], org, args.unit, second_officer=users[1])
+        text = export_unit_csv(first, org, args.unit, second_officer=second)
     except NotFoundOrForbidden as exc:
         raise UsageError(
-            f"unit {args.unit!r} not found, or {' or '.join(names)} may not export its register"
+            f"unit {args.unit!r} not found, or {first.get_username()} or "
+            f"{second.get_username()} may not export its register"
         ) from exc
+    except ActionError as exc:
+        raise UsageError(exc.detail) from exc
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(f"{text.count(chr(10)) - 1} members written to {args.out}", file=sys.stderr)

@@ -10,13 +10,16 @@ from asamblea.commands import UsageError, django_setup
 HELP_FREEZE_ROLL = """\
 Freeze the roll of a base unit now: the members it holds at this moment become the roll that
 votes and petitions count against. The roll is immutable; the public record gets its size and a
-hiding commitment (a Merkle root over salted member ids), never the list of members."""
+hiding commitment (a Merkle root over salted member ids), never the list of members. Needs an
+authenticated registrar or election officer (ASAMBLEA_TOKEN, or ASAMBLEA_USER, ASAMBLEA_PASSWORD,
+ASAMBLEA_TOTP)."""
 
 HELP_SEATS = """\
 Show the apportionment of a body: the seats each sending body would hold by the body's seat
 rule (one seat per N members with a minimum, largest remainder over a fixed house size, or
 fixed), computed from the senders' latest frozen rolls, next to the seats in force. --apply
-makes it the body's apportionment (seats created or abolished, written to the record)."""
+makes it the body's apportionment (seats created or abolished, written to the record); it needs
+an authenticated registrar (ASAMBLEA_TOKEN, or ASAMBLEA_USER, ASAMBLEA_PASSWORD, ASAMBLEA_TOTP)."""
 
 
 def configure_freeze_roll(parser: argparse.ArgumentParser) -> None:
@@ -51,20 +54,16 @@ def _body(slug: str, code: str):  # type: ignore[no-untyped-def]
     return body
 
 
-def _actor() -> str:
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
-
-
 def run_freeze_roll(args: argparse.Namespace) -> int:
     django_setup()
+    from asamblea.commands.auth import authenticated_user
     from asamblea.core.errors import ActionError
-    from asamblea.registry.actions import do_freeze_roll
+    from asamblea.registry.actions import check_freeze_roll
 
+    user = authenticated_user()
     unit = _body(args.organisation, args.unit)
     try:
-        roll = do_freeze_roll(_actor(), unit, purpose=args.purpose)
+        roll = check_freeze_roll(user, unit, purpose=args.purpose)
     except ActionError as exc:
         raise UsageError(exc.detail) from exc
     print(
@@ -76,15 +75,18 @@ def run_freeze_roll(args: argparse.Namespace) -> int:
 
 def run_seats(args: argparse.Namespace) -> int:
     django_setup()
+    from asamblea.commands.auth import authenticated_user
     from asamblea.core.errors import ActionError
-    from asamblea.registry.actions import compute_apportionment, do_apportion
+    from asamblea.registry.actions import check_apportion, compute_apportionment
 
+    # Showing the apportionment reads public facts; applying it is a registrar's act.
+    user = authenticated_user() if args.apply else None
     body = _body(args.organisation, args.body)
     current = _current_seats(body)
     try:
         computed = compute_apportionment(body, seed=args.seed)
         if args.apply:
-            do_apportion(_actor(), body, seed=args.seed)
+            check_apportion(user, body, seed=args.seed)
     except ActionError as exc:
         raise UsageError(exc.detail) from exc
     data = computed.as_dict()

@@ -10,7 +10,10 @@ HELP = """\
 API bearer tokens for writes under /api/ (header "Authorization: Bearer TOKEN").
   token create USERNAME [--label L]   print a new token once (only its SHA-256 is stored)
   token list USERNAME                 the user's tokens (id, label, created, revoked)
-  token revoke ID                     revoke a token by its id"""
+  token revoke ID                     revoke a token by its id
+create and revoke need an authenticated user (ASAMBLEA_TOKEN, or ASAMBLEA_USER, ASAMBLEA_PASSWORD,
+ASAMBLEA_TOTP): the token's owner or the platform operator. On a fresh install with no token at
+all, whoever runs the server may create the first one without credentials (an operator verb)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,22 +27,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     revoke.add_argument("token_id", type=int, metavar="ID")
 
 
-def _actor() -> str:
-    import getpass
+def _creator():  # type: ignore[no-untyped-def]
+    """The authenticated user; or, on a fresh install without any token, the server's operator."""
+    from asamblea.commands.auth import NotAuthenticated, authenticated_user
+    from asamblea.core.action import Operator
+    from asamblea.registry.models import ApiToken
 
-    return f"cli:{getpass.getuser()}"
+    try:
+        return authenticated_user()
+    except NotAuthenticated:
+        if ApiToken.objects.exists():
+            raise
+        return Operator.current()
 
 
 def run(args: argparse.Namespace) -> int:
     django_setup()
+    from asamblea.commands.auth import authenticated_user
     from asamblea.core.errors import ActionError
     from asamblea.registry import actions
     from asamblea.registry.models import ApiToken
 
     try:
         if args.action == "create":
+            actor = _creator()
             user = actions.find_user(args.username)
-            token, row = actions.do_create_api_token(_actor(), user, label=args.label)
+            token, _row = actions.check_create_api_token(actor, user, label=args.label)
             print(token)
             return 0
         if args.action == "list":
@@ -48,10 +61,11 @@ def run(args: argparse.Namespace) -> int:
                 state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
                 print(f"{row.pk}\t{row.label or '-'}\t{row.created_at:%Y-%m-%d %H:%M}Z\t{state}")
             return 0
+        actor = authenticated_user()
         found = ApiToken.objects.select_related("user").filter(pk=args.token_id).first()
         if found is None:
             raise UsageError(f"no token {args.token_id}")
-        actions.do_revoke_api_token(_actor(), found)
+        actions.check_revoke_api_token(actor, found)
         print(f"token {found.pk} of {found.user.get_username()} revoked")
         return 0
     except ActionError as exc:

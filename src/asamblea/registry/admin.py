@@ -1,20 +1,23 @@
 """Model admins for the registry: registrars look things up here; changes go through actions.
 
 Only what has an action behind it is editable: a member's contact details
-(``do_update_member``), officer roles (``do_grant_role``/``do_revoke_role``) and revoking API
-tokens. Structure, rolls, seats, mandates and the public record are read-only: they change through
+(``check_update_member``), officer roles (``check_grant_role``/``check_revoke_role``) and revoking
+API tokens, each through the same ``check_*`` as everywhere else; a refusal is a 403 page. Structure, rolls, seats, mandates and the public record are read-only: they change through
 the commands and actions that also write the public record.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
 from asamblea.core.admin import ReadOnlyAdmin
 from asamblea.core.errors import ActionError
-from asamblea.recordstore.models import RecordEntry
+from asamblea.core.permissions import Forbidden
 from asamblea.registry import actions
 from asamblea.registry.models import (
     Allocation,
@@ -31,6 +34,15 @@ from asamblea.registry.models import (
     Seat,
     SeatLink,
 )
+
+
+@contextlib.contextmanager
+def _refused_as_403() -> Iterator[None]:
+    """A check refused in the admin is Django's 403 page, not a server error."""
+    try:
+        yield
+    except Forbidden as exc:
+        raise PermissionDenied(exc.detail) from exc
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -101,7 +113,8 @@ class MemberAdmin(admin.ModelAdmin):
     def save_model(self, request: Any, obj: Member, form: Any, change: bool) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if changes:
-            actions.do_update_member(request.user, Member.objects.get(pk=obj.pk), **changes)
+            with _refused_as_403():
+                actions.check_update_member(request.user, Member.objects.get(pk=obj.pk), **changes)
 
 
 @admin.register(Roll)
@@ -159,11 +172,14 @@ class OfficerRoleAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request: Any, obj: OfficerRole, form: Any, change: bool) -> None:
-        office = actions.do_grant_role(request.user, obj.user, obj.organisation, obj.role, obj.body)
+        office = actions.check_grant_role(
+            request.user, obj.user, obj.organisation, obj.role, obj.body
+        )
         obj.pk = office.pk
 
     def delete_model(self, request: Any, obj: OfficerRole) -> None:
-        actions.do_revoke_role(request.user, obj.user, obj.organisation, obj.role, obj.body)
+        with _refused_as_403():
+            actions.check_revoke_role(request.user, obj.user, obj.organisation, obj.role, obj.body)
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         for obj in queryset:
@@ -184,17 +200,6 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     def revoke(self, request: Any, queryset: Any) -> None:
         for row in queryset.filter(revoked_at__isnull=True):
             try:
-                actions.do_revoke_api_token(request.user, row)
+                actions.check_revoke_api_token(request.user, row)
             except ActionError as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
-
-
-class RecordEntryAdmin(ReadOnlyAdmin):
-    list_display = ("organisation", "index", "entry_type", "recorded_at")
-    list_filter = ("entry_type", "organisation")
-    search_fields = ("entry_type",)
-
-
-# The recordstore app may register its own admin; this one is only a fallback.
-if not admin.site.is_registered(RecordEntry):
-    admin.site.register(RecordEntry, RecordEntryAdmin)

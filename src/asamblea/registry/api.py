@@ -10,18 +10,16 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db.models import Count, Prefetch
 from ninja import Field, Query, Router, Schema
 
 from asamblea.core.apischema import MAX_LIMIT, BearerToken, ErrorOut, paginate
-from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.registry.access import access_body, access_organisation
+from asamblea.registry.actions.members import check_add_member
 from asamblea.registry.models import (
     Allocation,
     Body,
     Mandate,
-    OfficerRole,
     Organisation,
     Roll,
     Seat,
@@ -168,20 +166,6 @@ def _brief(b: Body) -> dict[str, Any]:
     }
 
 
-def _organisation(organisation_id: int) -> Organisation:
-    org = Organisation.objects.filter(pk=organisation_id).first()
-    if org is None:
-        raise NotFoundOrForbidden("organisation")
-    return org
-
-
-def _body(body_id: int) -> Body:
-    body = Body.objects.filter(pk=body_id).first()
-    if body is None:
-        raise NotFoundOrForbidden("body")
-    return body
-
-
 def _fraction_text(numerator: int, denominator: int) -> str:
     return str(Fraction(numerator, denominator))
 
@@ -194,7 +178,7 @@ def list_organisations(request, page: Query[PageParams]):  # type: ignore[no-unt
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationDetail, **ERRORS})
 def get_organisation(request, organisation_id: int):  # type: ignore[no-untyped-def]
-    org = _organisation(organisation_id)
+    org = access_organisation(organisation_id)
     bodies = Body.objects.filter(organisation=org).order_by("id")
     return {
         "id": org.pk,
@@ -210,7 +194,7 @@ def get_organisation(request, organisation_id: int):  # type: ignore[no-untyped-
 def list_bodies(  # type: ignore[no-untyped-def]
     request, organisation_id: int, page: Query[PageParams], kind: Body.Kind | None = None
 ):
-    org = _organisation(organisation_id)
+    org = access_organisation(organisation_id)
     qs = Body.objects.filter(organisation=org).order_by("id")
     if kind is not None:
         qs = qs.filter(kind=kind)
@@ -220,7 +204,7 @@ def list_bodies(  # type: ignore[no-untyped-def]
 
 @router.get("/bodies/{body_id}", response={200: BodyDetail, **ERRORS})
 def get_body(request, body_id: int):  # type: ignore[no-untyped-def]
-    body = _body(body_id)
+    body = access_body(body_id)
     roll = Roll.objects.filter(body=body).order_by("-frozen_at").first()
     counts_in = dict(
         Seat.objects.filter(body=body, abolished_at__isnull=True)
@@ -270,7 +254,7 @@ def get_body(request, body_id: int):  # type: ignore[no-untyped-def]
 def list_seats(  # type: ignore[no-untyped-def]
     request, body_id: int, page: Query[PageParams], include_abolished: bool = False
 ):
-    body = _body(body_id)
+    body = access_body(body_id)
     qs = Seat.objects.filter(body=body)
     if not include_abolished:
         qs = qs.filter(abolished_at__isnull=True)
@@ -326,7 +310,7 @@ def list_mandates(  # type: ignore[no-untyped-def]
 ):
     """Mandates in this body, newest first; ``current=true`` only the held ones, ``false`` only
     the ended ones (with their end reason)."""
-    body = _body(body_id)
+    body = access_body(body_id)
     qs = Mandate.objects.filter(seat__body=body)
     if current is not None:
         qs = qs.filter(ended_at__isnull=current)
@@ -353,29 +337,16 @@ def list_mandates(  # type: ignore[no-untyped-def]
 
 @router.post(
     "/organisations/{organisation_id}/members",
-    response={201: MemberCreated, **ERRORS, 409: ErrorOut},
+    response={201: MemberCreated, **ERRORS, 403: ErrorOut, 409: ErrorOut},
     auth=BearerToken(),
 )
 def add_member(request, organisation_id: int, payload: MemberIn):  # type: ignore[no-untyped-def]
     """Add a member to a base unit (a registrar of the organisation or of that unit)."""
-    from asamblea.registry import actions
-
-    org = _organisation(organisation_id)
-    # Same answer for a unit that does not exist and one the caller may not register in.
-    unit = Body.objects.filter(organisation=org, code=payload.unit_code).first()
-    if unit is None or not actions.has_role(request.auth, org, [OfficerRole.Role.REGISTRAR], unit):
-        exc = NotFoundOrForbidden("unit")
-        exc.field = "unit_code"
-        raise exc
-    if payload.email:
-        try:
-            validate_email(payload.email)
-        except DjangoValidationError as err:
-            raise ActionError("not a valid email address", field="email") from err
-    member = actions.do_add_member(
+    org = access_organisation(organisation_id)
+    member = check_add_member(
         request.auth,
         org,
-        unit,
+        unit_code=payload.unit_code,
         member_ref=payload.member_ref.strip(),
         display_name=payload.display_name.strip(),
         joined_on=payload.joined_on,
@@ -386,6 +357,6 @@ def add_member(request, organisation_id: int, payload: MemberIn):  # type: ignor
         "public_id": member.public_id,
         "member_ref": member.member_ref,
         "display_name": member.display_name,
-        "unit_code": unit.code,
+        "unit_code": payload.unit_code,
         "joined_on": payload.joined_on,
     }

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from asamblea.core.action import System
 from asamblea.registry import actions
 from asamblea.registry import demo_data as data
 from asamblea.registry.models import (
@@ -37,7 +38,8 @@ from asamblea.registry.models import (
 from asamblea.rules.quorum import BODY_QUORUM, MEETING_QUORUM
 from asamblea.rules.recall import RecallRules
 
-ACTOR = "demo"
+# The demo loader is the platform acting on the operator's command (`asamblea demo`).
+ACTOR = System("demo")
 Progress = Callable[[str], None]
 
 OFFICERS = [

@@ -1,4 +1,4 @@
-"""Export of a unit's register: an officer's act, logged (see ``do_export_members``)."""
+"""Export of a unit's register: two officers' act, logged (see ``check_export_members``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from asamblea.registry.actions import access_unit_register_by_officer, do_export_members
+from asamblea.registry.actions.members import check_export_members
 from asamblea.registry.importing import COLUMNS
 from asamblea.registry.models import Organisation
 
@@ -27,5 +27,5 @@ def export_unit_csv(
 
     Raises ``NotFoundOrForbidden`` (same answer for a missing unit and a refused officer).
     """
-    unit = access_unit_register_by_officer(user, organisation, unit_code)
-    return rows_to_csv(do_export_members(user, unit, second_officer=second_officer))
+    _unit, rows = check_export_members(user, second_officer, organisation, unit_code)
+    return rows_to_csv(rows)

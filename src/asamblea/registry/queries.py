@@ -17,6 +17,7 @@ from asamblea.registry.models import (
     Membership,
     Roll,
 )
+from asamblea.rules import weights
 
 
 def open_membership(member: Member) -> Membership | None:
@@ -52,22 +53,29 @@ def current_mandates(body: Body) -> QuerySet[Mandate]:
 
 
 def seat_weight(body: Body, unit: Body) -> Fraction:
-    """Members represented by each of ``unit``'s seats in ``body`` (current allocation)."""
+    """Members represented by each of ``unit``'s seats in ``body`` (current allocation), by the
+    one seat-weight rule; 0 where the body has no current allocation for ``unit``."""
     allocation = Allocation.objects.filter(
         apportionment__receiver=body, apportionment__is_current=True, sender=unit
     ).first()
-    if allocation is None or not allocation.seats:
+    if allocation is None:
         return Fraction(0)
-    return Fraction(allocation.population, allocation.seats)
+    try:
+        return weights.seat_weight(
+            weighted=True, population=allocation.population, seats=allocation.seats
+        )
+    except weights.NoApportionment:
+        return Fraction(0)
 
 
 def mandate_weight(mandate: Mandate) -> Fraction:
     """The weight of a mandate's vote: 1 in a one-delegate-one-vote body; in a weighted body,
-    the sender's population divided by its seats in the current allocation (exact)."""
+    the sender's population divided by its seats in the current allocation (exact), 0 without
+    one."""
     seat = mandate.seat
     body = seat.body
     if body.voting_rule != Body.VotingRule.WEIGHTED:
-        return Fraction(1)
+        return weights.seat_weight(weighted=False, population=None, seats=None)
     return seat_weight(body, seat.unit)
 
 

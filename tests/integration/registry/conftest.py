@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 
+from asamblea.core.action import System
 from asamblea.registry import actions
 from asamblea.registry.models import Body
 
-ACTOR = "test"
+# Fixtures are built by the platform itself; the tests of who may act go through check_*.
+ACTOR = System("test")
 
 
 @pytest.fixture

@@ -94,7 +94,9 @@ def _verified(client, officer):
 
 def test_editing_a_member_in_the_admin_goes_through_the_action_and_is_audited(client, officer):
     user = _verified(client, officer)
-    build_sample(regions=("Puno",), units_per_region=1, seats_per_unit=1)
+    sample = build_sample(regions=("Puno",), units_per_region=1, seats_per_unit=1)
+    # A superuser gets no bypass of the organisation's scope: the office is granted.
+    OfficerRole.objects.create(user=user, organisation=sample.org, role=OfficerRole.Role.REGISTRAR)
     member = Member.objects.get(member_ref="ar-puno-puno-1-1")
     url = reverse("admin:registry_member_change", args=[member.pk])
     response = client.post(
@@ -116,6 +118,31 @@ def test_editing_a_member_in_the_admin_goes_through_the_action_and_is_audited(cl
     assert member.display_name == "Nombre Corregido"
     entry = AuditEntry.objects.get(action="member.update", target_id=str(member.pk))
     assert entry.actor == user and entry.detail["fields"] == ["display_name", "phone"]
+
+
+def test_a_superuser_without_the_office_cannot_edit_a_member_in_the_admin(client, officer):
+    _verified(client, officer)
+    build_sample(regions=("Puno",), units_per_region=1, seats_per_unit=1)
+    member = Member.objects.get(member_ref="ar-puno-puno-1-1")
+    url = reverse("admin:registry_member_change", args=[member.pk])
+    response = client.post(
+        url,
+        {
+            "display_name": "Nombre Corregido",
+            "phone": member.phone,
+            "email": member.email,
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+            "memberships-0-id": str(member.memberships.get().pk),
+            "memberships-0-member": str(member.pk),
+        },
+    )
+    assert response.status_code == 403
+    member.refresh_from_db()
+    assert member.display_name != "Nombre Corregido"
+    assert not AuditEntry.objects.filter(action="member.update").exists()
 
 
 def test_rolls_are_read_only_in_the_admin_and_their_salt_is_never_shown(client, officer):

@@ -10,11 +10,13 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from asamblea.core.action import System
 from asamblea.core.clock import now
 from asamblea.registry import actions
 from asamblea.registry.models import Mandate, Membership, Roll, Seat
 
-ACTOR = "test"
+# Fixtures are built by the platform itself; the tests of who may act go through check_*.
+ACTOR = System("test")
 
 
 def test_the_database_refuses_a_second_open_membership(org, units, populated):

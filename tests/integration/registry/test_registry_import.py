@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from asamblea.core.action import System
 from asamblea.core.models import AuditEntry
 from asamblea.registry import actions
 from asamblea.registry.importing import FileRejected, validate_file
 from asamblea.registry.models import Body, Member, Membership
 
-ACTOR = "test"
+# Fixtures are built by the platform itself; the tests of who may act go through check_*.
+ACTOR = System("test")
 HEADER = "unit_code,member_ref,display_name,phone,email,joined_on\n"
 
 

@@ -14,16 +14,21 @@ The names below are re-exported so that callers keep importing ``asamblea.regist
 
 from __future__ import annotations
 
-from asamblea.registry.access import REGISTER_ROLES, access_unit_register_by_officer, has_role
+from asamblea.registry.access import REGISTER_ROLES, access_unit_register_by_officer
 from asamblea.registry.actions._shared import body_payload, fraction_text, timestamp
 from asamblea.registry.actions.apportionment import (
     ComputedApportionment,
     SenderShare,
+    check_apportion,
     compute_apportionment,
     do_apportion,
     represented_population,
 )
 from asamblea.registry.actions.bodies import (
+    check_change_body,
+    check_create_body,
+    check_dissolve_body,
+    check_link_bodies,
     do_change_body,
     do_create_body,
     do_dissolve_body,
@@ -32,10 +37,14 @@ from asamblea.registry.actions.bodies import (
 from asamblea.registry.actions.importing import (
     ImportPlan,
     MemberRow,
+    check_import_members,
     do_import_members,
     plan_import,
 )
 from asamblea.registry.actions.mandates import (
+    check_end_mandate,
+    check_set_alternates,
+    check_start_mandate,
     do_end_mandate,
     do_fill_seat_from_alternates,
     do_set_alternates,
@@ -43,6 +52,12 @@ from asamblea.registry.actions.mandates import (
     mandate_payload,
 )
 from asamblea.registry.actions.members import (
+    check_add_member,
+    check_export_members,
+    check_join,
+    check_leave,
+    check_transfer,
+    check_update_member,
     do_add_member,
     do_export_members,
     do_join,
@@ -50,13 +65,26 @@ from asamblea.registry.actions.members import (
     do_transfer,
     do_update_member,
 )
-from asamblea.registry.actions.officers import do_grant_role, do_revoke_role
+from asamblea.registry.actions.officers import (
+    check_grant_role,
+    check_revoke_role,
+    do_grant_role,
+    do_revoke_role,
+)
 from asamblea.registry.actions.organisations import (
+    check_change_organisation_settings,
+    check_create_organisation,
     do_change_organisation_settings,
     do_create_organisation,
 )
-from asamblea.registry.actions.rolls import do_freeze_roll
-from asamblea.registry.actions.tokens import do_create_api_token, do_revoke_api_token, find_user
+from asamblea.registry.actions.rolls import check_freeze_roll, do_freeze_roll
+from asamblea.registry.actions.tokens import (
+    check_create_api_token,
+    check_revoke_api_token,
+    do_create_api_token,
+    do_revoke_api_token,
+    find_user,
+)
 from asamblea.registry.queries import (
     current_alternates,
     current_apportionment,
@@ -76,6 +104,28 @@ __all__ = [
     "SenderShare",
     "access_unit_register_by_officer",
     "body_payload",
+    "check_add_member",
+    "check_apportion",
+    "check_change_body",
+    "check_change_organisation_settings",
+    "check_create_api_token",
+    "check_create_body",
+    "check_create_organisation",
+    "check_dissolve_body",
+    "check_end_mandate",
+    "check_export_members",
+    "check_freeze_roll",
+    "check_grant_role",
+    "check_import_members",
+    "check_join",
+    "check_leave",
+    "check_link_bodies",
+    "check_revoke_api_token",
+    "check_revoke_role",
+    "check_set_alternates",
+    "check_start_mandate",
+    "check_transfer",
+    "check_update_member",
     "compute_apportionment",
     "current_alternates",
     "current_apportionment",
@@ -106,7 +156,6 @@ __all__ = [
     "eligible_member_ids",
     "find_user",
     "fraction_text",
-    "has_role",
     "latest_roll",
     "mandate_payload",
     "mandate_weight",

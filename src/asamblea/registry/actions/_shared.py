@@ -1,4 +1,4 @@
-"""Helpers shared by the registry's actions: record encoding, bulk writes, chunking."""
+"""Helpers shared by the registry's actions: the body's record form, bulk writes, chunking."""
 
 from __future__ import annotations
 
@@ -10,24 +10,17 @@ from typing import Any
 
 from django.db import connection
 
-from asamblea.recordstore.append import append
-from asamblea.registry.models import (
-    Body,
-    Organisation,
-)
+from asamblea.record.entries.registry import BodyPart
+from asamblea.registry.models import Body
 
-RECORD_VERSION = 1
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 BULK_BATCH = 500
 # Parameters per query stay under SQLite's historical limit of 999.
 IN_CHUNK = 900
 
 
-# --- encoding for the public record -------------------------------------------------------------
-
-
 def timestamp(at: dt.datetime | None) -> str | None:
-    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC, as every record entry writes times."""
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (the record's "micro" time format)."""
     if at is None:
         return None
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -37,7 +30,7 @@ def fraction_text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def body_payload(body: Body) -> dict[str, Any]:
+def body_fields(body: Body) -> dict[str, Any]:
     return {
         "code": body.code,
         "name": body.name,
@@ -50,10 +43,9 @@ def body_payload(body: Body) -> dict[str, Any]:
     }
 
 
-def _record(
-    organisation: Organisation, entry_type: str, payload: dict[str, Any], body: Body | None = None
-) -> None:
-    append(organisation, entry_type, RECORD_VERSION, payload, body=body)
+def body_payload(body: Body) -> dict[str, Any]:
+    """The body as the record shows it (``body_created``)."""
+    return BodyPart(**body_fields(body)).to_payload()
 
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:

@@ -6,16 +6,18 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
-from asamblea.registry.actions._shared import (
-    BULK_BATCH,
-    _record,
+from asamblea.core.permissions import Role, require_role
+from asamblea.record.entries.registry import (
+    AllocationPart,
+    ApportionmentPart,
+    SeatsApportionedV1,
+    TiePart,
 )
-from asamblea.registry.actions.mandates import _end_mandate
+from asamblea.registry.actions._shared import BULK_BATCH
+from asamblea.registry.actions.mandates import end_mandate_now
 from asamblea.registry.models import (
     Allocation,
     Apportionment,
@@ -25,9 +27,7 @@ from asamblea.registry.models import (
     Seat,
     SeatLink,
 )
-from asamblea.registry.queries import (
-    latest_roll,
-)
+from asamblea.registry.queries import latest_roll
 from asamblea.rules import apportionment as rules_apportionment
 
 
@@ -117,8 +117,14 @@ def compute_apportionment(body: Body, *, seed: str | None = None) -> ComputedApp
     return ComputedApportionment(body, shares, result)
 
 
-@transaction.atomic
-def do_apportion(actor: Any, body: Body, *, seed: str | None = None) -> Apportionment:
+def check_apportion(user: Any, body: Body, *, seed: str | None = None) -> Apportionment:
+    """A registrar of the organisation (or of the receiving body) applies its apportionment."""
+    require_role(user, body.organisation, Role.REGISTRAR, body)
+    return do_apportion(user, body, seed=seed)
+
+
+@door("registry.apportion")
+def do_apportion(ctx: ActionContext, body: Body, *, seed: str | None = None) -> Apportionment:
     """Compute the body's seats from the latest rolls and make them current.
 
     Seats are created or abolished per sender to match; a mandate on an abolished seat ends
@@ -167,26 +173,19 @@ def do_apportion(actor: Any, body: Body, *, seed: str | None = None) -> Apportio
         for number, seat in existing.items():
             if number > n and seat.abolished_at is None:
                 for mandate in seat.mandates.filter(ended_at__isnull=True):
-                    _end_mandate(actor, mandate, Mandate.EndReason.SEAT_ABOLISHED, at)
+                    end_mandate_now(ctx, mandate, Mandate.EndReason.SEAT_ABOLISHED, at)
                 Seat.objects.filter(pk=seat.pk).update(abolished_at=at)
     Seat.objects.bulk_create(to_create, batch_size=BULK_BATCH)
-    summary = computed.as_dict()
-    audit(actor, "seats.apportion", appt, body=body.code, total_seats=appt.total_seats)
-    _record(
-        body.organisation,
-        "seats_apportioned",
-        {
-            "apportionment": {
-                "id": appt.pk,
-                "body": body.code,
-                "rule": appt.rule,
-                "house_size": appt.house_size,
-                "total_seats": appt.total_seats,
-                "seed": appt.seed,
-                "ties": appt.draws,
-                "allocations": summary["allocations"],
-            }
-        },
-        body=body,
+    ctx.audit("seats.apportion", appt, body=body.code, total_seats=appt.total_seats)
+    part = ApportionmentPart(
+        id=appt.pk,
+        body=body.code,
+        rule=appt.rule,
+        house_size=appt.house_size,
+        total_seats=appt.total_seats,
+        allocations=[AllocationPart(**a) for a in computed.as_dict()["allocations"]],
+        seed=appt.seed,
+        ties=[TiePart(**t) for t in appt.draws],
     )
+    ctx.record(body.organisation, SeatsApportionedV1(apportionment=part), body=body)
     return appt

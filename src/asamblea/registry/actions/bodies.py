@@ -5,18 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
-from asamblea.registry.actions._shared import (
-    SLUG_RE,
-    _record,
-    body_payload,
-    timestamp,
+from asamblea.core.permissions import Role, require_role
+from asamblea.record.entries.registry import (
+    BodyChangedV1,
+    BodyCreatedV1,
+    BodyPart,
+    ChangedBodyPart,
+    SeatLinkPart,
+    SeatLinkSetV1,
 )
-from asamblea.registry.actions.mandates import _end_mandate
+from asamblea.registry.actions._shared import SLUG_RE, body_fields
+from asamblea.registry.actions.mandates import end_mandate_now
 from asamblea.registry.models import (
     Alternate,
     Body,
@@ -25,6 +29,10 @@ from asamblea.registry.models import (
     Organisation,
     Seat,
     SeatLink,
+)
+
+BODY_CHANGES = frozenset(
+    {"name", "level", "region", "seat_rule", "house_size", "voting_rule", "dissolved_at"}
 )
 
 
@@ -41,9 +49,15 @@ def _validate_body_fields(
         raise ActionError("largest remainder needs a house size", field="house_size")
 
 
-@transaction.atomic
+def check_create_body(user: Any, organisation: Organisation, **fields: Any) -> Body:
+    """A registrar of the whole organisation creates its bodies."""
+    require_role(user, organisation, Role.REGISTRAR)
+    return do_create_body(user, organisation, **fields)
+
+
+@door("registry.create_body")
 def do_create_body(
-    actor: Any,
+    ctx: ActionContext,
     organisation: Organisation,
     *,
     code: str,
@@ -74,30 +88,41 @@ def do_create_body(
         voting_rule=voting_rule,
         created_at=now(),
     )
-    audit(actor, "body.create", body, code=code, kind=kind)
-    _record(organisation, "body_created", {"body": body_payload(body)}, body=body)
+    ctx.audit("body.create", body, code=code, kind=kind)
+    ctx.record(organisation, BodyCreatedV1(body=BodyPart(**body_fields(body))), body=body)
     return body
 
 
-@transaction.atomic
-def do_change_body(actor: Any, body: Body, **changes: Any) -> Body:
+def check_change_body(user: Any, body: Body, **changes: Any) -> Body:
+    """A registrar of the organisation (or of this body) changes it."""
+    require_role(user, body.organisation, Role.REGISTRAR, body)
+    return do_change_body(user, body, **changes)
+
+
+@door("registry.change_body")
+def do_change_body(ctx: ActionContext, body: Body, **changes: Any) -> Body:
     """Change a body's name, level, region, seat rule, house size, voting rule or dissolution."""
-    allowed = {"name", "level", "region", "seat_rule", "house_size", "voting_rule", "dissolved_at"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - BODY_CHANGES
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     for key, value in changes.items():
         setattr(body, key, value)
     _validate_body_fields(body.kind, body.seat_rule, body.house_size, body.voting_rule)
     body.save()
-    audit(actor, "body.change", body, **{k: str(v) for k, v in changes.items()})
-    payload = {**body_payload(body), "dissolved_at": timestamp(body.dissolved_at)}
-    _record(body.organisation, "body_changed", {"body": payload}, body=body)
+    ctx.audit("body.change", body, **{k: str(v) for k, v in changes.items()})
+    changed = ChangedBodyPart(**body_fields(body), dissolved_at=body.dissolved_at)
+    ctx.record(body.organisation, BodyChangedV1(body=changed), body=body)
     return body
 
 
-@transaction.atomic
-def do_dissolve_body(actor: Any, body: Body, *, on: dt.date | None = None) -> Body:
+def check_dissolve_body(user: Any, body: Body, *, on: dt.date | None = None) -> Body:
+    """Dissolving a body is the organisation's registrar's act (never a body-scoped grant)."""
+    require_role(user, body.organisation, Role.REGISTRAR)
+    return do_dissolve_body(user, body, on=on)
+
+
+@door("registry.dissolve_body")
+def do_dissolve_body(ctx: ActionContext, body: Body, *, on: dt.date | None = None) -> Body:
     """Dissolve a body: its mandates end ("unit_dissolved"), the seats it held and the seats it
     had are abolished, its members' open memberships end; history is kept."""
     if body.dissolved_at is not None:
@@ -110,7 +135,7 @@ def do_dissolve_body(actor: Any, body: Body, *, on: dt.date | None = None) -> Bo
     for mandate in Mandate.objects.filter(seat__in=affected, ended_at__isnull=True).select_related(
         "seat__body__organisation", "seat__unit", "member"
     ):
-        _end_mandate(actor, mandate, Mandate.EndReason.UNIT_DISSOLVED, at)
+        end_mandate_now(ctx, mandate, Mandate.EndReason.UNIT_DISSOLVED, at)
     affected.update(abolished_at=at)
     Alternate.objects.filter(
         models.Q(unit=body) | models.Q(body=body), used_at__isnull=True
@@ -118,7 +143,7 @@ def do_dissolve_body(actor: Any, body: Body, *, on: dt.date | None = None) -> Bo
     Membership.objects.filter(unit=body, left_on__isnull=True).update(
         left_on=day, end_reason=Membership.EndReason.UNIT_DISSOLVED
     )
-    return do_change_body(actor, body, dissolved_at=at)
+    return do_change_body(ctx, body, dissolved_at=at)
 
 
 def _reaches(start: Body, goal: Body) -> bool:
@@ -136,9 +161,15 @@ def _reaches(start: Body, goal: Body) -> bool:
     return False
 
 
-@transaction.atomic
+def check_link_bodies(user: Any, sender: Body, receiver: Body, **parameters: Any) -> SeatLink:
+    """A registrar of the organisation (or of the receiving body) sets its seat links."""
+    require_role(user, receiver.organisation, Role.REGISTRAR, receiver)
+    return do_link_bodies(user, sender, receiver, **parameters)
+
+
+@door("registry.link_bodies")
 def do_link_bodies(
-    actor: Any,
+    ctx: ActionContext,
     sender: Body,
     receiver: Body,
     *,
@@ -168,19 +199,13 @@ def do_link_bodies(
             "fixed_seats": fixed_seats,
         },
     )
-    audit(actor, "body.link", link, sender=sender.code, receiver=receiver.code)
-    _record(
-        receiver.organisation,
-        "seat_link_set",
-        {
-            "link": {
-                "sender": sender.code,
-                "receiver": receiver.code,
-                "members_per_seat": members_per_seat,
-                "minimum_seats": minimum_seats,
-                "fixed_seats": fixed_seats,
-            }
-        },
-        body=receiver,
+    ctx.audit("body.link", link, sender=sender.code, receiver=receiver.code)
+    part = SeatLinkPart(
+        sender=sender.code,
+        receiver=receiver.code,
+        members_per_seat=members_per_seat,
+        minimum_seats=minimum_seats,
+        fixed_seats=fixed_seats,
     )
+    ctx.record(receiver.organisation, SeatLinkSetV1(link=part), body=receiver)
     return link

@@ -7,15 +7,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import models
 
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
+from asamblea.core.permissions import Forbidden, Role, has_role
 from asamblea.registry.actions._shared import (
     BULK_BATCH,
     _chunks,
     _insert_rows,
 )
+from asamblea.registry.actions.members import REGISTER_PRIVATE
 from asamblea.registry.models import (
     Body,
     Member,
@@ -47,6 +49,8 @@ class ImportPlan:
     rejoin: list[tuple[int, MemberRow]] = field(default_factory=list)
     transfer: list[tuple[int, int, MemberRow]] = field(default_factory=list)  # (pk, old ms pk, row)
     unchanged: int = 0
+    # Every unit the file names, unchanged rows included (who may see the plan depends on it).
+    unit_codes: set[str] = field(default_factory=set)
 
     @property
     def is_empty(self) -> bool:
@@ -82,7 +86,7 @@ def plan_import(organisation: Organisation, rows: Sequence[MemberRow]) -> Import
             member_id__in=chunk, left_on__isnull=True
         ).values_list("pk", "member_id", "unit__code", "joined_on"):
             open_ms[member_id] = (ms_pk, unit_code, joined_on)
-    plan = ImportPlan()
+    plan = ImportPlan(unit_codes={r.unit_code for r in rows})
     for row in rows:
         found = existing.get(row.member_ref)
         if found is None:
@@ -102,9 +106,9 @@ def plan_import(organisation: Organisation, rows: Sequence[MemberRow]) -> Import
     return plan
 
 
-@transaction.atomic
+@door("registry.import_members", private=REGISTER_PRIVATE)
 def do_import_members(
-    actor: Any,
+    ctx: ActionContext,
     organisation: Organisation,
     plan: ImportPlan,
     *,
@@ -194,5 +198,54 @@ def do_import_members(
             updated, ["display_name", "phone", "email"], batch_size=BULK_BATCH
         )
     summary = plan.summary()
-    audit(actor, "members.import", organisation, source=source, **summary)
+    ctx.audit("members.import", organisation, source=source, **summary)
     return summary
+
+
+def _touched_units(organisation: Organisation, plan: ImportPlan) -> list[Body]:
+    """The units an import writes in: those its rows name, and those transfers leave."""
+    codes = set(plan.unit_codes)
+    codes |= {r.unit_code for r in plan.create}
+    codes |= {r.unit_code for _pk, r in plan.update}
+    codes |= {r.unit_code for _pk, r in plan.rejoin}
+    codes |= {r.unit_code for _pk, _ms, r in plan.transfer}
+    ids: set[int] = set()
+    for chunk in _chunks([ms for _pk, ms, _r in plan.transfer]):
+        ids.update(Membership.objects.filter(pk__in=chunk).values_list("unit_id", flat=True))
+    return list(
+        Body.objects.filter(organisation=organisation)
+        .filter(models.Q(code__in=sorted(codes)) | models.Q(pk__in=sorted(ids)))
+        .order_by("code")
+    )
+
+
+def check_import_members(
+    user: Any,
+    organisation: Organisation,
+    plan: ImportPlan,
+    *,
+    source: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """A registrar of the organisation, or of every unit the file touches, applies an import.
+
+    The units a row leaves (a transfer) count as touched. Refused whole: one unit the user may
+    not register in and nothing is written.
+    """
+    require_import_permission(user, organisation, plan)
+    return do_import_members(user, organisation, plan, source=source, progress=progress)
+
+
+def require_import_permission(user: Any, organisation: Organisation, plan: ImportPlan) -> None:
+    """Raise unless ``user`` may apply ``plan`` (see :func:`check_import_members`)."""
+    if not has_role(user, organisation, Role.REGISTRAR):
+        refused = [
+            unit.code
+            for unit in _touched_units(organisation, plan)
+            if not has_role(user, organisation, Role.REGISTRAR, unit)
+        ]
+        if refused:
+            raise Forbidden(
+                f"only a registrar of every unit in the file may import it (not of: "
+                f"{', '.join(refused)})"
+            )

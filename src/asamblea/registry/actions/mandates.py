@@ -8,12 +8,18 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
-from asamblea.registry.actions._shared import (
-    _record,
-    timestamp,
+from asamblea.core.permissions import Role, require_role
+from asamblea.record.entries.registry import (
+    AlternatePlace,
+    AlternatesPart,
+    AlternatesSetV1,
+    MandateEndedPart,
+    MandateEndedV1,
+    MandateStartedPart,
+    MandateStartedV1,
 )
 from asamblea.registry.models import (
     Alternate,
@@ -24,12 +30,11 @@ from asamblea.registry.models import (
     Seat,
     SeatLink,
 )
-from asamblea.registry.queries import (
-    current_alternates,
-)
+from asamblea.registry.queries import current_alternates
 
 
 def mandate_payload(mandate: Mandate) -> dict[str, Any]:
+    """The keys every mandate entry starts with."""
     seat = mandate.seat
     return {
         "id": mandate.pk,
@@ -50,9 +55,23 @@ def _eligible_for_seat(member: Member, unit: Body) -> bool:
     ).exists()
 
 
-@transaction.atomic
+def check_start_mandate(
+    user: Any, seat: Seat, member: Member, *, source: str, started_at: dt.datetime | None = None
+) -> Mandate:
+    """A registrar of the organisation (or of the body where the seat is) seats a delegate by
+    hand (elections seat the elected themselves, as a nested action)."""
+    require_role(user, seat.body.organisation, Role.REGISTRAR, seat.body)
+    return do_start_mandate(user, seat, member, source=source, started_at=started_at)
+
+
+@door("registry.start_mandate")
 def do_start_mandate(
-    actor: Any, seat: Seat, member: Member, *, source: str, started_at: dt.datetime | None = None
+    ctx: ActionContext,
+    seat: Seat,
+    member: Member,
+    *,
+    source: str,
+    started_at: dt.datetime | None = None,
 ) -> Mandate:
     if seat.abolished_at is not None:
         raise ActionError("the seat is abolished", field="seat")
@@ -64,50 +83,43 @@ def do_start_mandate(
         raise ActionError("the seat is already held", field="seat")
     at = started_at or now()
     try:
+        # A savepoint: a concurrent start on the same seat fails here, not the whole action.
         with transaction.atomic():
             mandate = Mandate.objects.create(seat=seat, member=member, started_at=at, source=source)
     except IntegrityError as exc:
         raise ActionError("the seat is already held", field="seat") from exc
-    audit(actor, "mandate.start", mandate, seat=seat.pk, source=source)
-    _record(
-        seat.body.organisation,
-        "mandate_started",
-        {
-            "mandate": {
-                **mandate_payload(mandate),
-                "display_name": member.display_name,
-                "started_at": timestamp(at),
-                "source": source,
-            }
-        },
-        body=seat.body,
+    ctx.audit("mandate.start", mandate, seat=seat.pk, source=source)
+    part = MandateStartedPart(
+        **mandate_payload(mandate), display_name=member.display_name, source=source, started_at=at
     )
+    ctx.record(seat.body.organisation, MandateStartedV1(mandate=part), body=seat.body)
     return mandate
 
 
-def _end_mandate(actor: Any, mandate: Mandate, reason: str, at: dt.datetime) -> Mandate:
+def end_mandate_now(ctx: ActionContext, mandate: Mandate, reason: str, at: dt.datetime) -> Mandate:
+    """End ``mandate`` at ``at`` inside ``ctx`` (the caller has checked that it may end)."""
     mandate.ended_at = at
     mandate.end_reason = reason
     mandate.save(update_fields=["ended_at", "end_reason"])
-    audit(actor, "mandate.end", mandate, reason=reason)
-    _record(
-        mandate.seat.body.organisation,
-        "mandate_ended",
-        {
-            "mandate": {
-                **mandate_payload(mandate),
-                "ended_at": timestamp(at),
-                "end_reason": reason,
-            }
-        },
-        body=mandate.seat.body,
-    )
+    ctx.audit("mandate.end", mandate, reason=reason)
+    part = MandateEndedPart(**mandate_payload(mandate), end_reason=reason, ended_at=at)
+    ctx.record(mandate.seat.body.organisation, MandateEndedV1(mandate=part), body=mandate.seat.body)
     return mandate
 
 
-@transaction.atomic
+def check_end_mandate(
+    user: Any, mandate: Mandate, *, reason: str, ended_at: dt.datetime | None = None
+) -> Mandate:
+    """A registrar ends a mandate by hand (a resignation, a term); a recall ends it through the
+    elections' certification, as a nested action."""
+    body = mandate.seat.body
+    require_role(user, body.organisation, Role.REGISTRAR, body)
+    return do_end_mandate(user, mandate, reason=reason, ended_at=ended_at)
+
+
+@door("registry.end_mandate")
 def do_end_mandate(
-    actor: Any, mandate: Mandate, *, reason: str, ended_at: dt.datetime | None = None
+    ctx: ActionContext, mandate: Mandate, *, reason: str, ended_at: dt.datetime | None = None
 ) -> Mandate:
     if reason not in Mandate.EndReason.values:
         raise ActionError(f"unknown end reason {reason!r}", field="reason")
@@ -122,12 +134,19 @@ def do_end_mandate(
     at = ended_at or now()
     if at < mandate.started_at:
         raise ActionError("a mandate cannot end before it started", field="ended_at")
-    return _end_mandate(actor, mandate, reason, at)
+    return end_mandate_now(ctx, mandate, reason, at)
 
 
-@transaction.atomic
+def check_set_alternates(
+    user: Any, body: Body, unit: Body, members: Sequence[Member], *, source: str
+) -> list[Alternate]:
+    require_role(user, body.organisation, Role.REGISTRAR, body)
+    return do_set_alternates(user, body, unit, members, source=source)
+
+
+@door("registry.set_alternates")
 def do_set_alternates(
-    actor: Any, body: Body, unit: Body, members: Sequence[Member], *, source: str
+    ctx: ActionContext, body: Body, unit: Body, members: Sequence[Member], *, source: str
 ) -> list[Alternate]:
     """Replace ``unit``'s ordered alternates for ``body`` (first in the list is first in line)."""
     if not SeatLink.objects.filter(sender=unit, receiver=body).exists():
@@ -145,28 +164,22 @@ def do_set_alternates(
             for i, m in enumerate(members, start=1)
         ]
     )
-    audit(actor, "alternates.set", body, unit=unit.code, count=len(rows), source=source)
-    _record(
-        body.organisation,
-        "alternates_set",
-        {
-            "alternates": {
-                "body": body.code,
-                "unit": unit.code,
-                "source": source,
-                "members": [
-                    {"member": m.public_id, "display_name": m.display_name, "position": i}
-                    for i, m in enumerate(members, start=1)
-                ],
-            }
-        },
-        body=body,
+    ctx.audit("alternates.set", body, unit=unit.code, count=len(rows), source=source)
+    part = AlternatesPart(
+        body=body.code,
+        unit=unit.code,
+        source=source,
+        members=[
+            AlternatePlace(member=m.public_id, display_name=m.display_name, position=i)
+            for i, m in enumerate(members, start=1)
+        ],
     )
+    ctx.record(body.organisation, AlternatesSetV1(alternates=part), body=body)
     return rows
 
 
-@transaction.atomic
-def do_fill_seat_from_alternates(actor: Any, seat: Seat, *, source: str) -> Mandate | None:
+@door("registry.fill_seat_from_alternates")
+def do_fill_seat_from_alternates(ctx: ActionContext, seat: Seat, *, source: str) -> Mandate | None:
     """Give a vacant seat to the first alternate still eligible; None when none is left
     (a by-election is then needed). Alternates passed over are marked used."""
     at = now()
@@ -176,5 +189,8 @@ def do_fill_seat_from_alternates(actor: Any, seat: Seat, *, source: str) -> Mand
             member=alt.member, seat__body=seat.body, ended_at__isnull=True
         ).exists()
         if not already_seated and _eligible_for_seat(alt.member, seat.unit):
-            return do_start_mandate(actor, seat, alt.member, source=source, started_at=at)
+            return do_start_mandate(ctx, seat, alt.member, source=source, started_at=at)
+    # No one took the seat: nothing public changed (alternates passed over were no longer
+    # eligible; the record shows who holds seats, and the by-election that follows).
+    ctx.unchanged()
     return None

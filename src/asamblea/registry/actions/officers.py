@@ -1,23 +1,40 @@
-"""Officer roles: granting and revoking offices."""
+"""Officer roles: granting and revoking offices.
+
+Who may grant (until the approvals issue puts a second officer on it): the platform operator or
+a registrar of that organisation, and never the person who would receive the role.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext, door
 from asamblea.core.errors import ActionError
-from asamblea.registry.models import (
-    Body,
-    OfficerRole,
-    Organisation,
+from asamblea.core.permissions import Forbidden, Role, has_role, is_operator
+from asamblea.registry.models import Body, OfficerRole, Organisation
+
+OFFICE_PRIVATE = (
+    "offices have no record entry type yet; granting and revoking are audited with both names"
 )
 
 
-@transaction.atomic
+def _may_grant(user: Any, organisation: Organisation, grantee: Any) -> None:
+    if getattr(grantee, "pk", None) is not None and getattr(user, "pk", None) == grantee.pk:
+        raise Forbidden("no one grants or revokes a role of their own")
+    if not (is_operator(user) or has_role(user, organisation, Role.REGISTRAR)):
+        raise Forbidden("only the operator or a registrar of the organisation may do this")
+
+
+def check_grant_role(
+    user: Any, grantee: Any, organisation: Organisation, role: str, body: Body | None = None
+) -> OfficerRole:
+    _may_grant(user, organisation, grantee)
+    return do_grant_role(user, grantee, organisation, role, body)
+
+
+@door("registry.grant_role", private=OFFICE_PRIVATE)
 def do_grant_role(
-    actor: Any, user: Any, organisation: Organisation, role: str, body: Body | None = None
+    ctx: ActionContext, user: Any, organisation: Organisation, role: str, body: Body | None = None
 ) -> OfficerRole:
     if role not in OfficerRole.Role.values:
         raise ActionError(f"unknown role {role!r}", field="role")
@@ -27,17 +44,24 @@ def do_grant_role(
         user=user, organisation=organisation, body=body, role=role
     )
     if created:
-        audit(actor, "officer.grant", office, user=user.get_username(), role=role)
+        ctx.audit("officer.grant", office, user=user.get_username(), role=role)
     return office
 
 
-@transaction.atomic
+def check_revoke_role(
+    user: Any, grantee: Any, organisation: Organisation, role: str, body: Body | None = None
+) -> int:
+    _may_grant(user, organisation, grantee)
+    return do_revoke_role(user, grantee, organisation, role, body)
+
+
+@door("registry.revoke_role", private=OFFICE_PRIVATE)
 def do_revoke_role(
-    actor: Any, user: Any, organisation: Organisation, role: str, body: Body | None = None
+    ctx: ActionContext, user: Any, organisation: Organisation, role: str, body: Body | None = None
 ) -> int:
     deleted, _ = OfficerRole.objects.filter(
         user=user, organisation=organisation, body=body, role=role
     ).delete()
     if deleted:
-        audit(actor, "officer.revoke", organisation, user=user.get_username(), role=role)
+        ctx.audit("officer.revoke", organisation, user=user.get_username(), role=role)
     return deleted
