@@ -1,6 +1,8 @@
 """``asamblea election``: officers run elections from the command line.
 
-Each step names the officer (``--officer USERNAME``), whose office is checked as on the web.
+Every verb that changes state runs as the authenticated user (``asamblea.commands.auth``: an API
+token, or an officer's password and TOTP code) through the same ``check_*`` as the API and the
+pages. Certifying needs two different officers: each runs ``certify`` signed in as themself.
 Voting codes of members without e-mail are printed once (``open`` and ``cards``): keep the file
 secret and destroy it after the cards are handed out; the server keeps only their HMAC.
 """
@@ -25,7 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
     create = sub.add_parser("create", help="a new election (draft)")
-    for name in ("--org", "--unit", "--body", "--title", "--officer"):
+    for name in ("--org", "--unit", "--body", "--title"):
         create.add_argument(name, required=True)
     create.add_argument("--seats", type=int, default=1)
     create.add_argument("--method", default="plurality")
@@ -33,26 +35,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     nominate = sub.add_parser("nominate", help="nominate a member (by public id)")
     nominate.add_argument("id", type=int)
     nominate.add_argument("member")
-    nominate.add_argument("--officer", required=True)
     for step in STEPS:
         p = sub.add_parser(step, help=f"{step.replace('-', ' ')} (an officer)")
         p.add_argument("id", type=int)
-        p.add_argument("--officer", required=True)
         if step == "open":
             p.add_argument("--cards", help="write printed codes to this file (default: stdout)")
     cards = sub.add_parser("cards", help="new codes for members without e-mail who have not voted")
     cards.add_argument("id", type=int)
-    cards.add_argument("--officer", required=True)
     cards.add_argument("--cards", help="file to write (default: stdout)")
-
-
-def _officer(username: str):  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise UsageError(f"no active user {username!r}")
-    return user
 
 
 def _write_cards(election, codes: dict[int, str], path: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -99,6 +89,7 @@ def _show(election, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 
 def run(args: argparse.Namespace) -> int:
     django_setup()
+    from asamblea.commands.auth import authenticated_user
     from asamblea.core.errors import ActionError
     from asamblea.elections import actions
     from asamblea.elections.models import Election
@@ -112,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
             for e in qs:
                 print(f"{e.pk}\t{e.state}\t{e.kind}\t{e.unit.code}\t{e.title}")
             return 0
+        # Every other verb but show changes state: who runs it is established first, so that an
+        # unauthenticated call is refused before anything is looked up or written.
+        user = None if args.action == "show" else authenticated_user()
         if args.action == "create":
             org = Organisation.objects.filter(slug=args.org).first()
             if org is None:
@@ -124,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
                 rules = json.loads(args.rules)
             except ValueError as exc:
                 raise InputError(f"--rules: not JSON: {exc}") from None
-            e = actions.do_create_election(
-                _officer(args.officer),
+            e = actions.check_create_election(
+                user,
                 organisation=org,
                 unit=bodies[args.unit],
                 body=bodies[args.body],
@@ -142,14 +136,15 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no election {args.id}") from None
         if args.action == "show":
             _show(election, args.json)
-        elif args.action == "nominate":
-            c = actions.check_nominate(_officer(args.officer), election.pk, args.member)
+            return 0
+        if args.action == "nominate":
+            c = actions.check_nominate(user, election.pk, args.member)
             print(f"nominated {c.name} ({c.key})")
         elif args.action == "open":
-            opened = actions.check_open_election(_officer(args.officer), election)
+            opened = actions.check_open_election(user, election)
             _write_cards(opened.election, opened.printed_codes, args.cards)
         elif args.action == "cards":
-            codes = actions.do_reissue_credentials(_officer(args.officer), election)
+            codes = actions.check_reissue_credentials(user, election)
             _write_cards(election, codes, args.cards)
         else:
             step = {
@@ -158,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
                 "count": actions.check_count_election,
                 "certify": actions.check_certify_election,
             }[args.action]
-            e = step(_officer(args.officer), election)
+            e = step(user, election)
             print(f"election {e.pk}: {e.state}")
     except ActionError as exc:
         raise InputError(f"election: {exc.field or 'action'}: {exc.detail}") from None

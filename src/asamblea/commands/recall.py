@@ -1,4 +1,10 @@
-"""``asamblea recall``: recall petitions, general-meeting results, resignations, expiry."""
+"""``asamblea recall``: recall petitions, general-meeting results, resignations, expiry.
+
+Every verb that changes state runs as the authenticated user (``asamblea.commands.auth``) through
+the same ``check_*`` as the API: a member opens, signs or withdraws for themself, an election
+officer enters a paper petition's lines for a member; a teller enters a meeting's count as
+themself; a delegate resigns their own mandate (no one else may).
+"""
 
 from __future__ import annotations
 
@@ -25,27 +31,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--member", required=True)
     teller = sub.add_parser("teller", help="a teller's count of a general meeting's recall vote")
     teller.add_argument("id", type=int)
-    teller.add_argument("--teller", required=True, help="the teller's username")
     for name in ("--present", "--yes", "--no"):
         teller.add_argument(name, type=int, required=True)
     teller.add_argument("--abstain", type=int, default=0)
     resign = sub.add_parser("resign", help="a delegate resigns: the seat is filled at once")
     resign.add_argument("mandate", type=int)
-    resign.add_argument("--officer", required=True)
     sub.add_parser("expire", help="close petitions whose time has run out")
-
-
-def _user(username: str):  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise UsageError(f"no active user {username!r}")
-    return user
 
 
 def run(args: argparse.Namespace) -> int:
     django_setup()
+    from asamblea.commands.auth import authenticated_user
     from asamblea.core.errors import ActionError
     from asamblea.elections import actions
     from asamblea.elections.models import Election, RecallPetition
@@ -57,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no member {public_id!r}")
         return m
 
+    # Every verb but list and show changes state: authenticate before anything else.
+    user = None if args.action in ("list", "show") else authenticated_user()
     try:
         if args.action == "list":
             for p in RecallPetition.objects.select_related("mandate__member", "unit").order_by(
@@ -79,19 +77,19 @@ def run(args: argparse.Namespace) -> int:
                 print(f"recall vote: election {p.election_id}")
         elif args.action == "open":
             p = actions.check_open_petition(
-                None, member(args.member), args.mandate, args.reason, args.route
+                user, member(args.member), args.mandate, args.reason, args.route
             )
             print(p.pk)
         elif args.action in ("sign", "withdraw"):
             p = actions.access_petition_by_id(args.id)
-            do = actions.do_sign if args.action == "sign" else actions.do_withdraw_signature
-            do(None, p, member(args.member))
+            do = actions.check_sign if args.action == "sign" else actions.check_withdraw_signature
+            do(user, p, member(args.member))
             p.refresh_from_db()
             print(f"recall {p.pk}: {actions.standing_signatures(p)} signatures [{p.state}]")
         elif args.action == "teller":
             p = actions.access_petition_by_id(args.id)
-            actions.do_enter_teller_result(
-                _user(args.teller),
+            actions.check_enter_teller_result(
+                user,
                 p,
                 present=args.present,
                 yes=args.yes,
@@ -101,13 +99,13 @@ def run(args: argparse.Namespace) -> int:
             p.refresh_from_db()
             print(f"recall {p.pk}: {p.state}")
         elif args.action == "resign":
-            after = actions.check_resign(_user(args.officer), args.mandate)
+            after = actions.check_resign(user, args.mandate)
             if isinstance(after, Election):
                 print(f"seat vacant: by-election {after.pk} created")
             else:
                 print(f"seat filled by {after.member.display_name}")
         elif args.action == "expire":
-            print(f"{actions.do_expire_petitions()} petitions expired")
+            print(f"{actions.check_expire_petitions(user)} petitions expired")
     except ActionError as exc:
         raise InputError(f"recall: {exc.field or 'action'}: {exc.detail}") from None
     return 0

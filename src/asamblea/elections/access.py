@@ -1,20 +1,18 @@
-"""Permission-checked fetches of elections, petitions and signatures: "not found" for
-missing and forbidden alike."""
+"""Permission-checked fetches of elections, petitions and signatures, all through the one
+predicate (:mod:`asamblea.core.permissions`). Elections and petitions are public once created;
+a petition's signers are for the officers checking it, and "not found" answers both a missing
+petition and a forbidden look at its signers."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from asamblea.core.errors import NotFoundOrForbidden
-from asamblea.elections.actions._common import is_officer
-from asamblea.elections.models import (
-    Election,
-    RecallPetition,
-    Signature,
-)
-from asamblea.registry.models import (
-    OfficerRole,
-)
+from asamblea.core.permissions import Role, has_role
+from asamblea.elections.models import Election, RecallPetition, Signature
+from asamblea.registry.models import Member
+
+SIGNATURE_READERS = (Role.ELECTION_OFFICER, Role.REGISTRAR)
 
 
 def access_election_by_id(election_id: int) -> Election:
@@ -45,14 +43,10 @@ def access_petition_by_id(petition_id: int) -> RecallPetition:
 def access_signatures_by_user(user: Any, petition: RecallPetition) -> list[Signature]:
     """Officers checking the petition see the signers; never the target, even as an officer."""
     target = petition.mandate.member
-    if getattr(user, "is_authenticated", False) and getattr(user, "member", None) == target:
-        raise NotFoundOrForbidden("signatures")
-    if not is_officer(
-        user,
-        petition.organisation,
-        petition.unit,
-        OfficerRole.Role.ELECTION_OFFICER,
-        OfficerRole.Role.REGISTRAR,
+    if getattr(user, "is_authenticated", False) and (
+        Member.objects.filter(user=user, pk=target.pk).exists()
     ):
+        raise NotFoundOrForbidden("signatures")
+    if not has_role(user, petition.organisation, SIGNATURE_READERS, petition.unit):
         raise NotFoundOrForbidden("signatures")
     return list(petition.signatures.select_related("roll_entry__member").order_by("signed_at"))

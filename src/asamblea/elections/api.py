@@ -21,7 +21,7 @@ from asamblea.registry.models import Body, Member, Organisation
 
 router = Router(tags=["elections"])
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ElectionOut(Schema):
@@ -156,7 +156,7 @@ def create_election(request: HttpRequest, payload: CreateElectionIn):  # type: i
         raise ActionError("no such unit", field="unit")
     if payload.body not in bodies:
         raise ActionError("no such body", field="body")
-    e = actions.do_create_election(
+    e = actions.check_create_election(
         request.user,
         organisation=org,
         unit=bodies[payload.unit],
@@ -286,7 +286,7 @@ def open_recall(request: HttpRequest, payload: OpenRecallIn):  # type: ignore[no
 )
 def sign_recall(request: HttpRequest, petition_id: int):  # type: ignore[no-untyped-def]
     p = actions.access_petition_by_id(petition_id)
-    actions.do_sign(request.user, p, _member_of(request))
+    actions.check_sign(request.user, p, _member_of(request))
     return _recall_out(actions.access_petition_by_id(petition_id))
 
 
@@ -295,7 +295,7 @@ def sign_recall(request: HttpRequest, petition_id: int):  # type: ignore[no-unty
 )
 def withdraw_signature(request: HttpRequest, petition_id: int):  # type: ignore[no-untyped-def]
     p = actions.access_petition_by_id(petition_id)
-    actions.do_withdraw_signature(request.user, p, _member_of(request))
+    actions.check_withdraw_signature(request.user, p, _member_of(request))
     return _recall_out(actions.access_petition_by_id(petition_id))
 
 
@@ -342,7 +342,7 @@ class TellerIn(Schema):
 )
 def teller_result(request: HttpRequest, petition_id: int, payload: TellerIn):  # type: ignore[no-untyped-def]
     p = actions.access_petition_by_id(petition_id)
-    actions.do_enter_teller_result(
+    actions.check_enter_teller_result(
         request.user,
         p,
         present=payload.present,
@@ -362,7 +362,7 @@ class ResignOut(Schema):
     "/mandates/{mandate_id}/resignation", auth=BearerToken(), response={200: ResignOut, **ERRORS}
 )
 def resign(request: HttpRequest, mandate_id: int):  # type: ignore[no-untyped-def]
-    """The delegate (or an officer on their behalf) resigns; the seat is filled at once."""
+    """The delegate resigns; the seat is filled at once."""
     after = actions.check_resign(request.user, mandate_id)
     if isinstance(after, Election):
         return {"successor": None, "by_election": after.pk}

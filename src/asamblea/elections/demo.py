@@ -36,13 +36,12 @@ def _say(progress: Callable[[str], None] | None, message: str) -> None:
 def _officers(org: Any) -> list[Any]:
     from django.contrib.auth import get_user_model
 
-    ids = (
-        OfficerRole.objects.filter(organisation=org, role=OfficerRole.Role.ELECTION_OFFICER)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
+    users = list(
+        get_user_model()
+        .objects.filter(offices__organisation=org, offices__role=OfficerRole.Role.ELECTION_OFFICER)
         .distinct()
+        .order_by("pk")[:2]
     )
-    users = list(get_user_model().objects.filter(pk__in=list(ids)).order_by("pk")[:2])
     while len(users) < 2:
         user = get_user_model().objects.create_user(
             f"demo-electoral-{len(users) + 1}", password=secrets.token_urlsafe(16)

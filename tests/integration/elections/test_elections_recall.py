@@ -108,7 +108,7 @@ def test_a_petition_expires_after_its_window_and_takes_no_more_signatures():
     )
     with pytest.raises(ActionError, match="run out"):
         actions.do_sign(None, petition, world.members[2])
-    assert actions.do_expire_petitions() == 1
+    assert actions.do_expire_petitions(None) == 1
     petition.refresh_from_db()
     assert petition.state == RecallPetition.State.EXPIRED
 

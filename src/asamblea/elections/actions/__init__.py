@@ -1,11 +1,14 @@
 """Every change of state of elections and recalls, one module per aggregate.
 
-``do_*`` are trusted (one transaction, audit entry and public record entry together);
-``check_*`` validate untrusted input and call ``do_*``; ``access_*_by_*`` (in
-:mod:`asamblea.elections.access`) fetch with a permission check.
+- :mod:`.lifecycle`: create, open nominations, nominate, open, close, count, certify; succession;
+- :mod:`.casting`: casting a ballot (private, and outside the door: see its docstring);
+- :mod:`.credentials`: voting codes issued at opening, reissued on cards;
+- :mod:`.recall`: petitions, signatures (private), teller results, expiry, resignation.
 
-The one exception to "audit and record every change" is casting a ballot (:func:`do_cast`):
-it writes no per-ballot audit or record entry, see docs/adr/0002-ballot-secrecy.md.
+``check_*`` ask the one permission predicate (:mod:`asamblea.core.permissions`), validate, then
+call their ``do_*``; every ``do_*`` goes through the door (:func:`asamblea.core.action.door`):
+one transaction with its audit entry and its typed record entry. Reads live in
+:mod:`asamblea.elections.queries`, permission-checked fetches in :mod:`asamblea.elections.access`.
 
 This package re-exports the public names, so ``from asamblea.elections import actions`` keeps
 working.
@@ -13,25 +16,18 @@ working.
 
 from __future__ import annotations
 
-from asamblea.elections.access import (  # noqa: F401
+from asamblea.elections.access import (
     access_election_by_id,
     access_petition_by_id,
     access_signatures_by_user,
 )
-from asamblea.elections.actions._common import (  # noqa: F401
-    RECORD_VERSION,
-    State,
-    _open_members,
-    freeze_roll,
-    is_officer,
-)
-from asamblea.elections.actions.casting import (  # noqa: F401
+from asamblea.elections.actions._common import State, freeze_roll, open_members
+from asamblea.elections.actions.casting import (
     BALLOT_BOXES,
     CASTING_LOCK_CLASS,
     INVALID_CODE,
     BallotBox,
     Receipt,
-    _AlreadyVoted,
     candidate_keys,
     check_cast,
     do_cast,
@@ -39,18 +35,21 @@ from asamblea.elections.actions.casting import (  # noqa: F401
     has_voted,
     verify_credential,
 )
-from asamblea.elections.actions.credentials import (  # noqa: F401
+from asamblea.elections.actions.credentials import (
+    check_reissue_credentials,
     do_reissue_credentials,
-    secrets_code,
+    issue_credentials,
 )
-from asamblea.elections.actions.lifecycle import (  # noqa: F401
+from asamblea.elections.actions.lifecycle import (
     Opened,
     check_certify_election,
     check_close_election,
     check_count_election,
+    check_create_election,
     check_nominate,
     check_open_election,
     check_open_nominations,
+    decide_recall,
     do_certify_election,
     do_close_election,
     do_count_election,
@@ -58,20 +57,82 @@ from asamblea.elections.actions.lifecycle import (  # noqa: F401
     do_nominate,
     do_open_election,
     do_open_nominations,
+    succeed,
 )
-from asamblea.elections.actions.recall import (  # noqa: F401
+from asamblea.elections.actions.recall import (
+    check_enter_teller_result,
+    check_expire_petitions,
     check_open_petition,
     check_resign,
+    check_sign,
+    check_withdraw_signature,
     do_enter_teller_result,
     do_expire_petitions,
     do_open_petition,
+    do_reach_threshold,
     do_resign,
     do_sign,
     do_withdraw_signature,
     recall_rules,
 )
-from asamblea.elections.queries import (  # noqa: F401
-    blocking_issues,
-    recall_rules_of,
-    standing_signatures,
-)
+from asamblea.elections.queries import blocking_issues, recall_rules_of, standing_signatures
+
+# The demo and older callers used the private name.
+_open_members = open_members
+
+__all__ = [
+    "BALLOT_BOXES",
+    "CASTING_LOCK_CLASS",
+    "INVALID_CODE",
+    "BallotBox",
+    "Opened",
+    "Receipt",
+    "State",
+    "access_election_by_id",
+    "access_petition_by_id",
+    "access_signatures_by_user",
+    "blocking_issues",
+    "candidate_keys",
+    "check_cast",
+    "check_certify_election",
+    "check_close_election",
+    "check_count_election",
+    "check_create_election",
+    "check_enter_teller_result",
+    "check_expire_petitions",
+    "check_nominate",
+    "check_open_election",
+    "check_open_nominations",
+    "check_open_petition",
+    "check_reissue_credentials",
+    "check_resign",
+    "check_sign",
+    "check_withdraw_signature",
+    "decide_recall",
+    "do_cast",
+    "do_certify_election",
+    "do_close_election",
+    "do_count_election",
+    "do_create_election",
+    "do_enter_teller_result",
+    "do_expire_petitions",
+    "do_nominate",
+    "do_open_election",
+    "do_open_nominations",
+    "do_open_petition",
+    "do_reach_threshold",
+    "do_reissue_credentials",
+    "do_resign",
+    "do_sign",
+    "do_withdraw_signature",
+    "election_state",
+    "freeze_roll",
+    "has_voted",
+    "issue_credentials",
+    "open_members",
+    "recall_rules",
+    "recall_rules_of",
+    "standing_signatures",
+    "succeed",
+    "verify_credential",
+]

@@ -1,62 +1,56 @@
-"""Helpers shared by the election actions: the record, times, locks, rolls, notifications."""
+"""Helpers shared by the election actions: who is an officer of an election, locks, rolls,
+nested registry actions, notifications."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db.models import Q
-
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext
 from asamblea.core.clock import now
-from asamblea.core.errors import ActionError
 from asamblea.core.outbox import queue_email
-from asamblea.elections.models import (
-    Election,
-)
-from asamblea.recordstore.append import append
+from asamblea.core.permissions import Forbidden, Role, has_role
+from asamblea.elections.models import Election
+from asamblea.record.commitment import roll_commitment
+from asamblea.record.entries.registry import RollFrozenV1, RollPart
 from asamblea.registry import actions as registry
-from asamblea.registry.models import (
-    Body,
-    Member,
-    Membership,
-    OfficerRole,
-    Organisation,
-    Roll,
-    RollEntry,
-)
-
-RECORD_VERSION = 1
-
+from asamblea.registry.models import Body, Member, Membership, Organisation, Roll, RollEntry
 
 State = Election.State
+R = TypeVar("R")
 
 
-def is_officer(
-    user: Any, organisation: Organisation, body: Body | None = None, *roles: str
-) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    roles = roles or (OfficerRole.Role.ELECTION_OFFICER,)
-    q = OfficerRole.objects.filter(user=user, organisation=organisation, role__in=roles)
-    if body is not None:
-        q = q.filter(Q(body__isnull=True) | Q(body=body))
-    return q.exists()
+def holds_office(user: Any, organisation: Organisation, roles: Any, *bodies: Body | None) -> bool:
+    """Whether ``user`` holds one of ``roles`` for the whole organisation or for one of
+    ``bodies`` (an election's unit or the body it elects to), through the one predicate."""
+    scopes = [b for b in bodies if b is not None] or [None]
+    return any(has_role(user, organisation, roles, body) for body in scopes)
 
 
-def _require_officer(user: Any, organisation: Organisation, body: Body | None, *roles: str) -> None:
-    if not is_officer(user, organisation, body, *roles):
-        raise ActionError("only an election officer may do this", code="forbidden")
+def require_election_officer(user: Any, organisation: Organisation, *bodies: Body | None) -> None:
+    if not holds_office(user, organisation, Role.ELECTION_OFFICER, *bodies):
+        raise Forbidden("only an election officer may do this")
 
 
-def _record(election_or_org: Any, entry_type: str, payload: dict[str, Any], body: Body | None):  # type: ignore[no-untyped-def]
-    org = getattr(election_or_org, "organisation", election_or_org)
-    return append(org, entry_type, RECORD_VERSION, payload, body=body)
+def require_officer_of(user: Any, election: Election) -> None:
+    """An election officer of the election's organisation, its unit or the body it elects to."""
+    require_election_officer(user, election.organisation, election.unit, election.body)
 
 
-def _open_members(unit: Body) -> list[Member]:
+def nested(ctx: ActionContext, action: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """Run another app's action inside this one's transaction.
+
+    A door (``action_name``) takes the context and owes its own entries; an action not yet
+    behind a door takes the actor and writes its entries itself, which this context counts."""
+    if hasattr(action, "action_name"):
+        return action(ctx, *args, **kwargs)
+    result = action(ctx.actor, *args, **kwargs)
+    ctx.records.append(f"written by {getattr(action, '__name__', action)}")
+    return result
+
+
+def open_members(unit: Body) -> list[Member]:
     today = now().date()
     return list(
         Member.objects.filter(
@@ -67,16 +61,15 @@ def _open_members(unit: Body) -> list[Member]:
     )
 
 
-def freeze_roll(actor: Any, unit: Body, purpose: str) -> Roll:
+def freeze_roll(ctx: ActionContext, unit: Body, purpose: str) -> Roll:
     """The roll frozen now, inside the caller's transaction.
 
-    A base unit's roll is its members (registry-core). A lower assembly holding an election
-    votes by its current delegates: their roll is frozen here in the same form and entry.
+    A base unit's roll is its members: the registry's action. A lower assembly holding an
+    election votes by its current delegates: their roll is frozen here in the same form and
+    entry (the registry freezes base units only).
     """
     if unit.is_base_unit:
-        return registry.do_freeze_roll(actor, unit, purpose=purpose)
-    from asamblea.record.commitment import roll_commitment
-
+        return nested(ctx, registry.do_freeze_roll, unit, purpose=purpose)
     member_ids = sorted(set(registry.current_mandates(unit).values_list("member_id", flat=True)))
     members = list(Member.objects.filter(pk__in=member_ids).order_by("pk"))
     at = now()
@@ -91,26 +84,20 @@ def freeze_roll(actor: Any, unit: Body, purpose: str) -> Roll:
     )
     roll.save(force_insert=True)
     RollEntry.objects.bulk_create([RollEntry(roll=roll, member=m) for m in members])
-    audit(actor, "roll.freeze", roll, unit=unit.code, size=roll.size, purpose=roll.purpose)
-    _record(
-        unit.organisation,
-        "roll_frozen",
-        {
-            "roll": {
-                "id": roll.pk,
-                "body": unit.code,
-                "frozen_at": registry.timestamp(at),
-                "purpose": roll.purpose,
-                "size": roll.size,
-                "commitment": roll.commitment,
-            }
-        },
-        unit,
+    ctx.audit("roll.freeze", roll, unit=unit.code, size=roll.size, purpose=roll.purpose)
+    part = RollPart(
+        id=roll.pk,
+        body=unit.code,
+        purpose=roll.purpose,
+        size=roll.size,
+        commitment=roll.commitment,
+        frozen_at=at,
     )
+    ctx.record(unit.organisation, RollFrozenV1(roll=part), body=unit)
     return roll
 
 
-def _locked(election: Election) -> Election:
+def locked(election: Election) -> Election:
     return (
         Election.objects.select_for_update()
         .select_related("organisation", "unit", "body")
@@ -118,14 +105,21 @@ def _locked(election: Election) -> Election:
     )
 
 
-def _is_member_of(member: Member, unit: Body) -> bool:
+def is_member_of(member: Member, unit: Body) -> bool:
     """A member of a base unit; for an assembly, one of its current delegates."""
     if unit.is_base_unit:
         return Membership.objects.filter(member=member, unit=unit, left_on__isnull=True).exists()
     return registry.current_mandates(unit).filter(member=member).exists()
 
 
-def _notify_unit(election_or_unit: Any, subject: str, body: str, roll: Roll | None = None) -> None:
+def own_member(user: Any) -> Member | None:
+    """The member record of a signed-in user, if any."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user=user).first()
+
+
+def notify_unit(unit: Body, subject: str, body: str, roll: Roll | None = None) -> None:
     if roll is not None:
         emails = (
             RollEntry.objects.filter(roll=roll)
@@ -133,6 +127,6 @@ def _notify_unit(election_or_unit: Any, subject: str, body: str, roll: Roll | No
             .values_list("member__email", flat=True)
         )
     else:
-        emails = [m.email for m in _open_members(election_or_unit) if m.email]
+        emails = [m.email for m in open_members(unit) if m.email]
     for email in emails:
         queue_email(email, subject, body)

@@ -1,4 +1,11 @@
-"""Casting: no per-ballot audit or record entry, no time, no log (see the secrecy ADR)."""
+"""Casting: no per-ballot audit or record entry, no time, no log (see the secrecy ADR).
+
+Casting is a private action (:data:`asamblea.core.action.PRIVATE_ACTIONS`), but it does not pass
+through ``door()``: the door's transaction would wrap the one-statement cast on PostgreSQL in an
+explicit BEGIN and COMMIT, two more round trips on the path that bounds casting throughput
+(docs/operations.md). :func:`do_cast` keeps its own all-or-nothing: one statement (PostgreSQL) or
+one transaction (SQLite). It takes no actor: a ballot is cast by a voting code, not by a user.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 
+from asamblea.core.action import PRIVATE_ACTIONS
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
 from asamblea.elections import secrecy
@@ -23,6 +31,12 @@ from asamblea.elections.models import (
     TrackingCode,
 )
 from asamblea.rules import ballots as counting
+
+CAST = "elections.cast"
+PRIVATE_ACTIONS[CAST] = (
+    "a ballot must never be linked to its voter: no audit entry, no record entry, no time; "
+    "the ballots enter the record at close, shuffled apart from the tracking codes"
+)
 
 
 @dataclass(frozen=True)
@@ -213,7 +227,7 @@ def _new_pk(model: type[models.Model]) -> Any:
 CASTING_LOCK_CLASS = 0x43415354  # "CAST"
 
 
-def _lock_casting(election_id: int, *, exclusive: bool) -> None:
+def lock_casting(election_id: int, *, exclusive: bool) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite: BEGIN IMMEDIATE serialises a close with every cast already
     kind = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"

@@ -1,5 +1,11 @@
-"""An election from draft to certified: create, nominate, open nominations, open, close,
-count, certify; and the succession when a mandate ends (recall or resignation)."""
+"""An election from draft to certified: create, open nominations, nominate, open, close, count,
+certify; and the succession when a mandate ends (a recall that passed, a resignation).
+
+Each ``check_*`` asks the one permission predicate (an election officer of the organisation, of
+the election's unit or of the body it elects to), then calls its ``do_*``; each ``do_*`` goes
+through the door: one transaction with its audit entry and its typed record entry. The state
+machine's table and its blocking issues are rules (:mod:`asamblea.rules.lifecycle`).
+"""
 
 from __future__ import annotations
 
@@ -10,26 +16,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
-from asamblea.core.audit import audit
+from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, BlockingIssues
-from asamblea.core.outbox import queue_email
+from asamblea.core.permissions import Forbidden
+from asamblea.counting.methods import METHODS
 from asamblea.elections import secrecy
 from asamblea.elections.access import access_election_by_id
 from asamblea.elections.actions._common import (
     State,
-    _is_member_of,
-    _locked,
-    _notify_unit,
-    _record,
-    _require_officer,
     freeze_roll,
-    is_officer,
+    holds_office,
+    is_member_of,
+    locked,
+    nested,
+    notify_unit,
+    own_member,
+    require_election_officer,
+    require_officer_of,
 )
-from asamblea.elections.actions.casting import _lock_casting
-from asamblea.elections.actions.credentials import secrets_code
+from asamblea.elections.actions.casting import lock_casting
+from asamblea.elections.actions.credentials import issue_credentials
 from asamblea.elections.models import (
     Ballot,
     Candidate,
@@ -41,44 +48,41 @@ from asamblea.elections.models import (
     TrackingCode,
     VotingCredential,
 )
-from asamblea.elections.queries import blocking_issues, when
-from asamblea.registry import actions as registry
-from asamblea.registry.models import (
-    Body,
-    Mandate,
-    Member,
-    Organisation,
-    RollEntry,
-    Seat,
+from asamblea.elections.queries import blocking_issues, standing_candidates
+from asamblea.record.entries.elections import (
+    CandidateNominatedV1,
+    CandidatePart,
+    ElectionCertificationGivenV1,
+    ElectionCertifiedV1,
+    ElectionClosedV1,
+    ElectionCountedV1,
+    ElectionCreatedV1,
+    ElectionOpenedV1,
+    NominationsOpenedV1,
+    RecallCertifiedV1,
+    RollSizePart,
 )
+from asamblea.registry import actions as registry
+from asamblea.registry.models import Body, Mandate, Member, Organisation, Seat
 from asamblea.rules import ballots as counting
+from asamblea.rules.lifecycle import CERTIFICATIONS_NEEDED
+
+# --- create -------------------------------------------------------------------------------------
 
 
-def _succeed(actor: Any, mandate: Mandate, reason: str, source: str) -> Mandate | Election:
-    """End ``mandate`` and fill its seat at once: the first alternate, or a by-election."""
-    registry.do_end_mandate(actor, mandate, reason=reason)
-    seat = mandate.seat
-    successor = registry.do_fill_seat_from_alternates(
-        actor, seat, source=f"succession:{mandate.pk}"
-    )
-    if successor is not None:
-        return successor
-    return do_create_election(
-        actor,
-        organisation=seat.body.organisation,
-        unit=seat.unit,
-        body=seat.body,
-        title=f"By-election: {seat}",
-        seats=1,
-        method=counting.PLURALITY,
-        kind=Election.Kind.BY_ELECTION,
-        seat=seat,
-        trusted=True,
-    )
+def check_create_election(
+    actor: Any, *, organisation: Organisation, unit: Body, body: Body, **fields: Any
+) -> Election:
+    """An election officer of the organisation (or of the unit or the body) creates a draft."""
+    require_election_officer(actor, organisation, unit, body)
+    if unit.organisation_id != organisation.pk or body.organisation_id != organisation.pk:
+        raise ActionError("the unit and the body must belong to the organisation", field="unit")
+    return do_create_election(actor, organisation=organisation, unit=unit, body=body, **fields)
 
 
+@door("elections.create")
 def do_create_election(
-    actor: Any,
+    ctx: ActionContext,
     *,
     organisation: Organisation,
     unit: Body,
@@ -92,52 +96,42 @@ def do_create_election(
     nominations_open_at: dt.datetime | None = None,
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
-    trusted: bool = False,
 ) -> Election:
-    if not trusted:
-        _require_officer(actor, organisation, unit)
     if seats < 1:
         raise ActionError("an election fills at least one seat", field="seats")
     if kind != Election.Kind.RECALL and method == counting.YESNO:
         raise ActionError("yes/no is the method of recall votes", field="method")
-    from asamblea.counting.methods import METHODS
-
     if method != counting.YESNO and method not in METHODS:
         raise ActionError(f"unknown counting method {method!r}", field="method")
-    with transaction.atomic():
-        election = Election.objects.create(
-            organisation=organisation,
-            unit=unit,
-            body=body,
-            title=title[:200],
-            seats=seats,
-            method=method,
-            rules=dict(rules or {}),
-            kind=kind,
-            seat=seat,
-            nominations_open_at=nominations_open_at,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            created_at=now(),
-        )
-        audit(actor, "create_election", election, title=title, method=method, seats=seats)
-        _record(
-            election,
-            "election_created",
-            {
-                "election": election.pk,
-                "kind": str(kind),
-                "title": election.title,
-                "unit": unit.code,
-                "body": body.code,
-                "seats": seats,
-                "method": method,
-                "seat": seat.number if seat else None,
-                "opens_at": when(opens_at),
-                "closes_at": when(closes_at),
-            },
-            body,
-        )
+    election = Election.objects.create(
+        organisation=organisation,
+        unit=unit,
+        body=body,
+        title=title[:200],
+        seats=seats,
+        method=method,
+        rules=dict(rules or {}),
+        kind=kind,
+        seat=seat,
+        nominations_open_at=nominations_open_at,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=now(),
+    )
+    ctx.audit("create_election", election, title=title, method=method, seats=seats)
+    entry = ElectionCreatedV1(
+        election=election.pk,
+        kind=str(kind),
+        title=election.title,
+        unit=unit.code,
+        body=body.code,
+        seats=seats,
+        method=method,
+        seat=seat.number if seat else None,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+    ctx.record(organisation, entry, body=body)
     return election
 
 
@@ -147,29 +141,48 @@ def _move(election: Election, to_state: str) -> None:
         raise BlockingIssues(issues)
 
 
-@transaction.atomic
-def do_open_nominations(actor: Any, election: Election) -> Election:
-    election = _locked(election)
+# --- nominations --------------------------------------------------------------------------------
+
+
+def check_open_nominations(actor: Any, election: Election) -> Election:
+    require_officer_of(actor, election)
+    return do_open_nominations(actor, election)
+
+
+@door("elections.open_nominations")
+def do_open_nominations(ctx: ActionContext, election: Election) -> Election:
+    election = locked(election)
     _move(election, State.NOMINATIONS)
     election.state = State.NOMINATIONS
     election.nominations_opened_at = now()
     election.save(update_fields=["state", "nominations_opened_at"])
-    audit(actor, "open_nominations", election)
-    _record(election, "nominations_opened", {"election": election.pk}, election.body)
+    ctx.audit("open_nominations", election)
+    ctx.record(election.organisation, NominationsOpenedV1(election=election.pk), body=election.body)
     return election
 
 
-def check_open_nominations(actor: Any, election: Election) -> Election:
-    _require_officer(actor, election.organisation, election.unit)
-    return do_open_nominations(actor, election)
+def check_nominate(actor: Any, election_id: int, member_public_id: str) -> Candidate:
+    """An officer nominates any member; a member may nominate themself."""
+    election = access_election_by_id(election_id)
+    member = Member.objects.filter(
+        organisation=election.organisation, public_id=member_public_id
+    ).first()
+    if member is None:
+        raise ActionError("no such member", field="member")
+    officer = holds_office(
+        actor, election.organisation, "election_officer", election.unit, election.body
+    )
+    if not officer and own_member(actor) != member:
+        raise Forbidden("only an officer, or the member themself, may nominate")
+    return do_nominate(actor, election, member)
 
 
-@transaction.atomic
-def do_nominate(actor: Any, election: Election, member: Member) -> Candidate:
-    election = _locked(election)
+@door("elections.nominate")
+def do_nominate(ctx: ActionContext, election: Election, member: Member) -> Candidate:
+    election = locked(election)
     if election.state != State.NOMINATIONS:
         raise ActionError("nominations are not open", field="election")
-    if not _is_member_of(member, election.unit):
+    if not is_member_of(member, election.unit):
         raise ActionError("the candidate must be a member of the unit", field="member")
     if election.candidates.filter(member=member).exists():
         raise ActionError("already nominated", field="member")
@@ -182,28 +195,13 @@ def do_nominate(actor: Any, election: Election, member: Member) -> Candidate:
         position=position,
         nominated_at=now(),
     )
-    audit(actor, "nominate", candidate, election=election.pk)
-    _record(
-        election,
-        "candidate_nominated",
-        {"election": election.pk, "key": candidate.key, "name": candidate.name},
-        election.body,
-    )
+    ctx.audit("nominate", candidate, election=election.pk)
+    entry = CandidateNominatedV1(election=election.pk, key=candidate.key, name=candidate.name)
+    ctx.record(election.organisation, entry, body=election.body)
     return candidate
 
 
-def check_nominate(actor: Any, election_id: int, member_public_id: str) -> Candidate:
-    """An officer nominates any member; a member may nominate themself."""
-    election = access_election_by_id(election_id)
-    member = Member.objects.filter(
-        organisation=election.organisation, public_id=member_public_id
-    ).first()
-    if member is None:
-        raise ActionError("no such member", field="member")
-    own = getattr(actor, "member", None) if getattr(actor, "is_authenticated", False) else None
-    if not (is_officer(actor, election.organisation, election.unit) or own == member):
-        raise ActionError("only an officer, or the member themself, may nominate", code="forbidden")
-    return do_nominate(actor, election, member)
+# --- open, close, count -------------------------------------------------------------------------
 
 
 @dataclass
@@ -213,13 +211,18 @@ class Opened:
     printed_codes: dict[int, str]
 
 
-@transaction.atomic
-def do_open_election(actor: Any, election: Election) -> Opened:
+def check_open_election(actor: Any, election: Election) -> Opened:
+    require_officer_of(actor, election)
+    return do_open_election(actor, election)
+
+
+@door("elections.open")
+def do_open_election(ctx: ActionContext, election: Election) -> Opened:
     """Open the vote: freeze the roll, commit to the lot's seed, issue single-use credentials."""
-    election = _locked(election)
+    election = locked(election)
     _move(election, State.OPEN)
     if election.roll_id is None:
-        election.roll = freeze_roll(actor, election.unit, f"election {election.pk}")
+        election.roll = freeze_roll(ctx, election.unit, f"election {election.pk}")
     election.seed = secrets.token_hex(32)
     election.seed_commitment = counting.seed_commitment(election.seed)
     election.state = State.OPEN
@@ -227,58 +230,25 @@ def do_open_election(actor: Any, election: Election) -> Opened:
     election.save(update_fields=["roll", "seed", "seed_commitment", "state", "opened_at"])
     roll = election.roll
     assert roll is not None
-    candidates = list(election.candidates.filter(withdrawn_at__isnull=True).order_by("position"))
-    printed: dict[int, str] = {}
-    entries = RollEntry.objects.filter(roll=roll).select_related("member")
-    rows = []
-    for entry in entries:
-        code = secrets_code()
-        rows.append(
-            VotingCredential(
-                election=election,
-                member=entry.member,
-                code_hmac=secrecy.credential_hmac(code),
-                issued_at=election.opened_at,
-            )
-        )
-        if entry.member.email:
-            queue_email(
-                entry.member.email,
-                f"Vote open: {election.title}",
-                f"The vote '{election.title}' is open.\n\nYour single-use voting code:\n\n"
-                f"    {secrecy.format_code(code)}\n\nVote at /elections/{election.pk}/vote/ . "
-                "Nobody, not even the officers, can see how you vote.",
-                is_secret=True,
-            )
-        else:
-            printed[entry.member.pk] = code
-    VotingCredential.objects.bulk_create(rows, batch_size=1000)
-    audit(actor, "open_election", election, roll_size=roll.size)
-    _record(
-        election,
-        "election_opened",
-        {
-            "election": election.pk,
-            "kind": str(election.kind),
-            "title": election.title,
-            "unit": election.unit.code,
-            "body": election.body.code,
-            "seats": election.seats,
-            "method": election.method,
-            "rules": election.rules,
-            "candidates": [{"key": c.key, "name": c.name} for c in candidates],
-            "roll": {"size": roll.size, "commitment": roll.commitment},
-            "seed_commitment": election.seed_commitment,
-            "closes_at": when(election.closes_at),
-        },
-        election.body,
+    candidates = standing_candidates(election)
+    printed = issue_credentials(election, roll)
+    ctx.audit("open_election", election, roll_size=roll.size)
+    entry = ElectionOpenedV1(
+        election=election.pk,
+        kind=str(election.kind),
+        title=election.title,
+        unit=election.unit.code,
+        body=election.body.code,
+        seats=election.seats,
+        method=election.method,
+        rules=election.rules,
+        candidates=[CandidatePart(key=c.key, name=c.name) for c in candidates],
+        roll=RollSizePart(size=roll.size, commitment=roll.commitment),
+        seed_commitment=election.seed_commitment,
+        closes_at=election.closes_at,
     )
+    ctx.record(election.organisation, entry, body=election.body)
     return Opened(election, printed)
-
-
-def check_open_election(actor: Any, election: Election) -> Opened:
-    _require_officer(actor, election.organisation, election.unit)
-    return do_open_election(actor, election)
 
 
 def _rewrite_secret_rows(election: Election) -> tuple[list[str], list[str]]:
@@ -309,12 +279,17 @@ def _compact_after_commit() -> None:
         secrecy.compact_secret_tables()
 
 
-@transaction.atomic
-def do_close_election(actor: Any, election: Election) -> Election:
+def check_close_election(actor: Any, election: Election) -> Election:
+    require_officer_of(actor, election)
+    return do_close_election(actor, election)
+
+
+@door("elections.close")
+def do_close_election(ctx: ActionContext, election: Election) -> Election:
     # The casting lock, taken exclusively, waits for casts in flight (each holds it shared) and
     # holds new ones until this commits; they then find the election closed.
-    _lock_casting(election.pk, exclusive=True)
-    election = _locked(election)
+    lock_casting(election.pk, exclusive=True)
+    election = locked(election)
     _move(election, State.CLOSED)
     election.state = State.CLOSED
     election.closed_at = now()
@@ -324,41 +299,33 @@ def do_close_election(actor: Any, election: Election) -> Election:
     IdempotencyRecord.objects.filter(election=election).delete()
     VotingCredential.objects.filter(election=election).delete()
     voters = Participation.objects.filter(election=election).count()
-    audit(actor, "close_election", election, voters=voters)
-    _record(
-        election,
-        "election_closed",
-        {
-            "election": election.pk,
-            "voters": voters,
-            "roll_size": election.roll.size if election.roll else 0,
-            "tracking_codes": codes,
-            "ballots": [json.loads(c) for c in contents],
-        },
-        election.body,
+    ctx.audit("close_election", election, voters=voters)
+    entry = ElectionClosedV1(
+        election=election.pk,
+        voters=voters,
+        roll_size=election.roll.size if election.roll else 0,
+        tracking_codes=codes,
+        ballots=[json.loads(c) for c in contents],
     )
-    transaction.on_commit(_compact_after_commit)
+    ctx.record(election.organisation, entry, body=election.body)
+    ctx.on_commit(_compact_after_commit)
     return election
 
 
-def check_close_election(actor: Any, election: Election) -> Election:
-    _require_officer(actor, election.organisation, election.unit)
-    return do_close_election(actor, election)
+def check_count_election(actor: Any, election: Election) -> Election:
+    require_officer_of(actor, election)
+    return do_count_election(actor, election)
 
 
-@transaction.atomic
-def do_count_election(actor: Any, election: Election) -> Election:
-    election = _locked(election)
+@door("elections.count")
+def do_count_election(ctx: ActionContext, election: Election) -> Election:
+    election = locked(election)
     _move(election, State.COUNTED)
     ballots = [
         json.loads(c)
         for c in Ballot.objects.filter(election=election).values_list("content", flat=True)
     ]
-    keys = list(
-        election.candidates.filter(withdrawn_at__isnull=True)
-        .order_by("position")
-        .values_list("key", flat=True)
-    )
+    keys = [c.key for c in standing_candidates(election)]
     result = counting.count(
         election.method,
         keys,
@@ -372,67 +339,70 @@ def do_count_election(actor: Any, election: Election) -> Election:
     election.state = State.COUNTED
     election.counted_at = now()
     election.save(update_fields=["result", "state", "counted_at"])
-    audit(actor, "count_election", election, winners=result.get("winners"))
-    _record(
-        election,
-        "election_counted",
-        {
-            "election": election.pk,
-            "method": election.method,
-            "seats": election.seats,
-            "rules": election.rules,
-            "seed": election.seed,
-            "result": result,
-        },
-        election.body,
+    ctx.audit("count_election", election, winners=result.get("winners"))
+    entry = ElectionCountedV1(
+        election=election.pk,
+        method=election.method,
+        seats=election.seats,
+        rules=election.rules,
+        seed=election.seed,
+        result=result,
     )
+    ctx.record(election.organisation, entry, body=election.body)
     return election
 
 
-def check_count_election(actor: Any, election: Election) -> Election:
-    _require_officer(actor, election.organisation, election.unit)
-    return do_count_election(actor, election)
+# --- certify ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def do_certify_election(actor: Any, election: Election) -> Election:
-    """One officer certifies; the second distinct officer's certification takes effect."""
-    election = _locked(election)
+def check_certify_election(actor: Any, election: Election) -> Election:
+    require_officer_of(actor, election)
+    return do_certify_election(actor, election)
+
+
+@door("elections.certify")
+def do_certify_election(ctx: ActionContext, election: Election) -> Election:
+    """One officer certifies; the second distinct officer's certification takes effect.
+
+    Each certification is the signed-in officer's own (``ctx.user``): the same user twice is
+    refused, and no name typed on a command line counts as a second officer.
+    """
+    officer = ctx.user
+    if officer is None:
+        raise Forbidden("a certification is given by a signed-in election officer")
+    election = locked(election)
     if election.state != State.COUNTED:
         raise BlockingIssues([f"the election is {election.state}, not counted"])
-    if election.certifications.filter(officer=actor).exists():
+    if election.certifications.filter(officer=officer).exists():
         raise ActionError(
             "you have already certified; a second, different officer must", code="conflict"
         )
-    Certification.objects.create(election=election, officer=actor, certified_at=now())
-    audit(actor, "certify_election", election, certifications=election.certifications.count())
+    Certification.objects.create(election=election, officer=officer, certified_at=now())
+    given = election.certifications.count()
+    ctx.audit("certify_election", election, certifications=given)
+    ctx.record(
+        election.organisation,
+        ElectionCertificationGivenV1(election=election.pk, certifications=given),
+        body=election.body,
+    )
     if blocking_issues(election, State.CERTIFIED):
         return election
     election.state = State.CERTIFIED
     election.certified_at = now()
     election.save(update_fields=["state", "certified_at"])
     result = election.result or {}
-    payload: dict[str, Any] = {
-        "election": election.pk,
-        "certifications": 2,
-        "passed": None,
-        "winners": [],
-        "alternates": [],
-    }
     if election.kind == Election.Kind.RECALL:
         petition = RecallPetition.objects.select_for_update().get(election=election)
-        payload["passed"] = bool(result.get("passed"))
-        _record(election, "election_certified", payload, election.body)
-        _decide_recall(actor, petition, passed=bool(result.get("passed")), how="vote")
+        passed = bool(result.get("passed"))
+        _record_certified(ctx, election, passed=passed, winners=[], alternates=[])
+        decide_recall(ctx, petition, passed=passed, how="vote")
     else:
         by_key = {c.key: c.member for c in election.candidates.select_related("member")}
         winners = [by_key[k] for k in result.get("winners", [])]
         alternates = [by_key[k] for k in result.get("alternates", [])]
-        payload["winners"] = [m.public_id for m in winners]
-        payload["alternates"] = [m.public_id for m in alternates]
-        _record(election, "election_certified", payload, election.body)
-        _seat_winners(actor, election, winners, alternates)
-    _notify_unit(
+        _record_certified(ctx, election, passed=None, winners=winners, alternates=alternates)
+        _seat_winners(ctx, election, winners, alternates)
+    notify_unit(
         election.unit,
         f"Result certified: {election.title}",
         f"The result of '{election.title}' is certified and published on the public record.",
@@ -441,8 +411,26 @@ def do_certify_election(actor: Any, election: Election) -> Election:
     return election
 
 
+def _record_certified(
+    ctx: ActionContext,
+    election: Election,
+    *,
+    passed: bool | None,
+    winners: list[Member],
+    alternates: list[Member],
+) -> None:
+    entry = ElectionCertifiedV1(
+        election=election.pk,
+        certifications=CERTIFICATIONS_NEEDED,
+        passed=passed,
+        winners=[m.public_id for m in winners],
+        alternates=[m.public_id for m in alternates],
+    )
+    ctx.record(election.organisation, entry, body=election.body)
+
+
 def _seat_winners(
-    actor: Any, election: Election, winners: list[Member], alternates: list[Member]
+    ctx: ActionContext, election: Election, winners: list[Member], alternates: list[Member]
 ) -> None:
     source = f"election:{election.pk}"
     if election.seat_id is not None:
@@ -455,43 +443,64 @@ def _seat_winners(
         )
     # End every term first: a winner may hold one of these seats now and move to another.
     for current in Mandate.objects.filter(seat__in=seats, ended_at__isnull=True):
-        registry.do_end_mandate(actor, current, reason=Mandate.EndReason.TERM_ENDED)
+        nested(ctx, registry.do_end_mandate, current, reason=Mandate.EndReason.TERM_ENDED)
     for seat, member in zip(seats, winners, strict=False):
-        registry.do_start_mandate(actor, seat, member, source=source)
+        nested(ctx, registry.do_start_mandate, seat, member, source=source)
     # Winners beyond the seats that exist (none should be) head the list of alternates.
-    registry.do_set_alternates(
-        actor, election.body, election.unit, winners[len(seats) :] + alternates, source=source
+    nested(
+        ctx,
+        registry.do_set_alternates,
+        election.body,
+        election.unit,
+        winners[len(seats) :] + alternates,
+        source=source,
     )
 
 
-def check_certify_election(actor: Any, election: Election) -> Election:
-    _require_officer(actor, election.organisation, election.unit)
-    return do_certify_election(actor, election)
+# --- succession ---------------------------------------------------------------------------------
 
 
-def _decide_recall(actor: Any, petition: RecallPetition, *, passed: bool, how: str) -> None:
+def succeed(ctx: ActionContext, mandate: Mandate, reason: str) -> Mandate | Election:
+    """End ``mandate`` and fill its seat at once: the first alternate, or a by-election."""
+    nested(ctx, registry.do_end_mandate, mandate, reason=reason)
+    seat = mandate.seat
+    successor = nested(
+        ctx, registry.do_fill_seat_from_alternates, seat, source=f"succession:{mandate.pk}"
+    )
+    if successor is not None:
+        return successor
+    return do_create_election(
+        ctx,
+        organisation=seat.body.organisation,
+        unit=seat.unit,
+        body=seat.body,
+        title=f"By-election: {seat}",
+        seats=1,
+        method=counting.PLURALITY,
+        kind=Election.Kind.BY_ELECTION,
+        seat=seat,
+    )
+
+
+def decide_recall(ctx: ActionContext, petition: RecallPetition, *, passed: bool, how: str) -> None:
+    """A recall decided (by secret vote or a general meeting): if it passed, the mandate ends
+    now and the seat is filled at once."""
     petition.state = RecallPetition.State.PASSED if passed else RecallPetition.State.FAILED
     petition.decided_at = now()
     petition.save(update_fields=["state", "decided_at"])
     mandate = petition.mandate
-    successor = None
-    if passed:
-        successor = _succeed(actor, mandate, Mandate.EndReason.RECALLED, f"recall:{petition.pk}")
-    payload: dict[str, Any] = {
-        "petition": petition.pk,
-        "mandate": mandate.pk,
-        "passed": passed,
-        "how": how,
-        "successor": None,
-        "by_election": None,
-    }
-    if isinstance(successor, Mandate):
-        payload["successor"] = successor.member.public_id
-    elif isinstance(successor, Election):
-        payload["by_election"] = successor.pk
-    _record(petition.organisation, "recall_certified", payload, mandate.seat.body)
-    audit(actor, "decide_recall", petition, passed=passed, how=how)
-    _notify_unit(
+    successor = succeed(ctx, mandate, Mandate.EndReason.RECALLED) if passed else None
+    entry = RecallCertifiedV1(
+        petition=petition.pk,
+        mandate=mandate.pk,
+        passed=passed,
+        how=how,
+        successor=successor.member.public_id if isinstance(successor, Mandate) else None,
+        by_election=successor.pk if isinstance(successor, Election) else None,
+    )
+    ctx.record(petition.organisation, entry, body=mandate.seat.body)
+    ctx.audit("decide_recall", petition, passed=passed, how=how)
+    notify_unit(
         petition.unit,
         f"Recall of {mandate.member.display_name}: {'passed' if passed else 'failed'}",
         f"The recall of {mandate.member.display_name} {'passed' if passed else 'failed'}.",
