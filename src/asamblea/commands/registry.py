@@ -78,11 +78,12 @@ def run_seats(args: argparse.Namespace) -> int:
     from asamblea.commands.auth import authenticated_user
     from asamblea.core.errors import ActionError
     from asamblea.registry.actions import check_apportion, compute_apportionment
+    from asamblea.registry.queries import current_seats_by_sender
 
     # Showing the apportionment reads public facts; applying it is a registrar's act.
     user = authenticated_user() if args.apply else None
     body = _body(args.organisation, args.body)
-    current = _current_seats(body)
+    current = current_seats_by_sender(body)
     try:
         computed = compute_apportionment(body, seed=args.seed)
         if args.apply:
@@ -91,7 +92,7 @@ def run_seats(args: argparse.Namespace) -> int:
         raise UsageError(exc.detail) from exc
     data = computed.as_dict()
     data["applied"] = bool(args.apply)
-    data["in_force"] = _current_seats(body) if args.apply else current
+    data["in_force"] = current_seats_by_sender(body) if args.apply else current
     if args.json:
         print(json.dumps(data, indent=2, sort_keys=True))
         return 0
@@ -111,13 +112,3 @@ def run_seats(args: argparse.Namespace) -> int:
         )
     print("applied" if args.apply else "not applied (use --apply to write it)")
     return 0
-
-
-def _current_seats(body) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    from asamblea.registry.models import Allocation
-
-    return dict(
-        Allocation.objects.filter(
-            apportionment__receiver=body, apportionment__is_current=True
-        ).values_list("sender__code", "seats")
-    )

@@ -7,7 +7,6 @@ details are never served; a member appears only as a delegate or alternate, by p
 from __future__ import annotations
 
 import datetime as dt
-from fractions import Fraction
 from typing import Any
 
 from django.db.models import Count, Prefetch
@@ -17,7 +16,6 @@ from asamblea.core.apischema import MAX_LIMIT, BearerToken, ErrorOut, paginate
 from asamblea.registry.access import access_body, access_organisation
 from asamblea.registry.actions.members import check_add_member
 from asamblea.registry.models import (
-    Allocation,
     Body,
     Mandate,
     Organisation,
@@ -25,6 +23,7 @@ from asamblea.registry.models import (
     Seat,
     SeatLink,
 )
+from asamblea.registry.queries import seat_weights
 
 router = Router(tags=["registry"])
 
@@ -166,10 +165,6 @@ def _brief(b: Body) -> dict[str, Any]:
     }
 
 
-def _fraction_text(numerator: int, denominator: int) -> str:
-    return str(Fraction(numerator, denominator))
-
-
 @router.get("/organisations", response={200: OrganisationPage, **ERRORS})
 def list_organisations(request, page: Query[PageParams]):  # type: ignore[no-untyped-def]
     rows, count = paginate(Organisation.objects.order_by("id"), page.limit, page.offset)
@@ -270,14 +265,7 @@ def list_seats(  # type: ignore[no-untyped-def]
         .order_by("unit_id", "number", "id")
     )
     rows, count = paginate(qs, page.limit, page.offset)
-    weights: dict[int, tuple[int, int]] = {}
-    if body.voting_rule == Body.VotingRule.WEIGHTED:
-        weights = {
-            sender_id: (population, seats)
-            for sender_id, population, seats in Allocation.objects.filter(
-                apportionment__receiver=body, apportionment__is_current=True, seats__gt=0
-            ).values_list("sender_id", "population", "seats")
-        }
+    weights = seat_weights(body)
     items = []
     for seat in rows:
         holder = seat.current[0] if seat.current else None
@@ -298,7 +286,7 @@ def list_seats(  # type: ignore[no-untyped-def]
                     if holder
                     else None
                 ),
-                "weight": _fraction_text(*weight) if weight else None,
+                "weight": str(weight) if weight else None,
             }
         )
     return {"items": items, "count": count}

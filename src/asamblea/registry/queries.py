@@ -92,3 +92,33 @@ def latest_roll_size() -> Subquery:
     return Subquery(
         Roll.objects.filter(body=OuterRef("pk")).order_by("-frozen_at").values("size")[:1]
     )
+
+
+def current_allocations(body: Body) -> list[Allocation]:
+    """The allocations of ``body``'s current apportionment (one per sending body)."""
+    return list(
+        Allocation.objects.filter(apportionment__receiver=body, apportionment__is_current=True)
+    )
+
+
+def seat_weights(body: Body, allocations: list[Allocation] | None = None) -> dict[int, Fraction]:
+    """Weight of one seat of each sending body (by id) in ``body``, by the one seat-weight rule.
+
+    Empty for a one-delegate-one-vote body (every seat weighs 1 and no weight is shown); senders
+    without seats are left out. Pass ``allocations`` when the caller has read them already.
+    """
+    if body.voting_rule != Body.VotingRule.WEIGHTED:
+        return {}
+    rows = current_allocations(body) if allocations is None else allocations
+    return weights.unit_weights(
+        weighted=True, allocations={a.sender_id: (a.population, a.seats) for a in rows if a.seats}
+    )
+
+
+def current_seats_by_sender(body: Body) -> dict[str, int]:
+    """Seats each sender holds in ``body``'s current apportionment, by the sender's code."""
+    return dict(
+        Allocation.objects.filter(
+            apportionment__receiver=body, apportionment__is_current=True
+        ).values_list("sender__code", "seats")
+    )

@@ -21,7 +21,6 @@ from django.utils.translation import ngettext
 
 from asamblea.registry import graph
 from asamblea.registry.models import (
-    Allocation,
     Alternate,
     Body,
     Mandate,
@@ -30,7 +29,7 @@ from asamblea.registry.models import (
     Seat,
     SeatLink,
 )
-from asamblea.registry.queries import latest_roll_size
+from asamblea.registry.queries import current_allocations, latest_roll_size, seat_weights
 
 SEATS_PER_PAGE = 200
 UNITS_PER_PAGE = 100
@@ -178,10 +177,8 @@ def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     sends_to = list(
         SeatLink.objects.filter(sender=b).select_related("receiver").order_by("receiver__name")
     )
-    allocations = list(
-        Allocation.objects.filter(apportionment__receiver=b, apportionment__is_current=True)
-    )
-    weights = {a.sender_id: a.weight_per_seat for a in allocations}
+    allocations = current_allocations(b)
+    weights = seat_weights(b, allocations)
     current = Prefetch(
         "mandates",
         queryset=Mandate.objects.filter(ended_at__isnull=True).select_related("member"),
@@ -197,7 +194,7 @@ def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     seat_rows = []
     for seat in page.object_list:
         holder = seat.current[0] if seat.current else None
-        weight = weights.get(seat.unit_id) if b.voting_rule == Body.VotingRule.WEIGHTED else None
+        weight = weights.get(seat.unit_id)
         seat_rows.append({"seat": seat, "mandate": holder, "weight": weight})
     seat_counts = {
         row["unit_id"]: row
