@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from asamblea.registry.models import (
     Allocation,
@@ -16,8 +18,13 @@ from asamblea.registry.models import (
     Member,
     Membership,
     Roll,
+    Seat,
+    SeatLink,
 )
 from asamblea.rules import weights
+
+SEATS_PER_PAGE = 200
+HISTORY_ROWS = 50
 
 
 def open_membership(member: Member) -> Membership | None:
@@ -122,3 +129,92 @@ def current_seats_by_sender(body: Body) -> dict[str, int]:
             apportionment__receiver=body, apportionment__is_current=True
         ).values_list("sender__code", "seats")
     )
+
+
+def body_overview(b: Body, page_number: Any = None) -> dict[str, Any]:
+    """Everything the body page shows: the latest roll, who sends seats and who holds them (one
+    page of seats), the alternates, the last ended mandates, and where the body sends delegates.
+
+    A fixed number of queries whatever the size of the body (a test counts them).
+    """
+    roll = Roll.objects.filter(body=b).order_by("-frozen_at").only("size", "frozen_at").first()
+    receives_from = list(
+        SeatLink.objects.filter(receiver=b).select_related("sender").order_by("sender__name")
+    )
+    sends_to = list(
+        SeatLink.objects.filter(sender=b).select_related("receiver").order_by("receiver__name")
+    )
+    allocations = current_allocations(b)
+    weights = seat_weights(b, allocations)
+    current = Prefetch(
+        "mandates",
+        queryset=Mandate.objects.filter(ended_at__isnull=True).select_related("member"),
+        to_attr="current",
+    )
+    seats_qs = (
+        Seat.objects.filter(body=b, abolished_at__isnull=True)
+        .select_related("unit")
+        .prefetch_related(current)
+        .order_by("unit__name", "unit_id", "number")
+    )
+    page = Paginator(seats_qs, SEATS_PER_PAGE).get_page(page_number)
+    seat_rows = []
+    for seat in page.object_list:
+        holder = seat.current[0] if seat.current else None
+        weight = weights.get(seat.unit_id)
+        seat_rows.append({"seat": seat, "mandate": holder, "weight": weight})
+    seat_counts = {
+        row["unit_id"]: row
+        for row in Seat.objects.filter(body=b, abolished_at__isnull=True)
+        .values("unit_id")
+        .annotate(
+            n=Count("id", distinct=True),
+            filled=Count("mandates", filter=Q(mandates__ended_at__isnull=True)),
+        )
+    }
+    for link in receives_from:
+        row = seat_counts.get(link.sender_id, {})
+        link.seat_count = row.get("n", 0)  # type: ignore[attr-defined]
+        link.filled_count = row.get("filled", 0)  # type: ignore[attr-defined]
+    alternates = list(
+        Alternate.objects.filter(body=b, used_at__isnull=True)
+        .select_related("unit", "member")
+        .order_by("unit__name", "unit_id", "position")
+    )
+    history = list(
+        Mandate.objects.filter(seat__body=b, ended_at__isnull=False)
+        .select_related("member", "seat__unit")
+        .order_by("-ended_at", "-pk")[:HISTORY_ROWS]
+    )
+    # Where this body sends delegates: its seats in each receiving body, and who holds them.
+    held = list(
+        Seat.objects.filter(unit=b, abolished_at__isnull=True)
+        .select_related("body")
+        .prefetch_related(current)
+        .order_by("body__name", "number")
+    )
+    delegations: dict[int, dict[str, Any]] = {}
+    for link in sends_to:
+        delegations[link.receiver_id] = {"body": link.receiver, "seats": [], "alternates": []}
+    for seat in held:
+        d = delegations.setdefault(seat.body_id, {"body": seat.body, "seats": [], "alternates": []})
+        d["seats"].append({"seat": seat, "mandate": seat.current[0] if seat.current else None})
+    for alt in (
+        Alternate.objects.filter(unit=b, used_at__isnull=True)
+        .select_related("member")
+        .order_by("body_id", "position")
+    ):
+        if alt.body_id in delegations:
+            delegations[alt.body_id]["alternates"].append(alt)
+    return {
+        "roll": roll,
+        "receives_from": receives_from,
+        "delegations": list(delegations.values()),
+        "page": page,
+        "seat_rows": seat_rows,
+        "seat_total": page.paginator.count,
+        "filled_total": sum(row["filled"] for row in seat_counts.values()),
+        "alternates": alternates,
+        "history": history,
+        "population": sum(a.population for a in allocations) if allocations else None,
+    }

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,19 +21,14 @@ from django.utils.translation import ngettext
 
 from asamblea.registry import graph
 from asamblea.registry.models import (
-    Alternate,
     Body,
-    Mandate,
     Organisation,
-    Roll,
     Seat,
     SeatLink,
 )
-from asamblea.registry.queries import current_allocations, latest_roll_size, seat_weights
+from asamblea.registry.queries import body_overview, latest_roll_size
 
-SEATS_PER_PAGE = 200
 UNITS_PER_PAGE = 100
-HISTORY_ROWS = 50
 
 
 def _region_name(region: str) -> str:
@@ -170,90 +165,5 @@ def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     b = get_object_or_404(
         Body.objects.select_related("organisation"), organisation__slug=slug, code=code
     )
-    roll = Roll.objects.filter(body=b).order_by("-frozen_at").only("size", "frozen_at").first()
-    receives_from = list(
-        SeatLink.objects.filter(receiver=b).select_related("sender").order_by("sender__name")
-    )
-    sends_to = list(
-        SeatLink.objects.filter(sender=b).select_related("receiver").order_by("receiver__name")
-    )
-    allocations = current_allocations(b)
-    weights = seat_weights(b, allocations)
-    current = Prefetch(
-        "mandates",
-        queryset=Mandate.objects.filter(ended_at__isnull=True).select_related("member"),
-        to_attr="current",
-    )
-    seats_qs = (
-        Seat.objects.filter(body=b, abolished_at__isnull=True)
-        .select_related("unit")
-        .prefetch_related(current)
-        .order_by("unit__name", "unit_id", "number")
-    )
-    page = Paginator(seats_qs, SEATS_PER_PAGE).get_page(request.GET.get("page"))
-    seat_rows = []
-    for seat in page.object_list:
-        holder = seat.current[0] if seat.current else None
-        weight = weights.get(seat.unit_id)
-        seat_rows.append({"seat": seat, "mandate": holder, "weight": weight})
-    seat_counts = {
-        row["unit_id"]: row
-        for row in Seat.objects.filter(body=b, abolished_at__isnull=True)
-        .values("unit_id")
-        .annotate(
-            n=Count("id", distinct=True),
-            filled=Count("mandates", filter=Q(mandates__ended_at__isnull=True)),
-        )
-    }
-    for link in receives_from:
-        row = seat_counts.get(link.sender_id, {})
-        link.seat_count = row.get("n", 0)  # type: ignore[attr-defined]
-        link.filled_count = row.get("filled", 0)  # type: ignore[attr-defined]
-    alternates = list(
-        Alternate.objects.filter(body=b, used_at__isnull=True)
-        .select_related("unit", "member")
-        .order_by("unit__name", "unit_id", "position")
-    )
-    history = list(
-        Mandate.objects.filter(seat__body=b, ended_at__isnull=False)
-        .select_related("member", "seat__unit")
-        .order_by("-ended_at", "-pk")[:HISTORY_ROWS]
-    )
-    # Where this body sends delegates: its seats in each receiving body, and who holds them.
-    held = list(
-        Seat.objects.filter(unit=b, abolished_at__isnull=True)
-        .select_related("body")
-        .prefetch_related(current)
-        .order_by("body__name", "number")
-    )
-    delegations: dict[int, dict[str, Any]] = {}
-    for link in sends_to:
-        delegations[link.receiver_id] = {"body": link.receiver, "seats": [], "alternates": []}
-    for seat in held:
-        d = delegations.setdefault(seat.body_id, {"body": seat.body, "seats": [], "alternates": []})
-        d["seats"].append({"seat": seat, "mandate": seat.current[0] if seat.current else None})
-    for alt in (
-        Alternate.objects.filter(unit=b, used_at__isnull=True)
-        .select_related("member")
-        .order_by("body_id", "position")
-    ):
-        if alt.body_id in delegations:
-            delegations[alt.body_id]["alternates"].append(alt)
-    return render(
-        request,
-        "registry/body.html",
-        {
-            "org": b.organisation,
-            "body": b,
-            "roll": roll,
-            "receives_from": receives_from,
-            "delegations": list(delegations.values()),
-            "page": page,
-            "seat_rows": seat_rows,
-            "seat_total": page.paginator.count,
-            "filled_total": sum(row["filled"] for row in seat_counts.values()),
-            "alternates": alternates,
-            "history": history,
-            "population": sum(a.population for a in allocations) if allocations else None,
-        },
-    )
+    context = body_overview(b, request.GET.get("page"))
+    return render(request, "registry/body.html", {"org": b.organisation, "body": b, **context})
