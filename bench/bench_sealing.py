@@ -272,7 +272,7 @@ def pipeline(n: int, workers: int) -> dict[str, float]:
     expected = [sum(c[0] for c in choices), sum(c[1] for c in choices)]
     assert result == expected and refused == 0 and copies == 0, (result, expected, refused, copies)
     for name, seconds in stages.items():
-        print(f"  {name:<44} {seconds:>8.2f} s")
+        print(f"  {name:<44} {seconds:>8.3f} s")
     rss = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,

@@ -49,6 +49,7 @@ from asamblea.crypto.elgamal import Ciphertext, add_ciphertexts, encrypt, sum_ci
 from asamblea.crypto.group import (
     IDENTITY,
     ORDER,
+    InvalidPoint,
     Point,
     add,
     b64encode,
@@ -153,6 +154,8 @@ def seal_ballot(
     """
     if len(questions) != len(selections):
         raise ValueError("one selection per question")
+    if public_key == IDENTITY:
+        raise ValueError("the identity is no public key: it would encrypt nothing")
     answers = []
     openings = []
     for question, selection in zip(questions, selections, strict=True):
@@ -208,10 +211,22 @@ def verify_ballot(
     Copies of ciphertexts already cast are the caller's to check (``find_copied``): that needs the
     election's other ballots.
     """
+    if public_key == IDENTITY:
+        raise InvalidBallot("the identity is no public key: it would encrypt nothing")
     if ballot.election_id != election_id:
         raise InvalidBallot("ballot sealed for another election")
     if len(ballot.answers) != len(questions):
         raise InvalidBallot(f"{len(questions)} answers expected")
+    try:
+        _verify_answers(public_key, election_id, questions, ballot)
+    except InvalidPoint as exc:
+        # Only a ballot built in memory can get here: ballot_from_json decodes every point.
+        raise InvalidBallot("a point is not a valid encoding") from exc
+
+
+def _verify_answers(
+    public_key: Point, election_id: str, questions: Sequence[Question], ballot: SealedBallot
+) -> None:
     alphas: set[bytes] = set()
     for question, answer in zip(questions, ballot.answers, strict=True):
         _check_shape(question, answer)

@@ -365,6 +365,10 @@ def assemble_board(
             raise KeyGenerationError(j, "verification key does not match the commitments")
         if not verify_secret_key(board, vk.public, vk.pok, bound=(b"verification", index_bytes(j))):
             raise KeyGenerationError(j, "no proof of knowledge of the key share")
+    if combined[0] == IDENTITY:
+        # Only all n dealers together could bring this about; it would make every ciphertext
+        # readable (beta = g^m), so it is refused outright.
+        raise ValueError("the joint public key is the identity")
     return ThresholdParameters(
         board,
         tuple(certs),

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asamblea.crypto import ballot as B
+from asamblea.crypto import group as G
 from asamblea.crypto.elgamal import (
     Ciphertext,
     DiscreteLog,
@@ -320,6 +321,16 @@ def test_the_canonical_bytes_are_rfc_8785_and_independent_of_key_order() -> None
     assert b" " not in data and data.startswith(b'{"answers":')
 
 
+def test_every_answer_of_a_question_gives_a_ballot_of_the_same_length() -> None:
+    # Issue 18: a cast request's length told a network observer a recall vote's answer.
+    for question, selections in [
+        (YES_NO, [[1, 0], [0, 1], [0, 0]]),
+        (APPROVAL, [[0, 0, 0, 0, 0], [1, 1, 1, 0, 0], [0, 0, 0, 0, 1]]),
+    ]:
+        lengths = {len(B.canonical_bytes(_seal([question], [s]))) for s in selections}
+        assert len(lengths) == 1, lengths
+
+
 def test_the_tracking_code_is_base64url_sha256_of_the_canonical_bytes() -> None:
     ballot = _seal([YES_NO], [[1, 0]])
     code = B.tracking_code(ballot)
@@ -432,3 +443,27 @@ def test_the_golden_v1_ballot_still_verifies() -> None:
     assert B.tracking_code(ballot) == b64encode(
         hashlib.sha256(GOLDEN.read_bytes().rstrip(b"\n")).digest()
     )
+
+
+# --- the identity where it must not be -----------------------------------------------------------
+
+
+def test_sealing_refuses_the_identity_as_a_public_key() -> None:
+    # Under the identity key, beta = g^m: the ballot would be readable by anyone.
+    with pytest.raises(ValueError):
+        B.seal_ballot(G.IDENTITY, ELECTION, [YES_NO], [[1, 0]])
+
+
+def test_verification_refuses_a_ballot_under_the_identity_key() -> None:
+    ballot = _seal([YES_NO], [[1, 0]])
+    with pytest.raises(B.InvalidBallot, match="identity"):
+        B.verify_ballot(G.IDENTITY, ELECTION, [YES_NO], ballot)
+
+
+def test_a_ballot_built_in_memory_with_an_invalid_point_is_refused_not_crashed() -> None:
+    ballot = _seal([YES_NO], [[1, 0]])
+    a = ballot.answers[0]
+    bad = G.Point(bytes.fromhex("00ff" + "ff" * 30))
+    broken = dataclasses.replace(a, choices=(Ciphertext(a.choices[0].alpha, bad), a.choices[1]))
+    with pytest.raises(B.InvalidBallot, match="valid encoding"):
+        B.verify_ballot(KEY, ELECTION, [YES_NO], B.SealedBallot(ELECTION, (broken,)))

@@ -188,3 +188,14 @@ def test_a_proof_of_the_randomness_verifies_and_is_bound() -> None:
     # Same alpha, another beta: the whole ciphertext is bound, not only alpha.
     assert not verify_randomness(CTX, Ciphertext(c.alpha, add(c.beta, GENERATOR)), proof)
     assert not verify_randomness(CTX, c, prove_randomness(CTX, c, r + 1))
+
+
+def test_zero_challenges_and_responses_are_refused_cleanly() -> None:
+    # libsodium refuses a zero scalar; the group layer answers the identity instead, so a forged
+    # all-zero proof is simply false, never an exception from deep inside a verifier.
+    c, _ = encrypt(KEY, 1)
+    zero = Proof(0, 0)
+    assert not verify_interval(CTX, "choice", c, (0, 1), (zero, zero))
+    assert not verify_secret_key(CTX, KEY, zero)
+    assert not verify_dleq(CTX, "decrypt", KEY, c.alpha, c.beta, zero)
+    assert not verify_randomness(CTX, c, zero)

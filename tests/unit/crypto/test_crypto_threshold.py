@@ -9,10 +9,11 @@ from functools import lru_cache
 
 import pytest
 
+from asamblea.crypto import group as G
 from asamblea.crypto import threshold as T
 from asamblea.crypto.elgamal import Ciphertext, DiscreteLog, encrypt, sum_ciphertexts
 from asamblea.crypto.group import GENERATOR, ORDER, add, base_mul, random_scalar, sub
-from asamblea.crypto.proofs import Proof
+from asamblea.crypto.proofs import Proof, prove_secret_key
 from asamblea.crypto.transcript import BoardContext, Context
 
 BOARD = BoardContext("org-7/board", threshold=3, size=5)
@@ -248,7 +249,6 @@ def test_a_verification_key_that_does_not_match_the_commitments_is_refused_and_n
     vks = [vk for _, vk in keys]
     # Trustee 3 publishes a key for a secret of its own choosing, with a valid proof of it.
     x = random_scalar()
-    from asamblea.crypto.proofs import prove_secret_key
     from asamblea.crypto.transcript import index_bytes
 
     vks[2] = T.VerificationKey(
@@ -275,3 +275,39 @@ def test_fingerprints_differ_between_trustees_and_are_short_enough_to_read_aloud
     _, certs = _fresh()
     prints = {T.fingerprint(c) for c in certs}
     assert len(prints) == 5 and all(len(p) == 43 for p in prints)
+
+
+def test_an_election_without_ballots_decrypts_to_zero() -> None:
+    # The empty tally is (identity, identity): every factor is the identity, and so is the total.
+    *_, keys, params = _ceremony()
+    ctx = Context("election-empty", "recall", params.public_key)
+    tally = (Ciphertext(G.IDENTITY, G.IDENTITY),) * 2
+    partials = [T.partial_decrypt(ctx, keys[j][0], tally) for j in (0, 1, 2)]
+    assert T.combine(ctx, params, tally, partials, DiscreteLog(10)) == [0, 0]
+
+
+def test_a_board_whose_dealers_cancel_out_is_refused() -> None:
+    # All five dealers together committing to secrets that sum to zero: the joint key would be the
+    # identity, under which every ciphertext is readable.
+    identities, certs = _fresh()
+    polys = []
+    total = 0
+    for n, (secrets, _) in enumerate(identities):
+        a0 = random_scalar() if n < 4 else (-total) % ORDER
+        total = (total + a0) % ORDER
+        coefficients = [a0, random_scalar(), random_scalar()]
+        coefexps = tuple(base_mul(a) for a in coefficients)
+        proofs = tuple(
+            prove_secret_key(BOARD, a, A, bound=T._coefficient_bound(secrets.index, k))
+            for k, (a, A) in enumerate(zip(coefficients, coefexps, strict=True))
+        )
+        shares = tuple(
+            T._encrypt_share(BOARD, secrets.index, c, T._evaluate(coefficients, c.index))
+            for c in certs
+        )
+        unsigned = T.Polynomial(secrets.index, coefexps, proofs, shares, Proof(0, 0))
+        signature = T._sign(BOARD, secrets, certs[n].verification_key, unsigned.message())
+        polys.append(dataclasses.replace(unsigned, signature=signature))
+    vks = [T.complete_key(BOARD, s, certs, polys)[1] for s, _ in identities]
+    with pytest.raises(ValueError, match="identity"):
+        T.assemble_board(BOARD, certs, polys, vks)
