@@ -42,13 +42,13 @@ def election_list(request: HttpRequest) -> HttpResponse:
 
 def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election_or_404(pk)
-    candidates = queries.standing_candidates(election)
-    names = {c.key: c.name for c in candidates}
-    result = election.result or {}
-    published = queries.is_published(election)
+    # The same detail as the API and ``asamblea election show`` (queries.election_detail).
+    detail = queries.election_detail(election)
+    names = {c["key"]: c["name"] for c in detail["candidates"]}
+    result = detail["result"] or {}
     codes = (
         sorted(TrackingCode.objects.filter(election=election).values_list("code", flat=True))
-        if published
+        if queries.is_published(election)
         else []
     )
     return render(
@@ -56,14 +56,14 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "elections/detail.html",
         {
             "election": election,
-            "candidates": candidates,
+            "candidates": detail["candidates"],
             "winners": [names.get(k, k) for k in result.get("winners", [])],
             "alternates": [names.get(k, k) for k in result.get("alternates", [])],
             "tally": [(names.get(k, k), v) for k, v in (result.get("tally") or {}).items()],
             "result": result,
             "result_json": json.dumps(result, indent=1, sort_keys=True) if result else "",
             "tracking_codes": codes,
-            "issues": queries.blocking_issues(election, queries.next_state(election)),
+            "issues": detail["blocking_issues"],
         },
     )
 
@@ -95,7 +95,7 @@ def selection_from_post(election: Election, post: Any) -> dict[str, Any]:
 
 
 def _ballot_context(election: Election) -> dict[str, Any]:
-    candidates = list(election.candidates.filter(withdrawn_at__isnull=True).order_by("position"))
+    candidates = queries.standing_candidates(election)
     return {
         "kind": counting.ballot_kind(election.method),
         "candidates": candidates,
