@@ -24,7 +24,7 @@ R = TypeVar("R")
 def holds_office(user: Any, organisation: Organisation, roles: Any, *bodies: Body | None) -> bool:
     """Whether ``user`` holds one of ``roles`` for the whole organisation or for one of
     ``bodies`` (an election's unit or the body it elects to), through the one predicate."""
-    scopes = [b for b in bodies if b is not None] or [None]
+    scopes: list[Body | None] = [b for b in bodies if b is not None] or [None]
     return any(has_role(user, organisation, roles, body) for body in scopes)
 
 

@@ -99,6 +99,6 @@ def do_reissue_credentials(
         )
         codes[entry.member.pk] = code
     ctx.audit("reissue_credentials", election, count=len(codes))
-    entry = CredentialsReissuedV1(election=election.pk, count=len(codes), reissued_at=at)
-    ctx.record(election.organisation, entry, body=election.body)
+    reissued = CredentialsReissuedV1(election=election.pk, count=len(codes), reissued_at=at)
+    ctx.record(election.organisation, reissued, body=election.body)
     return codes
