@@ -119,7 +119,9 @@ def _queries(client, url: str) -> int:
 
 def test_body_page_query_count_does_not_grow_with_seats(client, sample, big_sample):
     small = _queries(client, reverse("registry:body", args=[sample.org.slug, "asamblea-nacional"]))
-    large = _queries(client, reverse("registry:body", args=[big_sample.org.slug, "asamblea-nacional"]))
+    large = _queries(
+        client, reverse("registry:body", args=[big_sample.org.slug, "asamblea-nacional"])
+    )
     assert (
         Seat.objects.filter(body=big_sample.national).count()
         > 2 * Seat.objects.filter(body=sample.national).count()
