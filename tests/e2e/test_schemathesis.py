@@ -2,8 +2,9 @@
 
 Schemathesis reads /api/openapi.json from the application in-process (WSGI) and generates
 requests for every operation, valid and invalid, against a small world (an organisation, a unit
-of members, an open election) with a superuser's bearer token, so that the authenticated
-handlers are reached as well as the authentication check. Only server errors fail the test:
+of members, an open election) with the bearer token of a user holding every office of the
+organisation (a superuser holds none: docs/adr/0007), so that the authenticated handlers are
+reached as well as the authentication check. Only server errors fail the test:
 4xx answers to nonsense are the point.
 """
 
@@ -43,11 +44,13 @@ def keep_test_connection():  # type: ignore[no-untyped-def]
 def world(db, django_user_model, keep_test_connection):  # type: ignore[no-untyped-def]
     from asamblea.elections import actions as elections
     from asamblea.registry import actions as registry
-    from asamblea.registry.models import Body, Member
+    from asamblea.registry.models import Body, Member, OfficerRole
 
-    admin = django_user_model.objects.create_superuser("fuzz-admin", "fuzz@example.org", "x" * 20)
+    admin = django_user_model.objects.create_user("fuzz-officer", "fuzz@example.org", "x" * 20)
     token, _row = registry.do_create_api_token(admin, admin, label="fuzz")
-    org = registry.do_create_organisation(admin, slug="fuzz", name="Fuzz federation")
+    org = registry.do_create_organisation(None, slug="fuzz", name="Fuzz federation")
+    for role in OfficerRole.Role.values:
+        OfficerRole.objects.create(user=admin, organisation=org, role=role)
     unit = registry.do_create_body(admin, org, code="U1", name="Unit one", kind=Body.Kind.WORKPLACE)
     assembly = registry.do_create_body(
         admin, org, code="A1", name="Assembly", kind=Body.Kind.ASSEMBLY
