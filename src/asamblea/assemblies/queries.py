@@ -18,10 +18,15 @@ from django.db.models import Count
 
 from asamblea.assemblies.models import Attendance, DelegateVote, Division, Motion, Session
 from asamblea.core.errors import ActionError
-from asamblea.record.entries.assemblies import DivisionSnapshot, SnapshotAllocation, SnapshotSeat
+from asamblea.record.entries.assemblies import (
+    DivisionRuleV2,
+    DivisionSnapshot,
+    SnapshotAllocation,
+    SnapshotSeat,
+)
 from asamblea.registry.models import Allocation, Body, Organisation, Seat
 from asamblea.rules import weights as weight_rule
-from asamblea.rules.divisions import CHOICES, fmt
+from asamblea.rules.divisions import CHOICES, fmt, frac
 
 MANDATE_MODES = ("report", "bound", "recall")
 
@@ -142,6 +147,22 @@ def division_rule(motion: Motion) -> dict[str, Any]:
     if motion.threshold == Motion.Threshold.QUALIFIED:
         rule["fraction"] = fmt(motion.threshold_fraction)
     return rule
+
+
+def record_rule(rule: dict[str, Any]) -> DivisionRuleV2:
+    """A division's stored rule (:func:`division_rule`) as its v2 record entries carry it."""
+    fraction = rule.get("fraction")
+    return DivisionRuleV2(
+        threshold=rule["threshold"],
+        basis=rule["basis"],
+        seats=int(rule["seats"]),
+        quorum_strict=bool(rule["quorum_strict"]),
+        mandate_mode=rule["mandate_mode"],
+        voting_rule=rule["voting_rule"],
+        legal=frac(rule["legal"]),
+        quorum=frac(rule["quorum"]),
+        fraction=None if fraction is None else frac(fraction),
+    )
 
 
 def division_snapshot(body: Body) -> DivisionSnapshot:

@@ -17,6 +17,12 @@ A division's result is recounted from its inputs, not from its own claims:
   (population and seats per unit), and the votes must be exactly those published as they were
   cast (``assembly_votes_cast``);
 - the totals are re-added and the decision re-taken.
+
+Exact numbers are read in the form of the entry's version (docs/adr/0009-record-versions.md):
+v1 openings and results as before (``str(Fraction)``, read by :func:`frac`); v2 openings and
+results, and every ``assembly_votes_cast`` (new with the v2 conventions), only as ``num/den``
+(record.encoding.parse_exact), a v1 spelling in them being a mismatch. Everything is compared as
+``Fraction``, so the recount stays exact whichever form an entry uses.
 """
 
 from __future__ import annotations
@@ -26,7 +32,13 @@ from fractions import Fraction
 from typing import Any
 
 import asamblea.record.entries.assemblies  # noqa: F401  (registers assemblies' entry types)
-from asamblea.record.encoding import registered_types
+from asamblea.record.encoding import (
+    EXACT_V1,
+    EXACT_V2,
+    EncodingError,
+    parse_exact,
+    registered_types,
+)
 from asamblea.record.recount import RecountMismatch
 from asamblea.rules.divisions import (
     CHOICES,
@@ -65,6 +77,58 @@ ENTRY_EXAMPLES: dict[str, dict[str, Any]] = {
     for t in registered_types()
     if t.name.startswith("assembly_") and t.version == 1 and t.example is not None
 }
+
+
+def _exact_form(entry: Mapping[str, Any]) -> int:
+    """The exact-number form an entry's numbers are written in (see the module's docstring)."""
+    if entry.get("type") == "assembly_votes_cast" or int(entry.get("v", 1)) >= 2:
+        return EXACT_V2
+    return EXACT_V1
+
+
+def _number(text: Any, where: str, form: int) -> Fraction:
+    if form == EXACT_V1:
+        return frac(text)  # v1: read as the first release's recount read it
+    try:
+        return parse_exact(text, where, EXACT_V2)
+    except EncodingError as exc:
+        raise RecountMismatch(str(exc)) from None
+
+
+_RULE_NUMBERS = ("legal", "quorum", "fraction")
+
+
+def _rule_values(entry: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The entry's rule with its exact numbers as ``Fraction`` and no null ``fraction`` (v2
+    always writes the key, v1 only for qualified majorities), to compare rules of any versions."""
+    form = _exact_form(entry)
+    rule = {k: v for k, v in entry["rule"].items() if not (k in _RULE_NUMBERS and v is None)}
+    for key in _RULE_NUMBERS:
+        if key in rule:
+            rule[key] = _number(rule[key], f"{where}: rule.{key}", form)
+    return rule
+
+
+def _rule(entry: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The rule the decision is re-taken under: a v1 rule as written (as before), v2 as values."""
+    if _exact_form(entry) == EXACT_V1:
+        return dict(entry["rule"])
+    return _rule_values(entry, where)
+
+
+def _same_rule(opening: Mapping[str, Any], entry: Mapping[str, Any], where: str) -> bool:
+    if _exact_form(opening) == _exact_form(entry) == EXACT_V1:
+        return bool(opening["rule"] == entry["rule"])  # v1 with v1: the text as written
+    return _rule_values(opening, where) == _rule_values(entry, where)
+
+
+def _votes(entry: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+    """The entry's votes with each weight as a ``Fraction``."""
+    form = _exact_form(entry)
+    return [
+        {**v, "weight": _number(v["weight"], f"{where}: seat {v['seat_id']}'s weight", form)}
+        for v in entry["votes"]
+    ]
 
 
 def _earlier(
@@ -132,13 +196,14 @@ def _check_attendance(
     seat_weight: Any,
 ) -> None:
     """The seats and amount present, and each vote's seat, against the replayed attendance."""
+    form = _exact_form(entry)
     amount = sum((seat_weight(seat, e) for seat, e in present.items()), Fraction(0))
     if int(entry["seats_present"]) != len(present):
         raise RecountMismatch(
             f"{where}: {entry['seats_present']} seats recorded present, the attendance on the"
             f" record gives {len(present)}"
         )
-    if frac(entry["present"]) != amount:
+    if _number(entry["present"], f"{where}: present", form) != amount:
         raise RecountMismatch(
             f"{where}: {entry['present']} recorded present, the attendance on the record gives"
             f" {fmt(amount)}"
@@ -168,7 +233,7 @@ def _check_snapshot(
         counts[unit] = counts.get(unit, 0) + 1
     rule = entry["rule"]
     legal = total_weight(weights, counts)
-    if int(rule["seats"]) != len(seat_unit) or frac(rule["legal"]) != legal:
+    if int(rule["seats"]) != len(seat_unit) or _rule_values(entry, where)["legal"] != legal:
         raise RecountMismatch(
             f"{where}: the rule states {rule['seats']} seats, legal number {rule['legal']};"
             f" the snapshot gives {len(seat_unit)} seats, {fmt(legal)}"
@@ -180,9 +245,9 @@ def _check_snapshot(
             raise RecountMismatch(f"{where}: seat {seat} is not a seat of the snapshot")
         return weights.get(unit, Fraction(0))
 
-    for v in entry["votes"]:
+    for v in _votes(entry, where):
         seat = int(v["seat_id"])
-        if seat_unit.get(seat) != v["unit"] or frac(v["weight"]) != weight_of(seat):
+        if seat_unit.get(seat) != v["unit"] or v["weight"] != weight_of(seat):
             raise RecountMismatch(
                 f"{where}: seat {seat} votes with weight {v['weight']} for {v['unit']!r}; the"
                 f" snapshot gives {fmt(weight_of(seat))} for {seat_unit.get(seat)!r}"
@@ -192,13 +257,14 @@ def _check_snapshot(
             f"{where}: the seats recorded present differ from the attendance on the record"
         )
     _check_attendance(where, entry, present, weight_of)
+    # Compared as values (weights as Fraction), whichever form each entry writes them in.
     cast = {
         int(v["seat_id"]): v
         for e in _earlier(entries, entry, "assembly_votes_cast")
         if e.get("division_id") == entry["division_id"]
-        for v in e["votes"]
+        for v in _votes(e, f"entry {e.get('index')}")
     }
-    recorded = {int(v["seat_id"]): v for v in entry["votes"]}
+    recorded = {int(v["seat_id"]): v for v in _votes(entry, where)}
     if cast != recorded:
         differ = sorted(s for s in set(cast) | set(recorded) if cast.get(s) != recorded.get(s))
         raise RecountMismatch(
@@ -208,17 +274,17 @@ def _check_snapshot(
 
 def _recount_division(entry: Mapping[str, Any], entries: list[dict[str, Any]]) -> None:
     where = f"entry {entry.get('index')} (division {entry.get('division_id')})"
-    votes = entry["votes"]
+    form = _exact_form(entry)
+    rule = _rule(entry, where)
+    votes = _votes(entry, where)
     seats = [v["seat_id"] for v in votes]
     if len(set(seats)) != len(seats):
         raise RecountMismatch(f"{where}: a seat voted twice")
-    if entry["rule"].get("basis", "seats") == "seats" and any(
-        frac(v["weight"]) != 1 for v in votes
-    ):
+    if rule.get("basis", "seats") == "seats" and any(v["weight"] != 1 for v in votes):
         raise RecountMismatch(f"{where}: one delegate, one vote, but a weight is not 1")
     # The rule must be the one published when the division opened.
     opening = _opening(entries, entry)
-    if opening is not None and opening["rule"] != entry["rule"]:
+    if opening is not None and not _same_rule(opening, entry, where):
         raise RecountMismatch(f"{where}: the rule differs from the one published at opening")
     # Each vote's instruction must be the one its unit published before the division.
     published = {
@@ -234,7 +300,7 @@ def _recount_division(entry: Mapping[str, Any], entries: list[dict[str, Any]]) -
             )
         if bool(v.get("deviation")) != is_deviation(v.get("instructed"), v["choice"]):
             raise RecountMismatch(f"{where}: deviation flag of seat {v['seat_id']} is wrong")
-        if v.get("deviation") and entry["rule"].get("mandate_mode") == "bound":
+        if v.get("deviation") and rule.get("mandate_mode") == "bound":
             raise RecountMismatch(f"{where}: seat {v['seat_id']} deviated under a bound mandate")
     # Who was present: replayed from the attendance entries, never taken from the result itself.
     present = _replayed_attendance(entries, entry) if entries else None
@@ -244,13 +310,13 @@ def _recount_division(entry: Mapping[str, Any], entries: list[dict[str, Any]]) -
     elif present is not None:
         _check_attendance(where, entry, present, lambda _seat, e: frac(e["weight"]))
     totals = tally(votes)
-    recorded = {c: frac(entry["totals"][c]) for c in CHOICES}
+    recorded = {c: _number(entry["totals"][c], f"{where}: totals.{c}", form) for c in CHOICES}
     if totals != recorded:
         raise RecountMismatch(
             f"{where}: totals recomputed { ({c: fmt(v) for c, v in totals.items()}) }"
             f" differ from recorded {entry['totals']}"
         )
-    decision = decide(entry["rule"], totals, frac(entry["present"]))
+    decision = decide(rule, totals, _number(entry["present"], f"{where}: present", form))
     outcome = "adopted" if decision.is_adopted else "rejected"
     if decision.is_quorate != entry["quorate"] or outcome != entry["outcome"]:
         raise RecountMismatch(

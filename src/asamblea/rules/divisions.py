@@ -44,14 +44,17 @@ class Decision:
 
 
 def frac(value: Any) -> Fraction:
-    """Parse an exact number written on the record ("87", "1300/3"); floats are refused."""
+    """An exact number from text in either record form ("87", "87/1", "1300/3") or a number;
+    floats are refused. Lenient: a reader of v2 entries checks their one form with
+    record.encoding.parse_exact first."""
     if isinstance(value, bool | float):
         raise ValueError(f"not an exact number: {value!r}")
     return Fraction(value)
 
 
 def fmt(value: Fraction | int) -> str:
-    """An exact number as the record writes it: "87", "1300/3"."""
+    """An exact number as v1 entries (and the stored rules and totals) write it: "87", "1300/3".
+    v2 entries write "87/1" (record.encoding.format_exact, through the entries' exact fields)."""
     return str(Fraction(value))
 
 
@@ -96,7 +99,7 @@ def decide(rule: Mapping[str, Any], totals: Mapping[str, Fraction], present: Fra
 
 
 def tally(votes: Iterable[Mapping[str, Any]]) -> dict[str, Fraction]:
-    """Sum of weights per choice of recorded votes ({"choice", "weight"})."""
+    """Sum of weights per choice of votes ({"choice", "weight"}: a ``Fraction`` or its text)."""
     totals = {c: Fraction(0) for c in CHOICES}
     for vote in votes:
         totals[vote["choice"]] += frac(vote["weight"])

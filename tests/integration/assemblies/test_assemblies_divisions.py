@@ -97,7 +97,10 @@ def test_peru_congress_votes_replayed_as_a_130_seat_body_give_the_recorded_outco
     assert division.totals["for"] == str(yes)
     [result] = entries(built.org, "assembly_division_result")
     assert result["outcome"] == ("adopted" if adopted else "rejected")
-    assert result["rule"]["legal"] == "130"
+    # v2 forms (ADR 0009): exact numbers num/den, whole ones included.
+    assert result["rule"]["legal"] == "130/1"
+    assert result["rule"]["fraction"] == f"{fraction.numerator}/{fraction.denominator}"
+    assert result["totals"]["for"] == f"{yes}/1"
     assert len(result["votes"]) == yes + no + abstain
     recount(result, all_entries(built.org))
 
@@ -384,19 +387,19 @@ def test_a_division_is_recounted_from_its_opening_snapshot_and_the_votes_cast():
         {"unit": built.units[1].code, "population": 50, "seats": 1},
     ]
     [cast] = [e for e in log if e["type"] == "assembly_votes_cast"]
-    assert [v["weight"] for v in cast["votes"]] == ["150", "50"]
+    assert [v["weight"] for v in cast["votes"]] == ["150/1", "50/1"]
     result = log[-1]
     assert result["type"] == "assembly_division_result" and result["v"] == 2
     assert sorted(result["present_seats"]) == sorted(s.pk for s in built.seats)
     recount(result, log)
     # A weight that is not the snapshot's, or a legal number that is not, is caught.
     forged = json.loads(json.dumps(result))
-    forged["votes"][0]["weight"] = "200"
-    forged["totals"]["for"] = "200"
+    forged["votes"][0]["weight"] = "200/1"
+    forged["totals"]["for"] = "200/1"
     with pytest.raises(RecountMismatch, match=f"entry {result['index']}.*weight"):
         recount(forged, log)
     forged = json.loads(json.dumps(result))
-    forged["rule"]["legal"] = "400"
+    forged["rule"]["legal"] = "400/1"
     log_forged = [dict(e) for e in log]
     for e in log_forged:
         if e["type"] == "assembly_division_opened":
@@ -406,9 +409,18 @@ def test_a_division_is_recounted_from_its_opening_snapshot_and_the_votes_cast():
     # A vote the closing entry adds that was never published as cast is caught.
     forged = json.loads(json.dumps(result))
     forged["votes"] = forged["votes"][:1]
-    forged["totals"] = {"for": "150", "against": "0", "abstain": "0"}
+    forged["totals"] = {"for": "150/1", "against": "0/1", "abstain": "0/1"}
     with pytest.raises(RecountMismatch, match="published as cast"):
         recount(forged, log)
+    # A v2 entry holds one spelling of each number: the v1 spelling of the same value is refused.
+    forged = json.loads(json.dumps(result))
+    forged["totals"]["against"] = "50"
+    with pytest.raises(RecountMismatch, match="'50' is not in the v2 exact-number form"):
+        recount(forged, log)
+
+
+def _v1_spelling(text):
+    return str(Fraction(text))
 
 
 def test_a_v1_division_recounts_present_from_the_replayed_attendance():
@@ -421,7 +433,20 @@ def test_a_v1_division_recounts_present_from_the_replayed_attendance():
     actions.do_cast_vote(None, division, built.seats[0], "for")
     actions.do_close_division(None, division)
     log = all_entries(built.org)
-    v1 = {k: v for k, v in log[-1].items() if k != "present_seats"} | {"v": 1}
+    # The closing entry as v1 wrote it: no present_seats, numbers as str(Fraction).
+    v2 = log[-1]
+    v1 = {k: v for k, v in v2.items() if k != "present_seats"} | {
+        "v": 1,
+        "present": _v1_spelling(v2["present"]),
+        "totals": {c: _v1_spelling(t) for c, t in v2["totals"].items()},
+        "votes": [{**v, "weight": _v1_spelling(v["weight"])} for v in v2["votes"]],
+        "rule": {
+            k: _v1_spelling(r) if k in ("legal", "quorum") else r
+            for k, r in v2["rule"].items()
+            if k != "fraction"  # v1 wrote it for qualified majorities only
+        },
+    }
+    assert v1["present"] == "2" and v1["totals"]["against"] == "0"
     recount(v1, log)
     v1["present"], v1["seats_present"] = "3", 3
     with pytest.raises(RecountMismatch, match="attendance on the record gives 2"):

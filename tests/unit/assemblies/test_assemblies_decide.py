@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from asamblea.record.encoding import entry_type
 from asamblea.record.recount_assemblies import (
     ENTRY_EXAMPLES,
     RecountMismatch,
@@ -162,3 +163,73 @@ def test_a_division_whose_rule_or_instructions_differ_from_what_was_published_is
     late = entry("assembly_instruction_result", 3)
     with pytest.raises(RecountMismatch, match="instructed"):
         recount(result, [opened, entry("assembly_motion", 1), result, late])
+
+
+def v2_division_log():
+    """The v2 examples as one consistent log: a committee of three seats of one unit (400 each)
+    opens, all three sit, the unit instructs "for", seat 41 votes and the division closes."""
+
+    def example(name, version, index, **changes):
+        payload = copy.deepcopy(dict(entry_type(name, version).example))
+        return {"type": name, "v": version, "index": index, **payload, **changes}
+
+    log = [example("assembly_session_opened", 1, 0)]
+    for seat in (41, 42, 43):
+        log.append(example("assembly_attendance", 1, len(log), seat_id=seat))
+    log.append(example("assembly_instruction_result", 1, len(log)))
+    log.append(example("assembly_division_opened", 2, len(log)))
+    log.append(example("assembly_votes_cast", 1, len(log)))
+    log.append(example("assembly_division_result", 2, len(log)))
+    return log
+
+
+def test_the_v2_examples_recount_cleanly_with_every_number_in_the_num_den_form():
+    log = v2_division_log()
+    result = log[-1]
+    assert (result["present"], result["totals"]["against"]) == ("1200/1", "0/1")
+    recount(result, log)
+
+
+def test_a_v2_result_overstating_attendance_is_caught():
+    log = v2_division_log()
+    result = log[-1]
+    result["present"] = "1600/1"
+    with pytest.raises(RecountMismatch, match="1600/1 recorded present"):
+        recount(result, log)
+
+
+@pytest.mark.parametrize(
+    ("where", "spelling"),
+    [
+        ("present", "1200"),  # the v1 spelling of the same value
+        ("totals", "400"),
+        ("vote", "400"),
+        ("cast", "400"),
+        ("legal", "2400/2"),  # not in lowest terms
+    ],
+)
+def test_a_v2_division_with_a_number_in_another_spelling_is_a_mismatch(where, spelling):
+    log = v2_division_log()
+    opened, cast, result = log[-3], log[-2], log[-1]
+    if where == "present":
+        result["present"] = spelling
+    elif where == "totals":
+        result["totals"]["for"] = spelling
+    elif where == "vote":
+        result["votes"][0]["weight"] = spelling
+    elif where == "cast":
+        cast["votes"][0]["weight"] = spelling
+    else:
+        opened["rule"]["legal"] = result["rule"]["legal"] = spelling
+    with pytest.raises(RecountMismatch, match=f"'{spelling}' is not in the v2 exact-number form"):
+        recount(result, log)
+
+
+def test_the_v2_forms_are_values_not_text_for_the_decision():
+    # The same rule in v1 and v2 spelling decides the same way (the comparison stays exact).
+    v1 = rule("qualified", legal="130", fraction="2/3")
+    v2 = {**v1, "legal": Fraction(130), "fraction": Fraction(2, 3), "quorum": Fraction(1, 2)}
+    for yes in (86, 87):
+        assert decide(v1, totals(yes, 0), Fraction(130)) == decide(
+            v2, totals(yes, 0), Fraction(130)
+        )

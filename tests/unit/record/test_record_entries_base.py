@@ -121,3 +121,44 @@ def test_an_exact_number_in_another_spelling_is_refused(text, version):
 def test_a_float_is_not_an_exact_number():
     with pytest.raises(EncodingError, match="int or a Fraction"):
         format_exact(0.5)  # type: ignore[arg-type]
+
+
+def test_the_new_assemblies_entries_write_exact_numbers_in_the_v2_form_only():
+    from asamblea.record.entries.assemblies import DivisionRuleV2, VotePartV2, VotesCastV1
+
+    vote = VotePartV2(
+        seat_id=41,
+        unit="mina-norte",
+        unit_name="Mina Norte",
+        member="abcdefghijklmnop",
+        name="Rosa Quispe Mamani",
+        alternate=False,
+        choice="for",
+        instructed=None,
+        deviation=False,
+        weight=Fraction(87),
+    )
+    cast = VotesCastV1(
+        session_id=3, body_id=12, body="comite-sur", division_id=2, motion_id=5, votes=[vote]
+    )
+    payload = cast.to_payload()
+    assert payload["votes"][0]["weight"] == "87/1"
+    assert VotesCastV1.from_payload(payload) == cast
+    with pytest.raises(EncodingError, match="v2 exact-number form"):
+        VotesCastV1.from_payload({**payload, "votes": [{**payload["votes"][0], "weight": "87"}]})
+    rule = DivisionRuleV2(
+        threshold="majority_cast",
+        basis="seats",
+        seats=130,
+        quorum_strict=True,
+        mandate_mode="report",
+        voting_rule="one_delegate_one_vote",
+        legal=Fraction(130),
+        quorum=Fraction(1, 2),
+        fraction=None,
+    )
+    assert {k: v for k, v in rule.to_payload().items() if k in ("legal", "quorum", "fraction")} == {
+        "legal": "130/1",
+        "quorum": "1/2",
+        "fraction": None,
+    }

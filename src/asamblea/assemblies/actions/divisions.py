@@ -39,6 +39,7 @@ from asamblea.assemblies.queries import (
     is_weighted,
     present_amount,
     present_seats,
+    record_rule,
     unit_weights,
 )
 from asamblea.core.action import ActionContext, door
@@ -49,7 +50,7 @@ from asamblea.record.entries.assemblies import (
     DeviationV1,
     DivisionOpenedV2,
     DivisionResultV2,
-    VotePart,
+    VotePartV2,
     VotesCastV1,
 )
 from asamblea.registry.models import Body, Seat
@@ -109,7 +110,7 @@ def do_open_division(ctx: ActionContext, motion: Motion) -> Division:
             **_session_ref(session),
             division_id=division.pk,
             motion_id=motion.pk,
-            rule=rule,
+            rule=record_rule(rule),
             snapshot=division_snapshot(body),
         ),
         body=body,
@@ -136,8 +137,8 @@ def _wanted(votes: Sequence[tuple[Seat | int, str]]) -> dict[int, str]:
     return wanted
 
 
-def _vote_part(vote: DelegateVote, instructed: str | None) -> VotePart:
-    return VotePart(
+def _vote_part(vote: DelegateVote, instructed: str | None) -> VotePartV2:
+    return VotePartV2(
         seat_id=vote.seat_id,
         unit=vote.unit.code,
         unit_name=vote.unit_name,
@@ -145,7 +146,7 @@ def _vote_part(vote: DelegateVote, instructed: str | None) -> VotePart:
         name=vote.member_name,
         alternate=vote.is_alternate,
         choice=vote.choice,
-        weight=fmt(vote.weight),
+        weight=vote.weight,
         instructed=instructed,
         deviation=vote.is_deviation,
     )
@@ -372,11 +373,11 @@ def do_close_division(ctx: ActionContext, division: Division) -> Division:
             division_id=division.pk,
             motion_id=motion.pk,
             motion=motion.title,
-            rule=division.rule,
-            present=fmt(present),
+            rule=record_rule(division.rule),
+            present=present,
             seats_present=seats_present,
             votes=[_vote_part(v, v.instruction.result if v.instruction else None) for v in votes],
-            totals={c: fmt(totals[c]) for c in CHOICES},
+            totals={c: totals[c] for c in CHOICES},
             quorate=decision.is_quorate,
             outcome=motion.status,
             explanation=decision.explanation,

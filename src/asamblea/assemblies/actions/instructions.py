@@ -55,15 +55,13 @@ def do_open_instruction(ctx: ActionContext, motion: Motion, unit: Body) -> Instr
     ctx.audit("open_instruction", instruction, motion_id=motion.pk, unit=unit.code)
     ctx.record(
         unit.organisation,
-        InstructionOpenedV1.from_payload(
-            {
-                "instruction_id": instruction.pk,
-                "motion_id": motion.pk,
-                "unit": unit.code,
-                "roll_id": roll.pk,
-                "roll_size": roll.size,
-                "roll_commitment": roll.commitment,
-            }
+        InstructionOpenedV1(
+            instruction_id=instruction.pk,
+            motion_id=motion.pk,
+            unit=unit.code,
+            roll_id=roll.pk,
+            roll_size=roll.size,
+            roll_commitment=roll.commitment,
         ),
         body=unit,
     )
@@ -108,18 +106,16 @@ def _publish_instruction(ctx: ActionContext, instruction: Instruction) -> Instru
     ctx.audit("close_instruction", instruction, result=instruction.result)
     ctx.record(
         unit.organisation,
-        InstructionResultV1.from_payload(
-            {
-                "instruction_id": instruction.pk,
-                "motion_id": instruction.motion_id,
-                "unit": unit.code,
-                "method": instruction.method,
-                "roll_id": instruction.roll_id,
-                "roll_size": instruction.electorate,
-                "counts": instruction.counts(),
-                "result": instruction.result,
-                "rule": INSTRUCTION_RULE,
-            }
+        InstructionResultV1(
+            instruction_id=instruction.pk,
+            motion_id=instruction.motion_id,
+            unit=unit.code,
+            method=instruction.method,
+            roll_id=instruction.roll_id,
+            roll_size=instruction.electorate,
+            counts=instruction.counts(),
+            result=instruction.result,
+            rule=INSTRUCTION_RULE,
         ),
         body=unit,
     )

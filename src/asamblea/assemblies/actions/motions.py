@@ -76,20 +76,18 @@ def do_propose_motion(
     ctx.audit("propose_motion", motion, title=motion.title)
     ctx.record(
         session.body.organisation,
-        MotionV1.from_payload(
-            {
-                **_session_ref(session),
-                "motion_id": motion.pk,
-                "number": motion.number,
-                "amends": amends.pk if amends else None,
-                "proposer": name.strip(),
-                "proposer_member": proposer.public_id if proposer else None,
-                "title": motion.title,
-                "text": motion.text,
-                "threshold": threshold,
-                "fraction": fmt(fraction) if threshold == Motion.Threshold.QUALIFIED else None,
-                "resolution_kind": resolution_kind or None,
-            }
+        MotionV1(
+            **_session_ref(session),
+            motion_id=motion.pk,
+            number=motion.number,
+            amends=amends.pk if amends else None,
+            proposer=name.strip(),
+            proposer_member=proposer.public_id if proposer else None,
+            title=motion.title,
+            text=motion.text,
+            threshold=threshold,
+            fraction=fmt(fraction) if threshold == Motion.Threshold.QUALIFIED else None,
+            resolution_kind=resolution_kind or None,
         ),
         body=session.body,
     )
@@ -110,7 +108,7 @@ def do_withdraw_motion(ctx: ActionContext, motion: Motion) -> Motion:
     ctx.audit("withdraw_motion", motion)
     ctx.record(
         motion.session.body.organisation,
-        MotionWithdrawnV1.from_payload({**_session_ref(motion.session), "motion_id": motion.pk}),
+        MotionWithdrawnV1(**_session_ref(motion.session), motion_id=motion.pk),
         body=motion.session.body,
     )
     return motion

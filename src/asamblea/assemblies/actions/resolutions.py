@@ -30,18 +30,16 @@ def do_adopt_resolution(ctx: ActionContext, motion: Motion, at: dt.datetime) -> 
     ctx.audit("adopt_resolution", resolution, motion_id=motion.pk)
     ctx.record(
         body.organisation,
-        ResolutionAdoptedV1.from_payload(
-            {
-                "resolution_id": resolution.pk,
-                "body_id": body.pk,
-                "body": body.code,
-                "motion_id": motion.pk,
-                "division_id": motion.division.pk,
-                "kind": resolution.kind,
-                "title": resolution.title,
-                "text": resolution.text,
-                "status": resolution.status,
-            }
+        ResolutionAdoptedV1(
+            resolution_id=resolution.pk,
+            body_id=body.pk,
+            body=body.code,
+            motion_id=motion.pk,
+            division_id=motion.division.pk,
+            kind=resolution.kind,
+            title=resolution.title,
+            text=resolution.text,
+            status=resolution.status,
         ),
         body=body,
     )
@@ -71,14 +69,12 @@ def do_set_resolution_status(
     ctx.audit("set_resolution_status", resolution, status=status, previous=previous)
     ctx.record(
         resolution.body.organisation,
-        ResolutionStatusV1.from_payload(
-            {
-                "resolution_id": resolution.pk,
-                "body_id": resolution.body_id,
-                "previous": previous,
-                "status": status,
-                "note": note,
-            }
+        ResolutionStatusV1(
+            resolution_id=resolution.pk,
+            body_id=resolution.body_id,
+            previous=previous,
+            status=status,
+            note=note,
         ),
         body=resolution.body,
     )

@@ -56,14 +56,12 @@ def do_schedule_session(
     ctx.audit("schedule_session", session, title=title)
     ctx.record(
         body.organisation,
-        SessionScheduledV1.from_payload(
-            {
-                **_session_ref(session),
-                "title": title,
-                "agenda": session.agenda_items,
-                "place": place,
-                "scheduled_at": scheduled_at.isoformat(),
-            }
+        SessionScheduledV1(
+            **_session_ref(session),
+            title=title,
+            agenda=session.agenda_items,
+            place=place,
+            scheduled_at=scheduled_at,
         ),
         body=body,
     )
@@ -93,14 +91,12 @@ def do_open_session(ctx: ActionContext, session: Session) -> Session:
     ctx.audit("open_session", session)
     ctx.record(
         session.body.organisation,
-        SessionOpenedV1.from_payload(
-            {
-                **_session_ref(session),
-                "opened_at": session.opened_at.isoformat(),
-                "seats": seats,
-                "legal": fmt(legal),
-                "voting_rule": session.body.voting_rule,
-            }
+        SessionOpenedV1(
+            **_session_ref(session),
+            opened_at=session.opened_at,
+            seats=seats,
+            legal=fmt(legal),
+            voting_rule=session.body.voting_rule,
         ),
         body=session.body,
     )
@@ -122,7 +118,7 @@ def do_close_session(ctx: ActionContext, session: Session) -> Session:
     ctx.audit("close_session", session)
     ctx.record(
         session.body.organisation,
-        SessionClosedV1.from_payload({**_session_ref(session), "closed_at": at.isoformat()}),
+        SessionClosedV1(**_session_ref(session), closed_at=at),
         body=session.body,
     )
     return session
@@ -187,18 +183,16 @@ def do_record_attendance(
     ctx.audit("record_attendance", attendance, seat_id=seat.pk, member=sitter.public_id)
     ctx.record(
         session.body.organisation,
-        AttendanceV1.from_payload(
-            {
-                **_session_ref(session),
-                "seat_id": seat.pk,
-                "unit": seat.unit.code,
-                "member": sitter.public_id,
-                "name": sitter.display_name,
-                "mandate_id": mandate.pk,
-                "standing_in": standing_in is not None,
-                "weight": fmt(weight),
-                "present": True,
-            }
+        AttendanceV1(
+            **_session_ref(session),
+            seat_id=seat.pk,
+            unit=seat.unit.code,
+            member=sitter.public_id,
+            name=sitter.display_name,
+            mandate_id=mandate.pk,
+            standing_in=standing_in is not None,
+            present=True,
+            weight=fmt(weight),
         ),
         body=session.body,
     )
@@ -216,18 +210,16 @@ def do_record_departure(ctx: ActionContext, session: Session, seat: Seat) -> Att
     ctx.audit("record_departure", attendance, seat_id=seat.pk)
     ctx.record(
         session.body.organisation,
-        AttendanceV1.from_payload(
-            {
-                **_session_ref(session),
-                "seat_id": seat.pk,
-                "unit": seat.unit.code,
-                "member": attendance.member.public_id,
-                "name": attendance.member.display_name,
-                "mandate_id": attendance.mandate_id,
-                "standing_in": attendance.standing_in_id is not None,
-                "present": False,
-                "weight": None,
-            }
+        AttendanceV1(
+            **_session_ref(session),
+            seat_id=seat.pk,
+            unit=seat.unit.code,
+            member=attendance.member.public_id,
+            name=attendance.member.display_name,
+            mandate_id=attendance.mandate_id,
+            standing_in=attendance.standing_in_id is not None,
+            present=False,
+            weight=None,
         ),
         body=session.body,
     )

@@ -13,6 +13,13 @@ format). Three types are new with the "divisions verifiable from their inputs" c
   the recount replays the record's attendance entries and the opening snapshot and checks the
   list, the amount present, the legal number, each weight and the votes cast.
 
+These three follow the v2 conventions (docs/adr/0009-record-versions.md): every exact number
+(the rule's legal number, quorum and fraction, each vote's weight, the amount present, the totals)
+is ``"num/den"`` in lowest terms, whole values included (``"400/1"``, ``"0/1"``), declared with
+:func:`exact_field`, and the rule is a typed part (:class:`DivisionRuleV2`) with every key always
+present (``fraction`` null unless the threshold is qualified). Their v1 counterparts keep
+``str(Fraction)`` and a rule dict whose ``fraction`` key appears only for qualified majorities.
+
 Pure: no Django.
 """
 
@@ -20,9 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
-from asamblea.record.entries.base import Entry, Part, entry, time_field
+from asamblea.record.entries.base import Entry, Part, entry, exact_field, time_field
 
 _SESSION: dict[str, Any] = {"session_id": 3, "body_id": 12, "body": "comite-sur"}
 _RULE: dict[str, Any] = {
@@ -91,10 +99,11 @@ class SessionScheduledV1(SessionRef):
 )
 @dataclass(frozen=True)
 class SessionOpenedV1(SessionRef):
-    opened_at: dt.datetime = time_field("iso")
     seats: int
     legal: str
     voting_rule: str
+    # Last: mypy takes time_field() for a default (the payload's key order is the canonical one).
+    opened_at: dt.datetime = time_field("iso")
 
 
 @entry("assembly_session_closed", 1, example={**_SESSION, "closed_at": "2022-12-28T19:00:00+00:00"})
@@ -205,6 +214,36 @@ class DivisionSnapshot(Part):
     allocations: list[SnapshotAllocation]
 
 
+@dataclass(frozen=True)
+class DivisionRuleV2(Part):
+    """The rule in force for a division, as v2 entries write it: every key always present,
+    exact numbers ``num/den`` (``fraction`` null unless the threshold is ``qualified``)."""
+
+    threshold: str
+    basis: str
+    seats: int
+    quorum_strict: bool
+    mandate_mode: str
+    voting_rule: str
+    # Exact fields last: mypy takes exact_field() for a default (the canonical key order is sorted).
+    legal: Fraction = exact_field()
+    quorum: Fraction = exact_field()
+    fraction: Fraction | None = exact_field()
+
+
+# The v2 examples: a weighted committee of three seats of one unit (1200 members, 400 per seat),
+# so that whole exact numbers show their v2 form ("400/1", "0/1").
+_RULE_V2: dict[str, Any] = {
+    "threshold": "qualified",
+    "fraction": "2/3",
+    "basis": "weight",
+    "seats": 3,
+    "legal": "1200/1",
+    "quorum": "1/2",
+    "quorum_strict": True,
+    "mandate_mode": "report",
+    "voting_rule": "weighted",
+}
 _SNAPSHOT: dict[str, Any] = {
     "voting_rule": "weighted",
     "seats": [
@@ -212,25 +251,33 @@ _SNAPSHOT: dict[str, Any] = {
         {"seat_id": 42, "unit": "mina-norte"},
         {"seat_id": 43, "unit": "mina-norte"},
     ],
-    "allocations": [{"unit": "mina-norte", "population": 1300, "seats": 3}],
+    "allocations": [{"unit": "mina-norte", "population": 1200, "seats": 3}],
 }
 
 
 @entry(
     "assembly_division_opened",
     2,
-    example={**_SESSION, "division_id": 2, "motion_id": 5, "rule": _RULE, "snapshot": _SNAPSHOT},
+    example={
+        **_SESSION,
+        "division_id": 2,
+        "motion_id": 5,
+        "rule": _RULE_V2,
+        "snapshot": _SNAPSHOT,
+    },
 )
 @dataclass(frozen=True)
 class DivisionOpenedV2(SessionRef):
     division_id: int
     motion_id: int
-    rule: dict[str, Any]
+    rule: DivisionRuleV2
     snapshot: DivisionSnapshot
 
 
 @dataclass(frozen=True)
 class VotePart(Part):
+    """A seat's public vote as v1 division results write it (``weight`` as ``str(Fraction)``)."""
+
     seat_id: int
     unit: str
     unit_name: str
@@ -241,20 +288,6 @@ class VotePart(Part):
     weight: str
     instructed: str | None
     deviation: bool
-
-
-@entry(
-    "assembly_votes_cast",
-    1,
-    example={**_SESSION, "division_id": 2, "motion_id": 5, "votes": [_VOTE]},
-)
-@dataclass(frozen=True)
-class VotesCastV1(SessionRef):
-    """Public votes entered in one transaction, written as they are cast."""
-
-    division_id: int
-    motion_id: int
-    votes: list[VotePart]
 
 
 _RESULT: dict[str, Any] = {
@@ -289,12 +322,70 @@ class DivisionResultV1(SessionRef):
     explanation: str
 
 
-@entry("assembly_division_result", 2, example={**_RESULT, "present_seats": [41, 42, 43]})
 @dataclass(frozen=True)
-class DivisionResultV2(DivisionResultV1):
-    """v1 plus the seats counted as present (checked against the replayed attendance)."""
+class VotePartV2(Part):
+    """A seat's public vote in the v2 forms (``weight`` an exact ``num/den``)."""
 
+    seat_id: int
+    unit: str
+    unit_name: str
+    member: str
+    name: str
+    alternate: bool
+    choice: str
+    instructed: str | None
+    deviation: bool
+    weight: Fraction = exact_field()
+
+
+_VOTE_V2: dict[str, Any] = {**_VOTE, "weight": "400/1"}
+
+
+@entry(
+    "assembly_votes_cast",
+    1,
+    example={**_SESSION, "division_id": 2, "motion_id": 5, "votes": [_VOTE_V2]},
+)
+@dataclass(frozen=True)
+class VotesCastV1(SessionRef):
+    """Public votes entered in one transaction, written as they are cast (v2 conventions)."""
+
+    division_id: int
+    motion_id: int
+    votes: list[VotePartV2]
+
+
+@entry(
+    "assembly_division_result",
+    2,
+    example={
+        **_RESULT,
+        "rule": _RULE_V2,
+        "present": "1200/1",
+        "votes": [_VOTE_V2],
+        "totals": {"for": "400/1", "against": "0/1", "abstain": "0/1"},
+        "outcome": "rejected",
+        "explanation": "quorum met; rejected",
+        "present_seats": [41, 42, 43],
+    },
+)
+@dataclass(frozen=True)
+class DivisionResultV2(SessionRef):
+    """v1 plus the seats counted as present (checked against the replayed attendance), in the
+    v2 forms: a typed rule, exact numbers ``num/den``."""
+
+    division_id: int
+    motion_id: int
+    motion: str
+    rule: DivisionRuleV2
+    seats_present: int
+    votes: list[VotePartV2]
+    quorate: bool
+    outcome: str
+    explanation: str
     present_seats: list[int]
+    present: Fraction = exact_field()
+    totals: dict[str, Fraction] = exact_field()
 
 
 @entry(
