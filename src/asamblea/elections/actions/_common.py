@@ -3,7 +3,6 @@ nested registry actions, notifications."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,8 +11,6 @@ from asamblea.core.clock import now
 from asamblea.core.outbox import queue_email
 from asamblea.core.permissions import Forbidden, Role, has_role
 from asamblea.elections.models import Election
-from asamblea.record.commitment import roll_commitment
-from asamblea.record.entries.registry import RollFrozenV1, RollPart
 from asamblea.registry import actions as registry
 from asamblea.registry.models import Body, Member, Membership, Organisation, Roll, RollEntry
 
@@ -39,15 +36,10 @@ def require_officer_of(user: Any, election: Election) -> None:
 
 
 def nested(ctx: ActionContext, action: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    """Run another app's action inside this one's transaction.
-
-    A door (``action_name``) takes the context and owes its own entries; an action not yet
-    behind a door takes the actor and writes its entries itself, which this context counts."""
-    if hasattr(action, "action_name"):
-        return action(ctx, *args, **kwargs)
-    result = action(ctx.actor, *args, **kwargs)
-    ctx.records.append(f"written by {getattr(action, '__name__', action)}")
-    return result
+    """Run another app's action (a door) inside this one's transaction; it owes its own entries."""
+    if not hasattr(action, "action_name"):
+        raise TypeError(f"{getattr(action, '__name__', action)} is not an action (no door)")
+    return action(ctx, *args, **kwargs)
 
 
 def open_members(unit: Body) -> list[Member]:
@@ -62,39 +54,9 @@ def open_members(unit: Body) -> list[Member]:
 
 
 def freeze_roll(ctx: ActionContext, unit: Body, purpose: str) -> Roll:
-    """The roll frozen now, inside the caller's transaction.
-
-    A base unit's roll is its members: the registry's action. A lower assembly holding an
-    election votes by its current delegates: their roll is frozen here in the same form and
-    entry (the registry freezes base units only).
-    """
-    if unit.is_base_unit:
-        return nested(ctx, registry.do_freeze_roll, unit, purpose=purpose)
-    member_ids = sorted(set(registry.current_mandates(unit).values_list("member_id", flat=True)))
-    members = list(Member.objects.filter(pk__in=member_ids).order_by("pk"))
-    at = now()
-    salt = secrets.token_hex(32)
-    roll = Roll(
-        body=unit,
-        frozen_at=at,
-        purpose=purpose[:200],
-        size=len(members),
-        salt=salt,
-        commitment=roll_commitment(salt, [m.public_id for m in members]),
-    )
-    roll.save(force_insert=True)
-    RollEntry.objects.bulk_create([RollEntry(roll=roll, member=m) for m in members])
-    ctx.audit("roll.freeze", roll, unit=unit.code, size=roll.size, purpose=roll.purpose)
-    part = RollPart(
-        id=roll.pk,
-        body=unit.code,
-        purpose=roll.purpose,
-        size=roll.size,
-        commitment=roll.commitment,
-        frozen_at=at,
-    )
-    ctx.record(unit.organisation, RollFrozenV1(roll=part), body=unit)
-    return roll
+    """The roll frozen now, inside the caller's transaction: the registry's one action (a base
+    unit's members, or a lower assembly's current delegates)."""
+    return nested(ctx, registry.do_freeze_roll, unit, purpose=purpose)
 
 
 def locked(election: Election) -> Election:
