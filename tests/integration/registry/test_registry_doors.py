@@ -58,7 +58,7 @@ def test_every_registry_action_goes_through_a_door():
     assert {getattr(actions, n).action_name for n in do_functions} == names
 
 
-def test_the_registrys_private_actions_are_the_register_offices_and_credentials_each_with_a_reason():
+def test_the_registrys_private_actions_are_the_register_and_credentials_each_with_a_reason():
     private = {name for name in PRIVATE_ACTIONS if name.startswith("registry.")}
     assert private == {
         "registry.add_member",
@@ -68,8 +68,6 @@ def test_the_registrys_private_actions_are_the_register_offices_and_credentials_
         "registry.transfer",
         "registry.import_members",
         "registry.export_members",
-        "registry.grant_role",
-        "registry.revoke_role",
         "registry.create_api_token",
         "registry.revoke_api_token",
     }
@@ -290,6 +288,20 @@ def test_a_role_is_granted_by_the_operator_or_a_registrar_never_by_the_one_recei
         ("root", "reg"),
         ("reg", "nueva"),
     }
+    # Offices are public: each grant and revocation is on the record, by display name and number,
+    # never by sign-in name.
+    offices = [
+        (e.entry_type, json.loads(e.canonical)["office"])
+        for e in RecordEntry.objects.filter(
+            organisation=org, entry_type__in=["officer_role_granted", "officer_role_revoked"]
+        ).order_by("index")
+    ]
+    assert [(t, o["user_id"], o["role"], o["body"]) for t, o in offices] == [
+        ("officer_role_granted", registrar.pk, "registrar", None),
+        ("officer_role_granted", newcomer.pk, "teller", "mina"),
+        ("officer_role_revoked", newcomer.pk, "teller", "mina"),
+    ]
+    assert all("nueva" not in o["name"] and o["name"] != "reg" for _t, o in offices)
 
 
 def test_tokens_are_managed_by_their_owner_or_the_operator_and_audited(db, django_user_model):

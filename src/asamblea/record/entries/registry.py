@@ -337,3 +337,41 @@ class AlternatesSetV1(Entry):
     """A unit's ordered alternates for a body (first in the list is first in line)."""
 
     alternates: AlternatesPart
+
+
+# --- offices -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficePart(Part):
+    """An office held in the organisation: who (the user's number and display name, never a
+    sign-in name or contact), which role, for which body (None: the whole organisation)."""
+
+    user_id: int
+    name: str
+    role: str
+    body: str | None
+    at: dt.datetime = time_field("micro")
+
+
+_OFFICE: dict[str, Any] = {
+    "user_id": 7,
+    "name": "Rosa Quispe",
+    "role": "election_officer",
+    "body": None,
+    "at": _AT,
+}
+
+
+@entry("officer_role_granted", 1, example={"office": _OFFICE})
+@dataclass(frozen=True)
+class OfficerRoleGrantedV1(Entry):
+    """Who holds an office is public: members must know who runs their votes and sessions."""
+
+    office: OfficePart
+
+
+@entry("officer_role_revoked", 1, example={"office": _OFFICE})
+@dataclass(frozen=True)
+class OfficerRoleRevokedV1(Entry):
+    office: OfficePart

@@ -9,13 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from asamblea.core.action import ActionContext, door
+from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
 from asamblea.core.permissions import Forbidden, Role, has_role, is_operator
+from asamblea.record.entries.registry import OfficePart, OfficerRoleGrantedV1, OfficerRoleRevokedV1
 from asamblea.registry.models import Body, OfficerRole, Organisation
 
-OFFICE_PRIVATE = (
-    "offices have no record entry type yet; granting and revoking are audited with both names"
-)
+
+def _office(user: Any, role: str, body: Body | None) -> OfficePart:
+    # The display name, never the sign-in name: publishing it would help guess passwords.
+    name = (user.get_full_name() or "").strip() or f"user {user.pk}"
+    return OfficePart(
+        user_id=user.pk, name=name[:200], role=role, body=body.code if body else None, at=now()
+    )
 
 
 def _may_grant(user: Any, organisation: Organisation, grantee: Any) -> None:
@@ -32,7 +38,7 @@ def check_grant_role(
     return do_grant_role(user, grantee, organisation, role, body)
 
 
-@door("registry.grant_role", private=OFFICE_PRIVATE)
+@door("registry.grant_role")
 def do_grant_role(
     ctx: ActionContext, user: Any, organisation: Organisation, role: str, body: Body | None = None
 ) -> OfficerRole:
@@ -43,8 +49,11 @@ def do_grant_role(
     office, created = OfficerRole.objects.get_or_create(
         user=user, organisation=organisation, body=body, role=role
     )
-    if created:
-        ctx.audit("officer.grant", office, user=user.get_username(), role=role)
+    if not created:
+        ctx.unchanged()
+        return office
+    ctx.audit("officer.grant", office, user=user.get_username(), role=role)
+    ctx.record(organisation, OfficerRoleGrantedV1(office=_office(user, role, body)), body=body)
     return office
 
 
@@ -55,13 +64,16 @@ def check_revoke_role(
     return do_revoke_role(user, grantee, organisation, role, body)
 
 
-@door("registry.revoke_role", private=OFFICE_PRIVATE)
+@door("registry.revoke_role")
 def do_revoke_role(
     ctx: ActionContext, user: Any, organisation: Organisation, role: str, body: Body | None = None
 ) -> int:
     deleted, _ = OfficerRole.objects.filter(
         user=user, organisation=organisation, body=body, role=role
     ).delete()
-    if deleted:
-        ctx.audit("officer.revoke", organisation, user=user.get_username(), role=role)
+    if not deleted:
+        ctx.unchanged()
+        return 0
+    ctx.audit("officer.revoke", organisation, user=user.get_username(), role=role)
+    ctx.record(organisation, OfficerRoleRevokedV1(office=_office(user, role, body)), body=body)
     return deleted
