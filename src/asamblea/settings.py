@@ -85,6 +85,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "asamblea.core.middleware.DatabaseUnavailableMiddleware",
 ]
+# --- abuse resistance and headers (issue 16) -------------------------------------------------
+# The admin's own login page is the officers' one; officers' sessions time out; every page gets
+# the Content-Security-Policy.
+MIDDLEWARE += [
+    "asamblea.core.middleware.AdminLoginMiddleware",
+    "asamblea.core.middleware.OfficerSessionMiddleware",
+    "asamblea.core.middleware.ApiTokenScopeMiddleware",
+    "asamblea.core.middleware.HeadersMiddleware",
+]
+# --- end abuse resistance and headers ---------------------------------------------------------
 
 # The JSON API's requests in production (asamblea.core.handlers): security headers, and the user
 # that bearer-token authentication sets (an anonymous one otherwise); none of the pages'
@@ -96,6 +106,12 @@ API_MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "asamblea.core.middleware.DatabaseUnavailableMiddleware",
 ]
+# --- abuse resistance and headers (issue 16): token scope and expiry, the CSP on API answers --
+API_MIDDLEWARE += [
+    "asamblea.core.middleware.ApiTokenScopeMiddleware",
+    "asamblea.core.middleware.HeadersMiddleware",
+]
+# --- end abuse resistance and headers ---------------------------------------------------------
 
 ROOT_URLCONF = "asamblea.urls"
 WSGI_APPLICATION = "asamblea.wsgi.application"
@@ -223,3 +239,42 @@ LOGGING = {
         },
     },
 }
+
+# --- abuse resistance and headers (issue 16) -------------------------------------------------
+# Budgets against guessing live in Django's cache, shared by every worker process
+# (asamblea.core.ratelimit): Redis when ASAMBLEA_REDIS_URL is set (production), else a table in
+# the database (created by `asamblea migrate`, the demo and the test database through the
+# registry's migration 0004), whose increments are atomic.
+REDIS_URL = os.environ.get("ASAMBLEA_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "asamblea",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "asamblea.core.ratelimit.AtomicDatabaseCache",
+            "LOCATION": "asamblea_cache",
+            # Culling would forget budgets under a flood of keys: let windows expire instead.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000, "CULL_FREQUENCY": 10},
+        }
+    }
+# The REMOTE_ADDRs of proxies whose X-Forwarded-For is believed (comma-separated); empty: none,
+# and budgets are keyed on REMOTE_ADDR.
+ASAMBLEA_TRUSTED_PROXIES = [
+    h.strip() for h in os.environ.get("ASAMBLEA_TRUSTED_PROXIES", "").split(",") if h.strip()
+]
+# Officers' sessions end after 30 minutes idle and 12 hours in all; members keep Django's
+# 14 days (SESSION_COOKIE_AGE).
+ASAMBLEA_OFFICER_IDLE_SECONDS = 30 * 60
+ASAMBLEA_OFFICER_SESSION_SECONDS = 12 * 3600
+# A strict policy on every answer: no inline script or style anywhere; htmx is a static file.
+ASAMBLEA_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+# --- end abuse resistance and headers ---------------------------------------------------------

@@ -7,6 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.permissions import Forbidden
+from asamblea.core.ratelimit import TooManyRequests
 
 api = NinjaAPI(
     title="Asamblea API",
@@ -48,6 +50,21 @@ def _action_error(request, exc: ActionError):  # type: ignore[no-untyped-def]
     return api.create_response(request, {"detail": exc.detail, "field": exc.field}, status=status)
 
 
+@api.exception_handler(Forbidden)
+def _forbidden(request, exc: Forbidden):  # type: ignore[no-untyped-def]
+    # 401 is for no credentials, 403 for credentials that may not do this, 404 for what the
+    # actor may not know exists (docs/adr/0007-layout-and-action-context.md).
+    status = 401 if not getattr(request.user, "is_authenticated", False) else 403
+    return api.create_response(request, {"detail": exc.detail, "field": exc.field}, status=status)
+
+
+@api.exception_handler(TooManyRequests)
+def _too_many_requests(request, exc: TooManyRequests):  # type: ignore[no-untyped-def]
+    response = api.create_response(request, {"detail": exc.detail, "field": None}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @api.exception_handler(Http404)
 def _http404(request, exc: Http404):  # type: ignore[no-untyped-def]
     return api.create_response(request, {"detail": "not found", "field": None}, status=404)
@@ -62,12 +79,14 @@ def _unauthenticated(request, exc: AuthenticationError):  # type: ignore[no-unty
 
 def register_routers() -> None:
     from asamblea.assemblies.api import router as assemblies_router
+    from asamblea.core.approvals_api import router as approvals_router
     from asamblea.elections.api import router as elections_router
     from asamblea.registry.api import router as registry_router
 
     api.add_router("/", registry_router)
     api.add_router("/", elections_router)
     api.add_router("/", assemblies_router)
+    api.add_router("/", approvals_router)
 
 
 register_routers()

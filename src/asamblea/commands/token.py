@@ -8,7 +8,10 @@ from asamblea.commands import UsageError, django_setup
 
 HELP = """\
 API bearer tokens for writes under /api/ (header "Authorization: Bearer TOKEN").
-  token create USERNAME [--label L]   print a new token once (only its SHA-256 is stored)
+  token create USERNAME [--label L] [--scope S] [--days N]
+                                      print a new token once (only its SHA-256 is stored);
+                                      scope write (default), read or vote-division; it expires
+                                      after N days (default 30) and then answers 401
   token list USERNAME                 the user's tokens (id, label, created, revoked)
   token revoke ID                     revoke a token by its id
 create and revoke need an authenticated user (ASAMBLEA_TOKEN, or ASAMBLEA_USER, ASAMBLEA_PASSWORD,
@@ -21,6 +24,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     create = sub.add_parser("create", help="create a token for USERNAME")
     create.add_argument("username")
     create.add_argument("--label", default="")
+    create.add_argument("--scope", default="write", choices=["write", "read", "vote-division"])
+    create.add_argument("--days", type=int, default=30, help="days until it expires (default 30)")
     listing = sub.add_parser("list", help="list USERNAME's tokens")
     listing.add_argument("username")
     revoke = sub.add_parser("revoke", help="revoke the token with this id")
@@ -52,13 +57,17 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "create":
             actor = _creator()
             user = actions.find_user(args.username)
-            token, _row = actions.check_create_api_token(actor, user, label=args.label)
+            token, _row = actions.check_create_api_token(
+                actor, user, label=args.label, scope=args.scope, days=args.days
+            )
             print(token)
             return 0
         if args.action == "list":
             user = actions.find_user(args.username)
             for row in ApiToken.objects.filter(user=user).order_by("pk"):
                 state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+                if not row.revoked_at and row.expires_at:
+                    state += f", {row.scope}, expires {row.expires_at:%Y-%m-%d}"
                 print(f"{row.pk}\t{row.label or '-'}\t{row.created_at:%Y-%m-%d %H:%M}Z\t{state}")
             return 0
         actor = authenticated_user()

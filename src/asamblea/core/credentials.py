@@ -11,6 +11,9 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import authenticate
+from django.db.models import Q
+
+from asamblea.core.clock import now
 
 
 def hash_token(token: str) -> str:
@@ -18,14 +21,22 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def user_for_token(token: str) -> Any:
-    """The active user owning this unrevoked token, or None."""
+def token_row(token: str) -> Any:
+    """The live token row (unrevoked, unexpired, of an active user), or None."""
     api_token = apps.get_model("registry", "ApiToken")
-    row = (
+    return (
         api_token.objects.select_related("user")
         .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+        # A token without an expiry is one created before tokens expired; migration 0004 gave
+        # every such row one, so this only guards hand-made rows.
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now()))
         .first()
     )
+
+
+def user_for_token(token: str) -> Any:
+    """The active user owning this unrevoked, unexpired token, or None (the API answers 401)."""
+    row = token_row(token)
     return None if row is None else row.user
 
 

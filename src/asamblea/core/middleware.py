@@ -35,3 +35,128 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+# --- abuse resistance and headers (issue 16) ---------------------------------------------------
+
+# Officer sessions: when the officer signed in and when they were last seen (epoch seconds).
+OFFICER_SINCE = "asamblea_officer_since"
+OFFICER_SEEN = "asamblea_officer_seen"
+# Last-seen is written at most this often, so an officer's browsing is not a write per page.
+_SEEN_RESOLUTION = 60
+
+
+class HeadersMiddleware:
+    """The Content-Security-Policy on every answer, and ``Retry-After`` on every 429."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.ASAMBLEA_CSP)
+        if response.status_code == 429:
+            response.setdefault("Retry-After", "60")
+        return response
+
+
+class AdminLoginMiddleware:
+    """``/admin/login/`` is the officers' sign-in: one view, one generic answer, one throttle.
+
+    django-otp's admin form tells a right password from a wrong one ("please select a device");
+    the officers' view does not.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        if request.path == reverse("admin:login"):
+            target = reverse("web:officer_login")
+            next_url = request.GET.get("next") or reverse("admin:index")
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': next_url})}")
+        return self.get_response(request)
+
+
+class OfficerSessionMiddleware:
+    """Officers' sessions end after 30 minutes idle and 12 hours in all.
+
+    The officers' sign-in marks the session (``OFFICER_SINCE``); members' sessions carry no mark
+    and keep Django's longer lifetime.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import time
+
+        from django.conf import settings
+        from django.contrib import auth
+
+        session = getattr(request, "session", None)
+        since = session.get(OFFICER_SINCE) if session is not None else None
+        if since is not None and session is not None:
+            at = time.time()
+            seen = session.get(OFFICER_SEEN, since)
+            if (
+                at - since > settings.ASAMBLEA_OFFICER_SESSION_SECONDS
+                or at - seen > settings.ASAMBLEA_OFFICER_IDLE_SECONDS
+            ):
+                auth.logout(request)
+            elif at - seen >= _SEEN_RESOLUTION:
+                session[OFFICER_SEEN] = at
+                session.set_expiry(settings.ASAMBLEA_OFFICER_IDLE_SECONDS)
+        return self.get_response(request)
+
+
+# What each API token scope allows: "write" everything the user may do; "read" only reading;
+# "vote-division" reading and a delegate's votes in divisions.
+TOKEN_SCOPES = ("write", "read", "vote-division")
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_DIVISION_VOTE = "/api/divisions/{}/votes"
+
+
+def scope_allows(scope: str, method: str, path: str) -> bool:
+    import re
+
+    if scope == "write" or method in _SAFE_METHODS:
+        return True
+    if scope == "vote-division":
+        return method == "POST" and re.fullmatch(r"/api/divisions/\d+/votes/?", path) is not None
+    return False
+
+
+class ApiTokenScopeMiddleware:
+    """An API request with a bearer token does only what the token's scope allows (else 403).
+
+    Expiry is checked where the token is believed (``core.credentials.user_for_token``: an
+    expired token answers 401); the scope here, because only the request knows what is asked.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from asamblea.core.credentials import token_row
+
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if request.path.startswith("/api/") and header[:7].lower() == "bearer ":
+            row = token_row(header[7:].strip())
+            if row is not None and not scope_allows(
+                getattr(row, "scope", "write"), request.method or "GET", request.path
+            ):
+                return JsonResponse(
+                    {
+                        "detail": f"this token's scope ({row.scope}) does not allow this",
+                        "field": None,
+                    },
+                    status=403,
+                )
+        return self.get_response(request)

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from asamblea.core.apischema import BearerToken, ErrorOut, paginate
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
+from asamblea.core.ratelimit import TooManyRequests, client_address
 from asamblea.elections import actions, queries, secrecy
 from asamblea.elections.models import Ballot, Election, RecallPetition, TrackingCode
 from asamblea.registry.models import Body, Member, Organisation
@@ -200,15 +200,17 @@ class ReceiptOut(Schema):
 def cast(request: HttpRequest, election_id: int, payload: VoteIn):  # type: ignore[no-untyped-def]
     """Cast a ballot with a voting code. Never logged; writes no audit or record entry."""
     box = actions.BallotBox.cached(election_id)
-    client = str(request.META.get("REMOTE_ADDR", "unknown"))
-    wait = secrecy.GUESS_LIMIT.wait_seconds(client)
-    if wait:
-        raise HttpError(429, f"too many wrong codes from this connection: wait {wait} seconds")
+    # The code is checked first (in check_cast): a right code never touches the guessing budget,
+    # so no one's guessing can keep a voter out; a wrong one is counted and, past it, slowed.
     try:
         receipt = actions.check_cast(box, payload.code, payload.ballot, payload.key)
     except ActionError as exc:
         if exc.field == "code" and exc.detail == actions.INVALID_CODE:
-            secrecy.GUESS_LIMIT.spend(client)
+            wait = secrecy.spend_wrong_code(election_id, client_address(request))
+            if wait:
+                raise TooManyRequests(
+                    f"too many wrong codes from this connection: wait {wait} seconds", wait
+                ) from None
         raise
     return {"tracking_code": receipt.tracking_code, "replayed": receipt.replayed}
 

@@ -11,12 +11,12 @@ import hmac
 import logging
 import re
 import secrets
-import threading
-import time
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+
+from asamblea.core.ratelimit import CACHE_ALIAS, Budget
 
 # RFC 4648 base32 alphabet: no 0, 1, 8 or 9, so a hand-copied code has fewer look-alikes.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -128,41 +128,26 @@ class DropCastingRequests(logging.Filter):
         return not CASTING_PATH.search(message)
 
 
-class TokenBucket:
-    """Per-client failure budget: slows guessing, never locks anyone out.
+# Wrong voting codes per election and client address (core.ratelimit.client_address) per
+# minute, counted in the cache shared by every worker. Only wrong codes are counted and only
+# wrong codes are slowed: a right code is checked first and always accepted, so neither a guesser
+# nor a whole carrier-grade NAT of mistyping voters can keep anyone from voting. Codes carry
+# 100 bits; this budget is against noise and enumeration, not the defence.
+GUESS_BUDGET = Budget("voting-code", limit=10, window=60)
 
-    Each failed attempt takes a token; tokens come back at ``refill_per_second``. With no token
-    left the client must wait (``wait_seconds``) but is not blocked for longer than that, so a
-    community's shared phone keeps working for the next member. Correct codes cost nothing.
-    Kept in process memory: with several worker processes each has its own budget.
-    """
 
-    def __init__(self, capacity: int = 10, refill_per_second: float = 0.2) -> None:
-        self.capacity = capacity
-        self.refill = refill_per_second
-        self._state: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+def spend_wrong_code(election_id: int, address: str) -> int:
+    """Count a wrong code; 0 while within the budget, else seconds to wait (one round trip)."""
+    return GUESS_BUDGET.spend(f"{election_id}:{address}")
 
-    def _level(self, client: str, at: float) -> float:
-        tokens, since = self._state.get(client, (float(self.capacity), at))
-        return min(float(self.capacity), tokens + (at - since) * self.refill)
 
-    def wait_seconds(self, client: str) -> int:
-        """0 when the client may try now, else how many seconds until it may."""
-        with self._lock:
-            level = self._level(client, time.monotonic())
-            return 0 if level >= 1 else int((1 - level) / self.refill) + 1
-
-    def spend(self, client: str) -> None:
-        with self._lock:
-            at = time.monotonic()
-            self._state[client] = (max(0.0, self._level(client, at) - 1), at)
-            if len(self._state) > 100_000:
-                self._state.clear()
+class _GuessLimit:
+    """What tests used to reset: the guessing budgets now live in the shared cache."""
 
     def reset(self) -> None:
-        with self._lock:
-            self._state.clear()
+        from django.core.cache import caches
+
+        caches[CACHE_ALIAS].clear()
 
 
-GUESS_LIMIT = TokenBucket()
+GUESS_LIMIT = _GuessLimit()

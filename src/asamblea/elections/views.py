@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.ratelimit import client_address
 from asamblea.elections import actions, queries, secrecy
 from asamblea.elections.models import Election, RecallPetition, TrackingCode
 from asamblea.rules import ballots as counting
@@ -66,10 +67,6 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "issues": detail["blocking_issues"],
         },
     )
-
-
-def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
 def selection_from_post(election: Election, post: Any) -> dict[str, Any]:
@@ -129,20 +126,21 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "elections/vote_code.html", ctx)
     step = request.POST.get("step", "code")
-    client = _client(request)
-    wait = secrecy.GUESS_LIMIT.wait_seconds(client)
-    if wait:
-        ctx["error"] = _(
-            "Too many wrong codes from this connection. Please wait %(s)s seconds and try again."
-        ) % {"s": wait}
-        response = render(request, "elections/vote_code.html", ctx, status=429)
-        response["Retry-After"] = str(wait)
-        return response
     code = secrecy.normalise_code(request.POST.get("code", ""))
+    # The code first: a right code never meets the guessing budget (no cache round trip), so no
+    # one's guessing can keep a voter out. Only a wrong one is counted and, past it, slowed.
     try:
         entry_id = actions.verify_credential(election, code)
     except ActionError as exc:
-        secrecy.GUESS_LIMIT.spend(client)
+        wait = secrecy.spend_wrong_code(election.pk, client_address(request))
+        if wait:
+            ctx["error"] = _(
+                "Too many wrong codes from this connection. Please wait %(s)s seconds and try "
+                "again."
+            ) % {"s": wait}
+            response = render(request, "elections/vote_code.html", ctx, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         ctx["error"] = exc.detail
         return render(request, "elections/vote_code.html", ctx, status=400)
     ctx.update(_ballot_context(election), code=code)

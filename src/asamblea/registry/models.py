@@ -400,3 +400,8 @@ class ApiToken(models.Model):
     label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do (core.middleware.TOKEN_SCOPES): "write" everything its user may,
+    # "read" only reading, "vote-division" reading and a delegate's division votes.
+    scope = models.CharField(max_length=20, default="write")
+    # After this the token answers 401; a token lives 30 days unless created with another term.
+    expires_at = models.DateTimeField(null=True, blank=True)

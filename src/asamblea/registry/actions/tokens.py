@@ -7,6 +7,7 @@ one (``Operator``): the command line's only way in before any credential exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -18,6 +19,10 @@ from asamblea.core.credentials import hash_token
 from asamblea.core.errors import ActionError
 from asamblea.core.permissions import Forbidden, is_active_user, is_operator
 from asamblea.registry.models import ApiToken
+
+# A token lives this long unless created with another term (``asamblea token create --days``).
+TOKEN_DAYS = 30
+SCOPES = ("write", "read", "vote-division")
 
 CREDENTIAL_PRIVATE = "a credential: whether a user holds API tokens is no one else's business"
 
@@ -35,21 +40,42 @@ def _may_manage_tokens_of(actor: Any, owner: Any) -> None:
         raise Forbidden("only the owner or the platform operator may manage these tokens")
 
 
-def check_create_api_token(actor: Any, user: Any, *, label: str = "") -> tuple[str, ApiToken]:
+def check_create_api_token(
+    actor: Any, user: Any, *, label: str = "", scope: str = "write", days: int = TOKEN_DAYS
+) -> tuple[str, ApiToken]:
     _may_manage_tokens_of(actor, user)
-    return do_create_api_token(actor, user, label=label)
+    if scope not in SCOPES:
+        raise ActionError(f"the scope is one of {', '.join(SCOPES)}", field="scope")
+    if not 1 <= days <= 366:
+        raise ActionError("a token lives 1 to 366 days", field="days")
+    return do_create_api_token(actor, user, label=label, scope=scope, days=days)
 
 
 @door("registry.create_api_token", private=CREDENTIAL_PRIVATE)
-def do_create_api_token(ctx: ActionContext, user: Any, *, label: str = "") -> tuple[str, ApiToken]:
+def do_create_api_token(
+    ctx: ActionContext, user: Any, *, label: str = "", scope: str = "write", days: int = TOKEN_DAYS
+) -> tuple[str, ApiToken]:
     """A new bearer token; the plain token is returned once and only its SHA-256 is stored."""
     if not user.is_active:
         raise ActionError("the user is not active", field="user")
     token = secrets.token_urlsafe(32)
+    at = now()
     row = ApiToken.objects.create(
-        user=user, token_hash=hash_token(token), label=label[:100], created_at=now()
+        user=user,
+        token_hash=hash_token(token),
+        label=label[:100],
+        created_at=at,
+        scope=scope,
+        expires_at=at + dt.timedelta(days=days),
     )
-    ctx.audit("token.create", row, user=user.get_username(), label=row.label)
+    ctx.audit(
+        "token.create",
+        row,
+        user=user.get_username(),
+        label=row.label,
+        scope=scope,
+        expires_at=row.expires_at.isoformat(),
+    )
     return token, row
 
 
