@@ -18,7 +18,8 @@ from django.db import transaction
 
 from asamblea.core.clock import now
 from asamblea.record import merkle
-from asamblea.record.encoding import build_entry, canonical_bytes
+from asamblea.record.encoding import EncodingError, build_entry, canonical_bytes
+from asamblea.record.entries.base import entry_class
 from asamblea.record.plugins import load_plugins
 from asamblea.recordstore.actions import do_sign_checkpoint
 from asamblea.recordstore.models import RecordEntry, RecordNode
@@ -41,6 +42,7 @@ def append(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append() must run inside the action's transaction")
     load_plugins()
+    _check_typed(entry_type, version, payload)
     # Serialise appenders of one organisation so indexes are gapless and unique and each entry's
     # prev_root is the head it really follows. PostgreSQL: this row lock. SQLite: select_for_update
     # is a no-op there, but transactions are IMMEDIATE (settings), so the writer already holds the
@@ -88,6 +90,16 @@ def append(
     )
     _sign_after_commit(org.pk)
     return record
+
+
+def _check_typed(entry_type: str, version: int, payload: dict[str, Any]) -> None:
+    """Every entry written has its typed class and reads back through it byte for byte, so the
+    verifier, which reads each entry through its class, accepts everything we write."""
+    cls = entry_class(entry_type, version)
+    if cls is None:
+        raise EncodingError(f"{entry_type} v{version} has no typed class (asamblea.record.entries)")
+    if cls.from_payload(payload).to_payload() != payload:
+        raise EncodingError(f"{entry_type} v{version}: the payload does not read back identically")
 
 
 class _SignCheckpoint:

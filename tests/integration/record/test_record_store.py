@@ -263,3 +263,26 @@ def test_the_record_store_registers_its_own_read_only_admin():
     registered = admin.site._registry[RecordEntry]
     assert type(registered).__module__ == "asamblea.recordstore.admin"
     assert not registered.has_change_permission(None)
+
+
+def test_an_entry_that_would_not_read_back_through_its_class_is_refused_and_nothing_written(
+    organisation,
+):
+    # The verifier reads every entry through its typed class: a payload whose time is in another
+    # format than the class declares would fail verification later, so the appender refuses it now.
+    org, _ = organisation
+    before = RecordEntry.objects.filter(organisation=org).count()
+    wrong_time = {
+        "mandate": {
+            "id": 1,
+            "body": "asamblea",
+            "unit": "unidad-0",
+            "seat_number": 1,
+            "member": "abcdefghijklmnop",
+            "ended_at": "2026-01-02T03:04:05Z",
+            "end_reason": "recalled",
+        }
+    }
+    with pytest.raises(EncodingError), transaction.atomic():
+        append(org, "mandate_ended", 1, wrong_time)
+    assert RecordEntry.objects.filter(organisation=org).count() == before
