@@ -9,7 +9,6 @@ letters outside Latin-1 are replaced (said in docs/assemblies.md).
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 
 from asamblea.assemblies import actions
 from asamblea.assemblies.models import Attendance, DelegateVote, Instruction, Motion, Session
+from asamblea.core.csvsafe import SafeWriter
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -178,7 +178,7 @@ def _rows(session: Session) -> Iterator[list[Any]]:
 
 def minutes_csv(session: Session) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for row in _rows(session):
         writer.writerow(row)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from asamblea.core.csvsafe import SafeDictWriter
 from asamblea.registry.actions.members import check_export_members
 from asamblea.registry.importing import COLUMNS
 from asamblea.registry.models import Organisation
 
 
 def rows_to_csv(rows: list[dict[str, str]]) -> str:
-    """Rows in the import format, so an exported register can be imported again."""
+    """Rows in the import format; cells that a spreadsheet would run as a formula start with '."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer = SafeDictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
