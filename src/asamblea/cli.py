@@ -20,6 +20,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("manage", "asamblea.commands.manage"),
     ("import-members", "asamblea.commands.members"),
     ("export-members", "asamblea.commands.members"),
+    ("approval", "asamblea.commands.approval"),
     ("freeze-roll", "asamblea.commands.registry"),
     ("seats", "asamblea.commands.registry"),
     ("token", "asamblea.commands.token"),

@@ -2,8 +2,9 @@
 
 Every verb that changes state runs as the authenticated user (``asamblea.commands.auth``: an API
 token, or an officer's password and TOTP code) through the same ``check_*`` as the API and the
-pages. Certifying needs two different officers: each runs ``certify`` signed in as themself.
-Voting codes of members without e-mail are printed once (``open`` and ``cards``): keep the file
+pages. Certifying and printing new cards need two different officers: ``certify`` and ``cards``
+propose, and a different officer approves with ``asamblea approval approve N`` (own sign-in and a
+fresh TOTP code); ``cards ID --approval N`` then fetches the new codes, once. Voting codes of members without e-mail are printed once (``open`` and ``cards``): keep the file
 secret and destroy it after the cards are handed out; the server keeps only their HMAC.
 """
 
@@ -43,6 +44,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     cards = sub.add_parser("cards", help="new codes for members without e-mail who have not voted")
     cards.add_argument("id", type=int)
     cards.add_argument("--cards", help="file to write (default: stdout)")
+    cards.add_argument(
+        "--approval", type=int, metavar="N", help="fetch the codes of this approved proposal"
+    )
 
 
 def _write_cards(election, codes: dict[int, str], path: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -144,7 +148,18 @@ def run(args: argparse.Namespace) -> int:
             opened = actions.check_open_election(user, election)
             _write_cards(opened.election, opened.printed_codes, args.cards)
         elif args.action == "cards":
-            codes = actions.check_reissue_credentials(user, election)
+            if args.approval is None:
+                proposed = actions.check_reissue_credentials(user, election)
+                print(
+                    f"approval {proposed.pk}: new cards for election {election.pk} proposed; a "
+                    f"different officer runs `asamblea approval approve {proposed.pk}`, then "
+                    f"`asamblea election cards {election.pk} --approval {proposed.pk}`"
+                )
+                return 0
+            from asamblea.core.approvals import check_take_result
+
+            result = check_take_result(user, args.approval, kind="elections.reissue_credentials")
+            codes = {int(pk): code for pk, code in result["cards"].items()}
             _write_cards(election, codes, args.cards)
         else:
             step = {
@@ -154,7 +169,13 @@ def run(args: argparse.Namespace) -> int:
                 "certify": actions.check_certify_election,
             }[args.action]
             e = step(user, election)
-            print(f"election {e.pk}: {e.state}")
+            if args.action == "certify":
+                print(
+                    f"election {e.pk}: certification proposed; a different election officer "
+                    "approves it with `asamblea approval approve N` (see `asamblea approval list`)"
+                )
+            else:
+                print(f"election {e.pk}: {e.state}")
     except ActionError as exc:
         raise InputError(f"election: {exc.field or 'action'}: {exc.detail}") from None
     return 0

@@ -11,6 +11,8 @@ Entries this module reads (payload fields besides ``type``, ``v``, ``index``, ``
   ({"size", "commitment"}), ``seed_commitment`` (SHA-256 hex of the seed).
 - ``election_closed`` v1: ``election``, ``voters``, ``tracking_codes`` and ``ballots``: two
   independently shuffled lists; a ballot is canonical JSON content (see :func:`canonical_ballot`).
+- ``credentials_reissued`` v1: ``election``, ``count``, ``reissued_at`` (checked against the roll
+  size: see :func:`check_ballots_within_roll`).
 - ``election_counted`` v1: ``election``, ``method``, ``seats``, ``rules``, ``seed`` (revealed),
   ``result`` (what :func:`count` returns).
 
@@ -76,6 +78,7 @@ def recount(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> N
         ballots
     ):
         raise _mismatch(f"election {election}: ballots, tracking codes and voters differ in number")
+    check_ballots_within_roll(election, opened, closed, entries)
     keys = [c["key"] for c in opened["candidates"]]
     for b in ballots:
         try:
@@ -95,6 +98,35 @@ def recount(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> N
     )
     if again != entry.get("result"):
         raise _mismatch(f"election {election}: the recount differs from the recorded result")
+
+
+def check_ballots_within_roll(
+    election: int,
+    opened: Mapping[str, Any],
+    closed: Mapping[str, Any],
+    entries: Sequence[Mapping[str, Any]],
+) -> None:
+    """No stuffing through reissued cards: ballots <= credentials issued at open.
+
+    One credential is issued per roll entry at open (``election_opened``'s ``roll.size``); a
+    reissue (``credentials_reissued``) *replaces* a member's code, deleting the old one, so it
+    never adds a credential: the bound stays the roll size however many cards were reissued.
+    Each reissue also replaces at most the roll's size.
+    """
+    size = int(opened["roll"]["size"])
+    published = len(closed.get("ballots", []))
+    if published > size:
+        raise _mismatch(
+            f"election {election}: entry {closed.get('index')} (election_closed) publishes "
+            f"{published} ballots, more than the {size} credentials issued at open"
+        )
+    for e in entries:
+        reissue = e.get("type") == "credentials_reissued" and e.get("election") == election
+        if reissue and int(e.get("count", 0)) > size:
+            raise _mismatch(
+                f"election {election}: entry {e.get('index')} (credentials_reissued) "
+                f"replaces {e.get('count')} cards, more than the roll's {size}"
+            )
 
 
 def recount_meeting(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> None:

@@ -1,9 +1,15 @@
 """Model admins for the registry: registrars look things up here; changes go through actions.
 
 Only what has an action behind it is editable: a member's contact details
-(``check_update_member``), officer roles (``check_grant_role``/``check_revoke_role``) and revoking
-API tokens, each through the same ``check_*`` as everywhere else; a refusal is a 403 page. Structure, rolls, seats, mandates and the public record are read-only: they change through
-the commands and actions that also write the public record.
+(``check_update_member``), the first officers of a new organisation (``check_grant_role``, the
+platform operator only, while bootstrapping) and revoking API tokens, each through the same
+``check_*`` as everywhere else; a refusal is a 403 page. Every later grant is an approval
+(``asamblea approval``), never an admin form. Structure, rolls, seats, mandates and the public
+record are read-only: they change through the commands and actions that also write the record.
+
+Scope (ADR 0007): a registrar sees only the members of the organisations they are registrar of,
+and so only those members' contact data; the platform operator (a superuser) sees organisations
+and offices, and no member at all.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 
 from asamblea.core.admin import ReadOnlyAdmin
 from asamblea.core.errors import ActionError
-from asamblea.core.permissions import Forbidden
+from asamblea.core.permissions import Forbidden, Role, has_role, is_operator
 from asamblea.registry import actions
 from asamblea.registry.models import (
     Allocation,
@@ -103,6 +109,15 @@ class MemberAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     show_full_result_count = False
 
+    def get_queryset(self, request: Any) -> Any:
+        """Only the members of organisations where the user is registrar (no superuser bypass)."""
+        mine = [
+            org.pk
+            for org in Organisation.objects.only("pk")
+            if has_role(request.user, org, Role.REGISTRAR)
+        ]
+        return super().get_queryset(request).filter(organisation_id__in=mine)
+
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         # Members are added by import-members, the API or registry actions (validation, audit).
         return False
@@ -167,14 +182,24 @@ class OfficerRoleAdmin(admin.ModelAdmin):
     list_select_related = ("user", "organisation", "body")
     autocomplete_fields = ("body",)
 
+    def has_add_permission(self, request: Any) -> bool:
+        # Only the operator, for an organisation's first officers; later grants are approvals.
+        return is_operator(request.user)
+
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         # An office is granted or revoked, never edited in place.
-        return obj is None and super().has_change_permission(request, obj)
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return is_operator(request.user)
 
     def save_model(self, request: Any, obj: OfficerRole, form: Any, change: bool) -> None:
-        office = actions.check_grant_role(
-            request.user, obj.user, obj.organisation, obj.role, obj.body
-        )
+        with _refused_as_403():
+            office = actions.check_grant_role(
+                request.user, obj.user, obj.organisation, obj.role, obj.body
+            )
+        if not isinstance(office, OfficerRole):
+            raise PermissionDenied("later grants are proposed and approved: asamblea approval")
         obj.pk = office.pk
 
     def delete_model(self, request: Any, obj: OfficerRole) -> None:

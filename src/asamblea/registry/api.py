@@ -10,11 +10,19 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Prefetch
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from asamblea.core.apischema import MAX_LIMIT, BearerToken, ErrorOut, paginate
+from asamblea.core.approvals import access_approval, check_take_result
+from asamblea.core.errors import NotFoundOrForbidden
 from asamblea.registry.access import access_body, access_organisation
-from asamblea.registry.actions.members import check_add_member
+from asamblea.registry.actions.members import (
+    EXPORT,
+    check_add_member,
+    check_propose_export_members,
+)
+from asamblea.registry.exporting import rows_to_csv
 from asamblea.registry.models import (
     Body,
     Mandate,
@@ -348,3 +356,37 @@ def add_member(request, organisation_id: int, payload: MemberIn):  # type: ignor
         "unit_code": payload.unit_code,
         "joined_on": payload.joined_on,
     }
+
+
+class ExportProposed(Schema):
+    approval_id: int
+    expires_at: dt.datetime
+
+
+@router.post(
+    "/organisations/{organisation_id}/units/{code}/export",
+    response={202: ExportProposed, **ERRORS, 403: ErrorOut, 409: ErrorOut},
+    auth=BearerToken(),
+)
+def propose_export(request, organisation_id: int, code: str):  # type: ignore[no-untyped-def]
+    """Propose exporting a unit's register (an officer who may read it). A different officer
+    approves (``POST /approvals/{id}/approve`` with a fresh TOTP code); then the proposer, and
+    only they, fetches the CSV once within 15 minutes with ``GET`` on this path."""
+    org = access_organisation(organisation_id)
+    proposed = check_propose_export_members(request.auth, org, code)
+    return 202, {"approval_id": proposed.pk, "expires_at": proposed.expires_at}
+
+
+@router.get(
+    "/organisations/{organisation_id}/units/{code}/export",
+    response={200: str, **ERRORS, 403: ErrorOut, 409: ErrorOut},
+    auth=BearerToken(),
+)
+def fetch_export(request, organisation_id: int, code: str, approval: int):  # type: ignore[no-untyped-def]
+    """The approved export as CSV, to its proposer, once."""
+    access_organisation(organisation_id)
+    proposal = access_approval(request.auth, approval)
+    if proposal.organisation_id != organisation_id or proposal.params.get("unit_code") != code:
+        raise NotFoundOrForbidden("approval")
+    rows = check_take_result(request.auth, approval, kind=EXPORT)
+    return HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")

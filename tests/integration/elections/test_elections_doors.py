@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from elections_builders import build_world, open_election, record_entries
 
+from asamblea.core import approvals
 from asamblea.core.action import PRIVATE_ACTIONS
 from asamblea.core.errors import ActionError
-from asamblea.core.models import AuditEntry
+from asamblea.core.models import Approval, AuditEntry
 from asamblea.core.permissions import Forbidden
 from asamblea.elections import actions
 from asamblea.elections.actions import casting, credentials, lifecycle, recall
@@ -116,24 +117,30 @@ def test_a_member_may_nominate_themself_but_not_another_member():
     assert candidate.key == me.public_id
 
 
-def test_the_first_certification_writes_its_own_record_entry_naming_no_officer():
+def test_a_certification_is_proposed_by_one_officer_and_takes_effect_when_another_approves():
     world = build_world(4)
     election = _counted(world)
     before = len(record_entries(world.org))
     actions.check_certify_election(world.officers[0], election)
-    given = record_entries(world.org, "election_certification_given")
-    assert len(record_entries(world.org)) == before + 1
-    assert [(e["election"], e["certifications"]) for e in given] == [(election.pk, 1)]
-    assert world.officers[0].username not in str(given)
-    with pytest.raises(ActionError, match="already certified"):
-        actions.check_certify_election(world.officers[0], election)
-    actions.check_certify_election(world.officers[1], election)
+    assert len(record_entries(world.org)) == before
+    (proposal,) = Approval.objects.filter(kind="elections.certify")
+    with pytest.raises(ActionError, match="already proposed"):
+        actions.check_certify_election(world.officers[1], election)
+    with pytest.raises(Forbidden, match="cannot approve"):
+        approvals.check_approve(
+            world.officers[0], proposal.pk, fresh_code=None, factor_checked=True
+        )
+    approvals.check_approve(world.officers[1], proposal.pk, fresh_code=None, factor_checked=True)
     election.refresh_from_db()
     assert election.state == Election.State.CERTIFIED
-    assert [
-        e["certifications"] for e in record_entries(world.org, "election_certification_given")
-    ] == [1, 2]
+    given = record_entries(world.org, "election_certification_given")
+    assert [(e["election"], e["certifications"]) for e in given] == [(election.pk, 2)]
+    assert world.officers[0].username not in str(given)
+    assert world.officers[1].username not in str(given)
     assert len(record_entries(world.org, "election_certified")) == 1
+    audit = AuditEntry.objects.get(action="certify_election")
+    assert audit.actor_label == world.officers[1].get_username()
+    assert audit.detail["proposed_by"] == world.officers[0].get_username()
 
 
 def test_the_system_cannot_certify_in_an_officers_place():
@@ -151,8 +158,11 @@ def test_reissuing_credentials_records_how_many_and_never_whose():
     actions.check_cast(election, codes[voter.pk], {"choice": voter.public_id}, "k" * 20)
     with pytest.raises(Forbidden):
         actions.check_reissue_credentials(_user("nobody"), election, world.members[:3])
-    fresh = actions.check_reissue_credentials(world.officers[0], election, world.members[:3])
-    assert set(fresh) == {m.pk for m in world.members[1:3]}
+    proposal = actions.check_reissue_credentials(world.officers[0], election, world.members[:3])
+    assert record_entries(world.org, "credentials_reissued") == []
+    approvals.check_approve(world.officers[1], proposal.pk, fresh_code=None, factor_checked=True)
+    fresh = approvals.check_take_result(world.officers[0], proposal.pk)["cards"]
+    assert set(fresh) == {str(m.pk) for m in world.members[1:3]}
     (entry,) = record_entries(world.org, "credentials_reissued")
     assert entry["election"] == election.pk and entry["count"] == 2
     assert set(entry) - {"type", "v", "index", "at", "org", "prev_root"} == {

@@ -229,23 +229,37 @@ def test_population_of_an_assembly_sender_is_the_sum_of_its_allocations(org, uni
     assert allocation.seats == 5
 
 
-def test_export_needs_two_registrars_or_election_officers(org, units, populated, django_user_model):
+def test_export_is_proposed_by_one_officer_approved_by_another_and_fetched_once_by_the_proposer(
+    org, units, populated, django_user_model
+):
+    from asamblea.core import approvals
+    from asamblea.core.permissions import Forbidden
+    from asamblea.registry.actions.members import check_propose_export_members
+
     clerk = django_user_model.objects.create_user("clerk", password="x")
     second = django_user_model.objects.create_user("second", password="x")
     with pytest.raises(NotFoundOrForbidden):
-        actions.access_unit_register_by_officer(clerk, org, "mina")
+        check_propose_export_members(clerk, org, "mina")
     actions.do_grant_role(ACTOR, clerk, org, OfficerRole.Role.REGISTRAR)
-    actions.access_unit_register_by_officer(clerk, org, "mina")
-    with pytest.raises(ActionError):
-        actions.check_export_members(clerk, clerk, org, "mina")
-    with pytest.raises(NotFoundOrForbidden):
+    # Two officers' credentials in one invocation are no longer a second person.
+    with pytest.raises(ActionError, match="approval"):
         actions.check_export_members(clerk, second, org, "mina")
-    assert not AuditEntry.objects.filter(action="members.export").exists()
+    proposal = check_propose_export_members(clerk, org, "mina")
+    with pytest.raises(NotFoundOrForbidden):
+        approvals.check_approve(second, proposal.pk, fresh_code=None, factor_checked=True)
     actions.do_grant_role(ACTOR, second, org, OfficerRole.Role.ELECTION_OFFICER)
-    _unit, rows = actions.check_export_members(clerk, second, org, "mina")
+    with pytest.raises(Forbidden):
+        approvals.check_approve(clerk, proposal.pk, fresh_code=None, factor_checked=True)
+    assert not AuditEntry.objects.filter(action="members.export").exists()
+    approvals.check_approve(second, proposal.pk, fresh_code=None, factor_checked=True)
+    with pytest.raises(NotFoundOrForbidden):
+        approvals.check_take_result(second, proposal.pk)
+    rows = approvals.check_take_result(clerk, proposal.pk)
     assert len(rows) == 25
-    entry = AuditEntry.objects.get(action="members.export", actor=clerk)
-    assert entry.detail["second_officer"] == "second"
+    with pytest.raises(ActionError, match="gone"):
+        approvals.check_take_result(clerk, proposal.pk)
+    entry = AuditEntry.objects.get(action="members.export", actor=second)
+    assert entry.detail["second_officer"] == "clerk"
     with pytest.raises(NotFoundOrForbidden):
         actions.access_unit_register_by_officer(clerk, org, "no-such-unit")
 

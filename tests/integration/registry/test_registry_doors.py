@@ -264,15 +264,28 @@ def test_a_registrar_of_the_organisation_may_do_the_registrys_work(
     assert member.display_name == "Corregida"
 
 
-def test_a_role_is_granted_by_the_operator_or_a_registrar_never_by_the_one_receiving_it(
+def test_the_operator_grants_the_first_two_officers_and_every_later_grant_needs_an_approval(
     org, units, other_org, django_user_model
 ):
+    from asamblea.core import approvals
+
     admin = django_user_model.objects.create_superuser("root", password="x")
     registrar = django_user_model.objects.create_user("reg")
+    chair = django_user_model.objects.create_user("presi")
     newcomer = django_user_model.objects.create_user("nueva")
     outsider = django_user_model.objects.create_user("otra")
     actions.check_grant_role(admin, registrar, org, OfficerRole.Role.REGISTRAR)
-    actions.check_grant_role(registrar, newcomer, org, OfficerRole.Role.TELLER, units["mina"])
+    actions.check_grant_role(admin, chair, org, OfficerRole.Role.CHAIR)
+    # Bootstrap is over: not even the operator grants alone now.
+    with pytest.raises(Forbidden):
+        actions.check_grant_role(admin, newcomer, org, OfficerRole.Role.TELLER)
+    proposal = actions.check_grant_role(
+        registrar, newcomer, org, OfficerRole.Role.TELLER, units["mina"]
+    )
+    assert not OfficerRole.objects.filter(user=newcomer).exists()
+    with pytest.raises(Forbidden):
+        approvals.check_approve(registrar, proposal.pk, fresh_code=None, factor_checked=True)
+    approvals.check_approve(chair, proposal.pk, fresh_code=None, factor_checked=True)
     assert OfficerRole.objects.filter(user=newcomer, organisation=org, role="teller").exists()
     with pytest.raises(Forbidden):
         actions.check_grant_role(newcomer, newcomer, org, OfficerRole.Role.REGISTRAR)
@@ -282,12 +295,16 @@ def test_a_role_is_granted_by_the_operator_or_a_registrar_never_by_the_one_recei
         actions.check_grant_role(registrar, outsider, other_org, OfficerRole.Role.REGISTRAR)
     with pytest.raises(Forbidden):
         actions.check_grant_role(outsider, outsider, org, OfficerRole.Role.REGISTRAR)
-    assert actions.check_revoke_role(registrar, newcomer, org, "teller", units["mina"]) == 1
+    revoke = actions.check_revoke_role(registrar, newcomer, org, "teller", units["mina"])
+    approvals.check_approve(chair, revoke.pk, fresh_code=None, factor_checked=True)
     grants = AuditEntry.objects.filter(action="officer.grant")
     assert {(e.actor.username, e.detail["user"]) for e in grants} == {
         ("root", "reg"),
-        ("reg", "nueva"),
+        ("root", "presi"),
+        ("presi", "nueva"),
     }
+    approved = AuditEntry.objects.filter(action="approval.approve")
+    assert {(e.detail["proposer"], e.detail["approver"]) for e in approved} == {("reg", "presi")}
     # Offices are public: each grant and revocation is on the record, by display name and number,
     # never by sign-in name.
     offices = [
@@ -298,6 +315,7 @@ def test_a_role_is_granted_by_the_operator_or_a_registrar_never_by_the_one_recei
     ]
     assert [(t, o["user_id"], o["role"], o["body"]) for t, o in offices] == [
         ("officer_role_granted", registrar.pk, "registrar", None),
+        ("officer_role_granted", chair.pk, "chair", None),
         ("officer_role_granted", newcomer.pk, "teller", "mina"),
         ("officer_role_revoked", newcomer.pk, "teller", "mina"),
     ]

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, models, transaction
 from asamblea.core.action import PRIVATE_ACTIONS
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
+from asamblea.core.models import ReplacedCredential
 from asamblea.elections import secrecy
 from asamblea.elections.actions._common import State
 from asamblea.elections.models import (
@@ -46,6 +47,10 @@ class Receipt:
 
 
 INVALID_CODE = "this voting code is not valid for this election"
+REPLACED_CODE = (
+    "this card was replaced on {date}: vote with the new card; if you did not ask for a new "
+    "one, tell your election officers"
+)
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,23 @@ def verify_credential(election: Election | BallotBox, code: str) -> int:
             )
             row = cur.fetchone()
     if row is None:
-        raise ActionError(INVALID_CODE, field="code")
+        raise ActionError(_refusal(election.pk, code), field="code")
     return int(row[0])
+
+
+def _refusal(election_id: int, code: str) -> str:
+    """Why a code was refused: "replaced on DATE" for a card that a reissue replaced, the one
+    answer for every other unknown code. Only the refusal path pays for this query."""
+    replaced = (
+        ReplacedCredential.objects.filter(
+            election_id=election_id, code_hmac=secrecy.credential_hmac(code)
+        )
+        .values_list("replaced_at", flat=True)
+        .first()
+    )
+    if replaced is None:
+        return INVALID_CODE
+    return REPLACED_CODE.format(date=replaced.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def has_voted(election: Election, roll_entry_id: int) -> bool:
@@ -212,7 +232,7 @@ def do_cast(election: BallotBox, code: str, content: str, key: str, digest: str)
             raise ActionError(
                 "this election is not open for voting", field="election", code="conflict"
             )
-        raise ActionError(INVALID_CODE, field="code")
+        raise ActionError(_refusal(election.pk, code), field="code")
     return Receipt(tracking)
 
 

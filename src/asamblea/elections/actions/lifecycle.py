@@ -16,9 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from asamblea.core import approvals
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, BlockingIssues
+from asamblea.core.models import Approval
 from asamblea.core.permissions import Forbidden
 from asamblea.counting.methods import METHODS
 from asamblea.elections import secrecy
@@ -355,17 +357,53 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
 # --- certify ------------------------------------------------------------------------------------
 
 
+CERTIFY = "elections.certify"
+
+
 def check_certify_election(actor: Any, election: Election) -> Election:
+    """An election officer proposes to certify the count; a different officer approves it in
+    their own session with a fresh second factor (:mod:`asamblea.core.approvals`). Returns the
+    election, still counted until the approval."""
     require_officer_of(actor, election)
-    return do_certify_election(actor, election)
+    if election.state != State.COUNTED:
+        raise BlockingIssues([f"the election is {election.state}, not counted"])
+    approvals.do_propose(
+        actor,
+        CERTIFY,
+        organisation_id=election.organisation_id,
+        body_id=election.body_id,
+        target_id=election.pk,
+    )
+    return election
 
 
-@door("elections.certify")
-def do_certify_election(ctx: ActionContext, election: Election) -> Election:
-    """One officer certifies; the second distinct officer's certification takes effect.
+def _may_approve_certification(user: Any, approval: Approval) -> None:
+    require_officer_of(user, Election.objects.get(pk=int(approval.target_id)))
 
-    Each certification is the signed-in officer's own (``ctx.user``): the same user twice is
-    refused, and no name typed on a command line counts as a second officer.
+
+def _run_certification(ctx: ActionContext, approval: Approval) -> None:
+    election = Election.objects.get(pk=int(approval.target_id))
+    nested(ctx, do_certify_election, election, approval=approval)
+
+
+approvals.register_kind(
+    approvals.ApprovalKind(
+        CERTIFY,
+        may_approve=_may_approve_certification,
+        run=_run_certification,
+        describe=lambda a: f"certify the result of election {a.target_id}",
+    )
+)
+
+
+@door(CERTIFY)
+def do_certify_election(
+    ctx: ActionContext, election: Election, *, approval: Approval | None = None
+) -> Election:
+    """Certify: with ``approval``, the proposer's and the approver's certifications are given
+    together (one ``election_certification_given`` entry counting both) and the result takes
+    effect. Without it (the demo loader only; every page, API call and verb proposes instead),
+    each call is one signed-in officer's certification and the second distinct one completes it.
     """
     officer = ctx.user
     if officer is None:
@@ -373,13 +411,16 @@ def do_certify_election(ctx: ActionContext, election: Election) -> Election:
     election = locked(election)
     if election.state != State.COUNTED:
         raise BlockingIssues([f"the election is {election.state}, not counted"])
-    if election.certifications.filter(officer=officer).exists():
-        raise ActionError(
-            "you have already certified; a second, different officer must", code="conflict"
-        )
-    Certification.objects.create(election=election, officer=officer, certified_at=now())
+    officers = [officer] if approval is None else [approval.proposer, officer]
+    for each in officers:
+        if election.certifications.filter(officer=each).exists():
+            raise ActionError(
+                "you have already certified; a second, different officer must", code="conflict"
+            )
+        Certification.objects.create(election=election, officer=each, certified_at=now())
     given = election.certifications.count()
-    ctx.audit("certify_election", election, certifications=given)
+    detail = {} if approval is None else {"proposed_by": approval.proposer.get_username()}
+    ctx.audit("certify_election", election, certifications=given, **detail)
     ctx.record(
         election.organisation,
         ElectionCertificationGivenV1(election=election.pk, certifications=given),

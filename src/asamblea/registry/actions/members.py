@@ -14,9 +14,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from asamblea.core import approvals
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
+from asamblea.core.outbox import queue_email
 from asamblea.core.permissions import Role, require_role
 from asamblea.registry.access import access_unit_by_registrar, access_unit_register_by_officer
 from asamblea.registry.models import (
@@ -76,10 +78,24 @@ def do_update_member(ctx: ActionContext, member: Member, **changes: Any) -> Memb
     unknown = set(changes) - allowed
     if unknown:
         raise ActionError(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    old_email = member.email
+    contact = sorted(
+        k for k in ("email", "phone") if k in changes and changes[k] != getattr(member, k)
+    )
     for key, value in changes.items():
         setattr(member, key, value)
     member.save(update_fields=list(changes))
-    ctx.audit("member.update", member, fields=sorted(changes))
+    ctx.audit("member.update", member, fields=sorted(changes), contact_changed=contact)
+    if contact and old_email:
+        # The old address hears of it: someone who took over the account by changing the
+        # address cannot also silence the notice.
+        queue_email(
+            old_email,
+            "Your contact details were changed",
+            f"The {' and '.join(contact)} on your membership record was changed on "
+            f"{now():%Y-%m-%d %H:%M} UTC. If you did not ask for this, tell your organisation's "
+            "registrars at once.",
+        )
     return member
 
 
@@ -149,8 +165,9 @@ def do_export_members(
 ) -> list[dict[str, str]]:
     """The unit's current register, as rows of the import format.
 
-    Exporting a register needs two distinct officers (SYSTEM.md): both must be able to read the
-    register; the act is logged with both names.
+    Exporting a register needs two distinct officers (SYSTEM.md): run on approval, as the
+    approver, with the proposer as ``second_officer``; both could read the register; the act is
+    logged with both names.
     """
     # The invariant, whoever calls: two people, neither of them the system.
     if ctx.user is None or second_officer is None or second_officer.pk == ctx.user.pk:
@@ -246,17 +263,52 @@ def check_transfer(user: Any, member: Member, to_unit: Body, *, on: dt.date) -> 
     return do_transfer(user, member, to_unit, on=on)
 
 
+EXPORT = "registry.export_members"
+NEEDS_APPROVAL = (
+    "exporting a register needs a second officer's approval in their own session: propose it "
+    "(`asamblea approval export-members`, or POST /api/organisations/ID/units/CODE/export)"
+)
+
+
 def check_export_members(
     user: Any, second_officer: Any, organisation: Organisation, unit_code: str
 ) -> tuple[Body, list[dict[str, str]]]:
-    """Both officers may read the unit's register, and they are two different people.
+    """Gone: a second officer's credentials in the same invocation are not a second person.
+    Refuses, pointing to :func:`check_propose_export_members`."""
+    access_unit_register_by_officer(user, organisation, unit_code)
+    raise ActionError(NEEDS_APPROVAL, field="officer")
 
-    Until approvals exist the second officer authenticates in the same invocation (the command
-    line asks for both sets of credentials); the approvals issue replaces this with a second
-    session of their own. ``NotFoundOrForbidden`` for a missing unit and a refused officer alike.
-    """
+
+def check_propose_export_members(user: Any, organisation: Organisation, unit_code: str) -> Any:
+    """An officer who may read the unit's register proposes exporting it; a different one
+    approves; the proposer then fetches the rows once (``NotFoundOrForbidden`` for a missing
+    unit and a refused officer alike)."""
     unit = access_unit_register_by_officer(user, organisation, unit_code)
-    if second_officer is None or getattr(second_officer, "pk", None) == getattr(user, "pk", None):
-        raise ActionError("exporting a register needs a second, different officer", field="officer")
-    access_unit_register_by_officer(second_officer, organisation, unit_code)
-    return unit, do_export_members(user, unit, second_officer=second_officer)
+    return approvals.do_propose(
+        user,
+        EXPORT,
+        organisation_id=organisation.pk,
+        body_id=unit.pk,
+        target_id=unit.pk,
+        params={"unit_code": unit.code},
+    )
+
+
+def _may_approve_export(user: Any, approval: Any) -> None:
+    organisation = Organisation.objects.get(pk=approval.organisation_id)
+    access_unit_register_by_officer(user, organisation, approval.params["unit_code"])
+
+
+def _run_export(ctx: ActionContext, approval: Any) -> list[dict[str, str]]:
+    unit = Body.objects.get(pk=int(approval.target_id))
+    return do_export_members(ctx, unit, second_officer=approval.proposer)
+
+
+approvals.register_kind(
+    approvals.ApprovalKind(
+        EXPORT,
+        may_approve=_may_approve_export,
+        run=_run_export,
+        describe=lambda a: f"export the register of unit {a.params.get('unit_code')}",
+    )
+)

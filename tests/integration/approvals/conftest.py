@@ -1,0 +1,8 @@
+"""Approvals reuse the election tests' small worlds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "elections"))
