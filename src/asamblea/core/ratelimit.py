@@ -58,7 +58,7 @@ class AtomicDatabaseCache(DatabaseCache):
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
-        table = connection.ops.quote_name(self._table)
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         now = connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0))
         with transaction.atomic(using=db), connection.cursor() as cursor:
@@ -80,8 +80,8 @@ class AtomicDatabaseCache(DatabaseCache):
 
 def _redis_client(cache: Any, key: str) -> Any:
     # Django's RedisCache keeps its redis-py client behind ``_cache``.
-    inner = getattr(cache, "_cache", None)
-    return inner.get_client(key, write=True) if hasattr(inner, "get_client") else None
+    inner: Any = getattr(cache, "_cache", None)
+    return inner.get_client(key, write=True)
 
 
 def incr(name: str, ttl: int) -> int:
@@ -148,3 +148,36 @@ class TooManyRequests(Exception):
         super().__init__(detail)
         self.detail = detail
         self.retry_after = max(1, int(retry_after))
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Failures on any of several keys (an account, an address) with a growing wait.
+
+    The first ``free`` failures in ``window`` seconds cost nothing; each further one makes the
+    key wait 2, 4, 8 ... seconds, at most ``longest``. Callers exempt what an attacker cannot
+    have (an officer's known browser), so no one can lock an officer out by failing for them.
+    """
+
+    name: str
+    free: int = 5
+    window: int = 3600
+    longest: int = 900
+
+    def _lock(self, key: str) -> str:
+        return f"backoff:{self.name}:lock:{key}"
+
+    def wait_seconds(self, keys: list[str]) -> int:
+        """The longest wait any of ``keys`` is under, 0 if none (one round trip)."""
+        until = get_many([self._lock(k) for k in keys]).values()
+        at = time.time()
+        return max([math.ceil(float(u) - at) for u in until if u] + [0])
+
+    def fail(self, keys: list[str]) -> None:
+        cache = caches[CACHE_ALIAS]
+        at = time.time()
+        for key in keys:
+            count = incr(f"backoff:{self.name}:count:{key}", ttl=self.window)
+            if count > self.free:
+                delay = min(2 ** min(count - self.free, 20), self.longest)
+                cache.set(self._lock(key), at + delay, timeout=delay)

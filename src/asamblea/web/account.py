@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from asamblea.core.middleware import OFFICER_SEEN, OFFICER_SINCE
+from asamblea.core.ratelimit import client_address
 from asamblea.web import auth as signin
 from asamblea.web.models import SignInCode
 
@@ -67,7 +71,7 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         started = time.monotonic()
         address = signin.normalise_address(form.cleaned_data["email"])
-        signin.do_send_sign_in_codes(address)
+        signin.do_send_sign_in_codes(address, requester=client_address(request))
         request.session[SESSION_KEY] = {"email": address, "failures": 0}
         _pad(started)
         # Same redirect whether or not a member has this address.
@@ -110,29 +114,61 @@ def login_code(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("password", "token")
 def officer_login(request: HttpRequest) -> HttpResponse:
+    """The one sign-in of officers and of the admin (``/admin/login/`` comes here).
+
+    One answer for a wrong name, password or code. Failures back off per account and per
+    address; a browser that already signed in as this officer (its device cookie) is exempt.
+    """
     from django_otp import login as otp_login
 
     form = OfficerForm(request.POST or None)
-    error = None
+    error: Any = None
+    status = 200
+    wait = 0
     if request.method == "POST" and form.is_valid():
-        user = auth.authenticate(
-            request,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-        )
-        device = signin.match_officer_token(user, form.cleaned_data["token"]) if user else None
-        if user is not None and device is not None:
-            auth.login(request, user)
-            otp_login(request, device)
-            default = reverse("admin:index") if user.is_staff else reverse("web:home")
-            return redirect(_safe_next(request, default))
-        # One message for a wrong name, password or code: which one failed is not said.
-        error = _("Those details do not match an officer with a second factor.")
-    return render(
+        username = form.cleaned_data["username"]
+        keys = signin.officer_throttle_keys(username, client_address(request))
+        known = signin.is_known_device(request.COOKIES.get(signin.DEVICE_COOKIE), username)
+        wait = 0 if known else signin.OFFICER_BACKOFF.wait_seconds(keys)
+        if wait:
+            # Nothing is checked while waiting, so the answer says nothing about the password.
+            error = _("Too many attempts. Please wait %(s)s seconds and try again.") % {"s": wait}
+            status = 429
+        else:
+            user = auth.authenticate(
+                request, username=username, password=form.cleaned_data["password"]
+            )
+            device = signin.match_officer_token(user, form.cleaned_data["token"]) if user else None
+            if user is not None and device is not None:
+                auth.login(request, user)
+                otp_login(request, device)
+                at = time.time()
+                request.session[OFFICER_SINCE] = at
+                request.session[OFFICER_SEEN] = at
+                request.session.set_expiry(settings.ASAMBLEA_OFFICER_IDLE_SECONDS)
+                default = reverse("admin:index") if user.is_staff else reverse("web:home")
+                signed_in: HttpResponse = redirect(_safe_next(request, default))
+                signed_in.set_cookie(
+                    signin.DEVICE_COOKIE,
+                    signin.device_cookie_value(user),
+                    max_age=signin.DEVICE_MAX_AGE,
+                    httponly=True,
+                    secure=request.is_secure(),
+                    samesite="Strict",
+                )
+                return signed_in
+            signin.OFFICER_BACKOFF.fail(keys)
+            # One message for a wrong name, password or code: which one failed is not said.
+            error = _("Those details do not match an officer with a second factor.")
+    response = render(
         request,
         "web/officer_login.html",
         {"form": form, "error": error, "next": _safe_next(request, "")},
+        status=status,
     )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @never_cache

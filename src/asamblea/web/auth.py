@@ -22,13 +22,19 @@ from django.utils.translation import gettext as _
 from asamblea.core.audit import audit
 from asamblea.core.clock import now
 from asamblea.core.outbox import queue_email
+from asamblea.core.ratelimit import Backoff, Budget
 from asamblea.registry.models import Member
 from asamblea.web.models import SignInCode
 
 CODE_DIGITS = 8
 CODE_LIFETIME = dt.timedelta(minutes=10)
-# More requests than this per member per hour are ignored (silently: the page looks the same).
+# More requests than this per requesting address per hour are ignored (silently: the page looks
+# the same). Counted per address asking, not per member asked for: before issue 16 five requests
+# from anyone used up a member's own quota for the hour.
 MAX_CODES_PER_HOUR = 5
+REQUESTS_PER_ADDRESS = Budget("sign-in-code-requests", limit=MAX_CODES_PER_HOUR, window=3600)
+# A member holds at most this many live codes at once; a request past it sends nothing new.
+MAX_LIVE_CODES = 5
 _CODE_RE = re.compile(rf"^\d{{{CODE_DIGITS}}}$")
 
 
@@ -56,25 +62,32 @@ def _members_at(address: str) -> list[Member]:
 
 
 @transaction.atomic
-def do_send_sign_in_codes(address: str) -> int:
+def do_send_sign_in_codes(address: str, requester: str = "unknown") -> int:
     """Queue a fresh code to every member whose email is ``address``.
 
-    Any earlier unused code of that member is spent, so only the newest works. Returns how many
-    codes were queued; callers must not show it to the person asking.
+    ``requester`` is the client address asking (core.ratelimit.client_address): the hourly quota
+    is spent per requester, so a stranger's requests never use up a member's own. A new code
+    never cancels an unexpired one (each works until used or expired), so a stranger asking
+    cannot kill the code a member is about to type. Returns how many codes were queued; callers
+    must not show it to the person asking.
     """
     address = normalise_address(address)
     at = now()
+    members = _members_at(address)
+    if REQUESTS_PER_ADDRESS.spend(requester):
+        for member in members:
+            audit(None, "sign_in_code_refused", member, reason="too many requests from there")
+        return 0
     sent = 0
-    for member in _members_at(address):
-        recent = SignInCode.objects.filter(
-            member=member, created_at__gte=at - dt.timedelta(hours=1)
-        ).count()
-        if recent >= MAX_CODES_PER_HOUR:
-            audit(None, "sign_in_code_refused", member, reason="too many requests")
-            continue
-        SignInCode.objects.filter(member=member, used_at__isnull=True).update(used_at=at)
-        # Spent codes are kept an hour for the request limit above, then removed.
+    for member in members:
+        # Used and expired codes are kept an hour (for the audit trail of attempts), then removed.
         SignInCode.objects.filter(member=member, created_at__lt=at - dt.timedelta(hours=1)).delete()
+        live = SignInCode.objects.filter(
+            member=member, used_at__isnull=True, expires_at__gt=at
+        ).count()
+        if live >= MAX_LIVE_CODES:
+            audit(None, "sign_in_code_refused", member, reason="enough live codes")
+            continue
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         SignInCode.objects.create(
             member=member,
@@ -158,3 +171,38 @@ def match_officer_token(user: Any, token: str) -> Any:
     if not token.isdigit():
         return None
     return match_token(user, token)
+
+
+# Officers' sign-in: failures per account and per address back off (core.ratelimit.Backoff);
+# a browser that already signed in as that officer carries a signed device cookie and is exempt,
+# so a stranger failing on purpose cannot lock an officer out.
+OFFICER_BACKOFF = Backoff("officer-login", free=5, window=3600, longest=900)
+DEVICE_COOKIE = "asamblea_officer_device"
+DEVICE_SALT = "asamblea.web.officer_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
+
+
+def device_cookie_value(user: Any) -> str:
+    from django.core import signing
+
+    return signing.dumps({"u": user.pk, "n": secrets.token_urlsafe(8)}, salt=DEVICE_SALT)
+
+
+def is_known_device(cookie: str | None, username: str) -> bool:
+    """Whether ``cookie`` was set by a successful sign-in of the officer named ``username``."""
+    from django.core import signing
+
+    if not cookie:
+        return False
+    try:
+        data = signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    user_model = get_user_model()
+    return user_model.objects.filter(
+        pk=data.get("u"), **{f"{user_model.USERNAME_FIELD}__iexact": username}
+    ).exists()
+
+
+def officer_throttle_keys(username: str, address: str) -> list[str]:
+    return [f"account:{username.strip().lower()}", f"address:{address}"]
