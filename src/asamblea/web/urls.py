@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", views.home, name="home"),
     path("me/", views.me, name="me"),
+    path("me/report/<int:election_id>/", views.report_misuse, name="report_misuse"),
     path("login/", account.login, name="login"),
     path("login/code/", account.login_code, name="login_code"),
     path("officer/login/", account.officer_login, name="officer_login"),

@@ -8,10 +8,12 @@ Every page works without JavaScript and stays small (a test holds each under 50 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from asamblea.registry.models import (
     Alternate,
@@ -20,6 +22,7 @@ from asamblea.registry.models import (
     Member,
     Membership,
     Organisation,
+    RollEntry,
 )
 from asamblea.registry.queries import latest_roll_size
 
@@ -80,5 +83,53 @@ def me(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "mandates": mandates,
             "alternates": alternates,
+            "votes": _my_votes(member),
+            "reported": request.GET.get("reported") == "1",
         },
     )
+
+
+def _my_votes(member: Member) -> list[tuple[Any, bool]]:
+    """Each vote on a roll the member is on, and whether a ballot was recorded for them.
+
+    From the participation rows only: whether, never what. Two queries, whatever the count.
+    """
+    from asamblea.elections.models import Election, Participation
+
+    entries = dict(RollEntry.objects.filter(member=member).values_list("roll_id", "pk"))
+    if not entries:
+        return []
+    elections = list(
+        Election.objects.filter(roll_id__in=entries, opened_at__isnull=False).order_by(
+            "-opened_at"
+        )[:100]
+    )
+    voted = set(
+        Participation.objects.filter(
+            election__in=elections, roll_entry_id__in=entries.values()
+        ).values_list("election_id", flat=True)
+    )
+    return [(e, e.pk in voted) for e in elections]
+
+
+@require_POST
+def report_misuse(request: HttpRequest, election_id: int) -> HttpResponse:
+    """A member reports a ballot recorded for them that they did not cast (an audit entry)."""
+    from django.contrib.auth.views import redirect_to_login
+
+    from asamblea.core.errors import ActionError
+    from asamblea.elections import actions
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("web:me"), reverse("web:login"))
+    try:
+        actions.reports.check_report_misuse(
+            request.user, election_id, note=request.POST.get("note", "")
+        )
+    except ActionError as exc:
+        return HttpResponse(
+            exc.detail,
+            status=404 if exc.code == "not_found" else 400,
+            content_type="text/plain; charset=utf-8",
+        )
+    return redirect(reverse("web:me") + "?reported=1")

@@ -21,6 +21,7 @@ from asamblea.elections.access import (
     access_petition_by_id,
     access_signatures_by_user,
 )
+from asamblea.elections.actions import reports as reports  # the member-page report (private)
 from asamblea.elections.actions._common import State, freeze_roll, open_members
 from asamblea.elections.actions.casting import (
     BALLOT_BOXES,
