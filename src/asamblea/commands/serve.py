@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
             "--disable-write-exception",
         ]
     else:
-        env.setdefault("ASAMBLEA_DEBUG", "1")
+        # DEBUG stays off unless ASAMBLEA_DEBUG=1 is set (make demo sets it): a server started
+        # any other way never shows Django's debug pages (issue 16).
         cmd = [
             sys.executable,
             "-m",

@@ -132,3 +132,26 @@ def test_every_429_carries_retry_after():
 
     response = HeadersMiddleware(lambda request: HttpResponse(status=429))(None)  # type: ignore[arg-type]
     assert int(response["Retry-After"]) >= 1
+
+
+def test_serve_without_production_leaves_debug_off_unless_asked(monkeypatch):
+    import argparse
+
+    from asamblea.commands import serve
+
+    seen: dict[str, str] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_popen(cmd, env):  # type: ignore[no-untyped-def]
+        seen.update(env)
+        raise Stop
+
+    monkeypatch.delenv("ASAMBLEA_DEBUG", raising=False)
+    monkeypatch.setattr(serve.subprocess, "Popen", fake_popen)
+    parser = argparse.ArgumentParser()
+    serve.configure(parser)
+    with pytest.raises(Stop):
+        serve.run(parser.parse_args([]))
+    assert seen.get("ASAMBLEA_DEBUG", "0") != "1"
