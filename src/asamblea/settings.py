@@ -86,13 +86,14 @@ MIDDLEWARE = [
     "asamblea.core.middleware.DatabaseUnavailableMiddleware",
 ]
 # --- abuse resistance and headers (issue 16) -------------------------------------------------
-# The admin's own login page is the officers' one; officers' sessions time out; every page gets
-# the Content-Security-Policy.
+# The admin's own login page is the officers' one; officers' sessions time out; API tokens keep
+# to their scope; every answer gets the Content-Security-Policy and every 429 a Retry-After
+# (outermost, so that answers made by other middleware get them too).
+MIDDLEWARE.insert(0, "asamblea.core.middleware.HeadersMiddleware")
 MIDDLEWARE += [
     "asamblea.core.middleware.AdminLoginMiddleware",
     "asamblea.core.middleware.OfficerSessionMiddleware",
     "asamblea.core.middleware.ApiTokenScopeMiddleware",
-    "asamblea.core.middleware.HeadersMiddleware",
 ]
 # --- end abuse resistance and headers ---------------------------------------------------------
 
@@ -107,10 +108,8 @@ API_MIDDLEWARE = [
     "asamblea.core.middleware.DatabaseUnavailableMiddleware",
 ]
 # --- abuse resistance and headers (issue 16): token scope and expiry, the CSP on API answers --
-API_MIDDLEWARE += [
-    "asamblea.core.middleware.ApiTokenScopeMiddleware",
-    "asamblea.core.middleware.HeadersMiddleware",
-]
+API_MIDDLEWARE.insert(0, "asamblea.core.middleware.HeadersMiddleware")
+API_MIDDLEWARE += ["asamblea.core.middleware.ApiTokenScopeMiddleware"]
 # --- end abuse resistance and headers ---------------------------------------------------------
 
 ROOT_URLCONF = "asamblea.urls"
