@@ -87,12 +87,21 @@ class RecordWriter(Protocol):
 
 
 _record_writer: RecordWriter | None = None
+_record_finisher: Callable[[set[int]], None] | None = None
 
 
-def set_record_writer(writer: RecordWriter) -> None:
-    """Installed by the record store app when Django starts (core imports no app)."""
-    global _record_writer
+def set_record_writer(
+    writer: RecordWriter, finisher: Callable[[set[int]], None] | None = None
+) -> None:
+    """Installed by the record store app when Django starts (core imports no app).
+
+    ``finisher`` runs as the outermost action's transaction is about to commit, with the ids of
+    the organisations whose record it appended to (the record store signs their checkpoints in
+    that same transaction).
+    """
+    global _record_writer, _record_finisher
     _record_writer = writer
+    _record_finisher = finisher
 
 
 class MissingRecordEntry(RuntimeError):
@@ -121,6 +130,7 @@ class ActionContext:
     private: bool = False
     records: list[Any] = field(default_factory=list)
     audits: list[Any] = field(default_factory=list)
+    organisations: set[int] = field(default_factory=set)
     is_unchanged: bool = False
 
     @property
@@ -140,6 +150,7 @@ class ActionContext:
             raise RuntimeError("no record writer installed (is the recordstore app loaded?)")
         row = _record_writer(organisation, entry.TYPE, entry.VERSION, entry.to_payload(), body=body)
         self.records.append(row)
+        self.organisations.add(organisation.pk)
         return row
 
     def on_commit(self, func: Callable[[], Any]) -> None:
@@ -162,11 +173,14 @@ def action(actor: Any, name: str, *, private: bool = False) -> Iterator[ActionCo
         _settle(ctx)
         outer.records.extend(ctx.records)
         outer.audits.extend(ctx.audits)
+        outer.organisations |= ctx.organisations
         return
     ctx = ActionContext(name=name, actor=_check_actor(actor), private=private)
     with transaction.atomic():
         yield ctx
         _settle(ctx)
+        if ctx.organisations and _record_finisher is not None:
+            _record_finisher(ctx.organisations)
 
 
 def _settle(ctx: ActionContext) -> None:

@@ -22,7 +22,7 @@ from asamblea.record.encoding import EncodingError, build_entry, canonical_bytes
 from asamblea.record.entries.base import entry_class
 from asamblea.record.plugins import load_plugins
 from asamblea.recordstore.actions import do_sign_checkpoint
-from asamblea.recordstore.models import RecordEntry, RecordNode
+from asamblea.recordstore.models import RecordEntry, RecordNode, SigningKey
 from asamblea.recordstore.tree import fetch_nodes
 from asamblea.registry.models import Organisation
 
@@ -117,6 +117,38 @@ class _SignCheckpoint:
             logger.exception(
                 "could not sign a record checkpoint for organisation %s", self.organisation_id
             )
+
+
+def sign_before_commit(organisation_ids: set[int]) -> None:
+    """Sign each organisation's new tree head inside the action's transaction, as it is about to
+    commit (core.action calls this), so the entries and their checkpoint commit together: one
+    commit per action, not two. An organisation without a key yet gets its first key after the
+    commit, as before (making a key is not the action's business). A signature that fails here (a
+    key that cannot be opened) never fails the action: it is logged, and the after-commit hook
+    tries again after the commit.
+    """
+    connection = transaction.get_connection()
+    for organisation_id in sorted(organisation_ids):
+        if not SigningKey.objects.filter(
+            organisation_id=organisation_id, retired_at__isnull=True
+        ).exists():
+            continue
+        try:
+            # A savepoint: a failed signature rolls back only itself.
+            with transaction.atomic():
+                do_sign_checkpoint(Organisation.objects.get(pk=organisation_id))
+        except Exception:
+            logger.exception(
+                "could not sign a record checkpoint for organisation %s", organisation_id
+            )
+            continue
+        connection.run_on_commit = [
+            hook
+            for hook in connection.run_on_commit
+            if not (
+                isinstance(hook[1], _SignCheckpoint) and hook[1].organisation_id == organisation_id
+            )
+        ]
 
 
 def _sign_after_commit(organisation_id: int) -> None:

@@ -9,6 +9,6 @@ class RecordStoreConfig(AppConfig):
     def ready(self) -> None:
         # core's action context writes record entries through this (core imports no app).
         from asamblea.core.action import set_record_writer
-        from asamblea.recordstore.append import append
+        from asamblea.recordstore.append import append, sign_before_commit
 
-        set_record_writer(append)
+        set_record_writer(append, sign_before_commit)
