@@ -18,7 +18,7 @@ from elections_builders import build_world, open_election, record_entries  # noq
 from asamblea.cli import main  # noqa: E402
 from asamblea.core.clock import now  # noqa: E402
 from asamblea.core.credentials import hash_token  # noqa: E402
-from asamblea.core.models import AuditEntry  # noqa: E402
+from asamblea.core.models import Approval, AuditEntry  # noqa: E402
 from asamblea.elections import actions  # noqa: E402
 from asamblea.elections.models import Certification, Election  # noqa: E402
 from asamblea.registry import actions as registry  # noqa: E402
@@ -34,8 +34,8 @@ def _no_ambient_credentials(monkeypatch):
     monkeypatch.delenv("ASAMBLEA_TOTP", raising=False)
 
 
-def _token(user) -> str:
-    token = f"tok-{user.username}-0123456789abcdef"
+def _token(user, n: int = 0) -> str:
+    token = f"tok-{user.username}-{n}-0123456789abcdef"
     ApiToken.objects.create(user=user, token_hash=hash_token(token), created_at=now())
     return token
 
@@ -47,6 +47,18 @@ def _user_for(member):
     member.user = user
     member.save(update_fields=["user"])
     return user
+
+
+def _fresh_code(user) -> str:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+        user=user, name="phone", confirmed=True
+    )
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    device.refresh_from_db()
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
 def _as(monkeypatch, token: str | None) -> None:
@@ -92,9 +104,13 @@ def test_an_officer_runs_an_election_from_the_command_line(capsys, tmp_path, mon
         actions.check_cast(
             election, code, {"choice": world.members[1].public_id}, "k" * 16 + line[:6]
         )
-    for step, token in [("close", t1), ("count", t1), ("certify", t1), ("certify", t2)]:
-        _as(monkeypatch, token)
+    for step in ("close", "count", "certify"):
         assert main(["election", step, str(election_id)]) == 0
+    assert Election.objects.get(pk=election_id).state == Election.State.COUNTED
+    proposal = Approval.objects.get(kind="elections.certify")
+    _as(monkeypatch, t2)
+    monkeypatch.setenv("ASAMBLEA_TOTP", _fresh_code(world.officers[1]))
+    assert main(["approval", "approve", str(proposal.pk)]) == 0
     capsys.readouterr()
     assert main(["election", "show", str(election_id)]) == 0
     out = capsys.readouterr().out
@@ -161,18 +177,28 @@ def test_an_officer_of_another_organisation_is_refused_and_nothing_is_written(ca
     assert _written(world) == before
 
 
-def test_the_same_officer_cannot_certify_twice(capsys, monkeypatch):
+def test_one_officer_cannot_certify_alone_from_the_command_line(capsys, monkeypatch):
     world = build_world(4, seats=1)
     election = _counted(world)
-    _as(monkeypatch, _token(world.officers[0]))
+    officer = world.officers[0]
+    _as(monkeypatch, _token(officer))
     assert main(["election", "certify", str(election.pk)]) == 0
     assert main(["election", "certify", str(election.pk)]) == 1
-    assert "already certified" in capsys.readouterr().err
+    assert "already proposed" in capsys.readouterr().err
+    proposal = Approval.objects.get(kind="elections.certify")
+    # Their own approval: refused, even with a second token and a fresh code of their own.
+    _as(monkeypatch, _token(officer, 1))
+    monkeypatch.setenv("ASAMBLEA_TOTP", _fresh_code(officer))
+    assert main(["approval", "approve", str(proposal.pk)]) == 1
+    assert "cannot approve" in capsys.readouterr().err
+    # Another officer's token without a TOTP code: not a second factor.
+    monkeypatch.delenv("ASAMBLEA_TOTP")
+    _as(monkeypatch, _token(world.officers[1]))
+    assert main(["approval", "approve", str(proposal.pk)]) == 2
+    assert "ASAMBLEA_TOTP" in capsys.readouterr().err
     election.refresh_from_db()
     assert election.state == Election.State.COUNTED
-    assert [
-        e["certifications"] for e in record_entries(world.org, "election_certification_given")
-    ] == [1]
+    assert record_entries(world.org, "election_certification_given") == []
 
 
 def test_recall_verbs_open_sign_and_resign(capsys, monkeypatch):
