@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/asamblea
+# Test processes (pytest-xdist): the tests are independent, each process has its own database.
+JOBS ?= 2
 
 .PHONY: demo test lint format bench crash-test install clean-venv test-sqlite test-postgres
 
@@ -37,12 +39,12 @@ test: lint test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL $(BIN)/pytest -n $(JOBS)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python tools/pg_reachable.py "$(PG_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_URL)) =="; \
-		DATABASE_URL="$(PG_URL)" $(BIN)/pytest tests/integration tests/e2e; \
+		DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n $(JOBS) tests/integration tests/e2e; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is unreachable and CI=true: failing." >&2; exit 1; \
 	else \
