@@ -21,3 +21,15 @@ def _fresh_budgets(request):  # type: ignore[no-untyped-def]
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _one_window(monkeypatch):  # type: ignore[no-untyped-def]
+    # Budgets count in fixed windows: keep every request of a test in one of them.
+    import time as real_time
+    from types import SimpleNamespace
+
+    from asamblea.core import ratelimit
+
+    frozen = (real_time.time() // 600) * 600 + 5
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: frozen))
