@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from asamblea.web import account, views
@@ -15,4 +15,5 @@ urlpatterns = [
     path("officer/login/", account.officer_login, name="officer_login"),
     path("logout/", account.logout, name="logout"),
     path("language/", set_language, name="set_language"),
+    path("approvals/", include("asamblea.web.approvals")),
 ]
