@@ -114,39 +114,29 @@ def has_role(
     return False
 
 
+# Where each derived role is read from: the model, the field naming the body, and what makes the
+# row current (an open membership, a mandate not ended, an alternate's place not yet used).
+_DERIVED_FROM: dict[Role, tuple[str, str, str]] = {
+    Role.MEMBER: ("Membership", "unit_id", "left_on__isnull"),
+    Role.DELEGATE: ("Mandate", "seat__body_id", "ended_at__isnull"),
+    Role.ALTERNATE: ("Alternate", "body_id", "used_at__isnull"),
+}
+
+
 def _holds_derived(user: Any, org_id: int, body_id: int, roles: set[Role]) -> bool:
-    membership = apps.get_model("registry", "Membership")
-    mandate = apps.get_model("registry", "Mandate")
-    alternate = apps.get_model("registry", "Alternate")
-    if (
-        Role.MEMBER in roles
-        and membership.objects.filter(
-            member__user_id=user.pk,
-            member__organisation_id=org_id,
-            unit_id=body_id,
-            left_on__isnull=True,
-        ).exists()
-    ):
-        return True
-    if (
-        Role.DELEGATE in roles
-        and mandate.objects.filter(
-            member__user_id=user.pk,
-            member__organisation_id=org_id,
-            seat__body_id=body_id,
-            ended_at__isnull=True,
-        ).exists()
-    ):
-        return True
-    return (
-        Role.ALTERNATE in roles
-        and alternate.objects.filter(
-            member__user_id=user.pk,
-            member__organisation_id=org_id,
-            body_id=body_id,
-            used_at__isnull=True,
-        ).exists()
-    )
+    for role in sorted(roles):
+        model_name, body_field, current = _DERIVED_FROM[role]
+        model = apps.get_model("registry", model_name)
+        if model.objects.filter(
+            **{
+                "member__user_id": user.pk,
+                "member__organisation_id": org_id,
+                body_field: body_id,
+                current: True,
+            }
+        ).exists():
+            return True
+    return False
 
 
 def require_role(
