@@ -15,7 +15,9 @@ An operator verb: the keys are sealed with this server's SECRET_KEY, so whoever 
 server is trusted with them; the audit log names the operating-system user.
 
   generate       make the first key (done automatically at the first checkpoint otherwise)
-  rotate         make a new key; the handover checkpoint is signed by the new and the old key
+  rotate         propose a new key (the platform operator, signed in); a registrar of the
+                 organisation approves (`asamblea approval approve N`); the handover
+                 checkpoint is signed by the new and the old key
   export-public  print the verifier key(s) to publish and pin (`asamblea verify --key`)
   backup         write every key, encrypted with a passphrase, to --output (mode 0600);
                  passphrase from $ASAMBLEA_KEY_BACKUP_PASSPHRASE or asked for
@@ -61,9 +63,19 @@ def run_key(args: argparse.Namespace) -> int:
             key = actions.do_generate_key(operator, org)
             print(key.vkey)
         elif args.action == "rotate":
-            key, checkpoint = actions.do_rotate_key(operator, org)
-            print(key.vkey)
-            print(f"handover checkpoint of size {checkpoint.size} signed by the new and old keys")
+            # Two people (SYSTEM.md): the platform operator, signed in as themself, proposes; a
+            # registrar of the organisation approves with `asamblea approval approve N`.
+            from asamblea.commands.auth import authenticated_user
+            from asamblea.core.permissions import Forbidden
+
+            try:
+                proposed = actions.check_propose_key_rotation(authenticated_user(), org)
+            except Forbidden as exc:
+                raise UsageError(exc.detail) from None
+            print(
+                f"approval {proposed.pk}: key rotation proposed; a registrar of "
+                f"{org.slug} approves it with `asamblea approval approve {proposed.pk}`"
+            )
         elif args.action == "export-public":
             text = export.keys_pub(org) if args.all else export.key_pub(org)
             if not text:

@@ -1,10 +1,11 @@
 """State changes of the record's keys and checkpoints (entries are appended by other actions).
 
-Key generation, rotation, backup and restore are operator verbs: the keys are sealed with the
+Key generation, backup and restore are operator verbs: the keys are sealed with the
 server's SECRET_KEY, so they are run on the server by whoever holds it, as an
 :class:`asamblea.core.action.Operator` named by the operating-system user. They write no record
 entry: a key reaches the public as the signature on checkpoints and in ``keys.pub`` (a rotation as
-the handover checkpoint signed by both keys). Signing a checkpoint is the record store's own
+the handover checkpoint signed by both keys). Rotation is a two-person step: the operator proposes,
+a registrar of the organisation approves (:func:`check_propose_key_rotation`). Signing a checkpoint is the record store's own
 after-commit step, not anyone's action.
 """
 
@@ -14,10 +15,12 @@ from typing import Any
 
 from django.db import transaction
 
-from asamblea.core.action import Operator
+from asamblea.core import approvals
+from asamblea.core.action import ActionContext, Operator
 from asamblea.core.audit import audit
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.permissions import Forbidden, Role, is_operator, require_role
 from asamblea.record.checkpoint import Checkpoint as CheckpointBody
 from asamblea.record.checkpoint import NoteSigner, sign_checkpoint
 from asamblea.recordstore import keys as keystore
@@ -102,13 +105,52 @@ def do_sign_checkpoint(organisation: Any, *, force: bool = False) -> Checkpoint:
     return _sign(org, [signer], [key])
 
 
+ROTATE = "recordstore.rotate_key"
+
+
+def check_propose_key_rotation(user: Any, organisation: Any) -> Any:
+    """The platform operator (an authenticated superuser, not an anonymous shell) proposes
+    rotating an organisation's record key; a registrar of that organisation approves it in their
+    own session with a fresh second factor (docs/adr/0010-approvals.md). The rotation runs in the
+    approving process, on the server, which holds the SECRET_KEY that seals the keys."""
+    if not is_operator(user):
+        raise Forbidden("only the platform operator may propose rotating the record's key")
+    if keystore.current_key(organisation) is None:
+        raise ActionError("the organisation has no signing key to rotate", field="organisation")
+    return approvals.do_propose(user, ROTATE, organisation_id=organisation.pk)
+
+
+def _may_approve_rotation(user: Any, approval: Any) -> None:
+    require_role(user, approval.organisation_id, Role.REGISTRAR, hidden="approval")
+
+
+def _run_rotation(ctx: ActionContext, approval: Any) -> None:
+    organisation = Organisation.objects.get(pk=approval.organisation_id)
+    do_rotate_key(ctx.actor, organisation, approval=approval)
+
+
+approvals.register_kind(
+    approvals.ApprovalKind(
+        ROTATE,
+        may_approve=_may_approve_rotation,
+        run=_run_rotation,
+        describe=lambda a: "rotate the public record's signing key",
+    )
+)
+
+
 @transaction.atomic
-def do_rotate_key(actor: Any, organisation: Any) -> tuple[SigningKey, Checkpoint]:
+def do_rotate_key(
+    actor: Any, organisation: Any, *, approval: Any = None
+) -> tuple[SigningKey, Checkpoint]:
     """Replace the current key; the handover checkpoint is signed by the new key and the old one.
 
-    A verifier that trusts the old key learns the new one from that double signature.
+    A verifier that trusts the old key learns the new one from that double signature. Run by an
+    :class:`Operator` on the server, or by the registrar approving an operator's proposal
+    (``approval``, whose proposer the audit entry names too).
     """
-    _operator(actor)
+    if approval is None or approval.kind != ROTATE or approval.organisation_id != organisation.pk:
+        _operator(actor)
     org = _lock(organisation)
     old = keystore.current_key(org)
     if old is None:
@@ -124,6 +166,7 @@ def do_rotate_key(actor: Any, organisation: Any) -> tuple[SigningKey, Checkpoint
         old_key_id=old.key_id,
         new_key_id=new.key_id,
         checkpoint_size=checkpoint.size,
+        **({} if approval is None else {"proposed_by": approval.proposer.get_username()}),
     )
     return new, checkpoint
 
