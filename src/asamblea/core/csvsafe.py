@@ -23,6 +23,14 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def restore(value: str) -> str:
+    """The inverse of :func:`neutralise`, for reading back a CSV we wrote (an exported register
+    imports again unchanged: ``'+51 987...`` is ``+51 987...``)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 class SafeWriter:
     """``csv.writer`` whose every cell is neutralised."""
 

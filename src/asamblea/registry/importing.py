@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from asamblea.core.csvsafe import restore
 from asamblea.registry.actions import MemberRow
 from asamblea.registry.models import Body, Organisation
 
@@ -55,7 +56,8 @@ def read_table(path: Path) -> Iterator[tuple[int, list[str]]]:
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         for cells in reader:
-            yield reader.line_num, cells
+            # Cells our own exports neutralised against formulas ('+51...) read back as written.
+            yield reader.line_num, [restore(cell) for cell in cells]
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:

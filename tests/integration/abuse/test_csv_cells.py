@@ -37,3 +37,18 @@ def test_the_minutes_csv_goes_through_the_safe_writer():
 
     source = Path(minutes.__file__).read_text(encoding="utf-8")
     assert "csv.writer(" not in source and "SafeWriter(" in source
+
+
+def test_an_exported_register_reads_back_as_written(tmp_path):
+    # The quote that keeps a phone number "+51 ..." from being a formula must not stay in the
+    # register when the export is imported again.
+    from asamblea.registry.importing import read_table
+
+    row = dict.fromkeys(COLUMNS, "")
+    phone_column = next(c for c in COLUMNS if "phone" in c)
+    row[phone_column] = "+51 987 654 321"
+    path = tmp_path / "register.csv"
+    path.write_text(rows_to_csv([row]), encoding="utf-8")
+    header, cells = [cells for _line, cells in read_table(path)]
+    assert "'+51 987 654 321" in path.read_text(encoding="utf-8")
+    assert cells[header.index(phone_column)] == "+51 987 654 321"
