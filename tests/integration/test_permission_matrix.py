@@ -23,6 +23,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from asamblea.api.main import api
 from asamblea.core.clock import now
@@ -125,8 +127,26 @@ def _build_org(slug: str) -> Org:
     built.users["superuser"] = users.objects.create_superuser(
         f"{slug}-superuser", password="x-pass-matrix"
     )
+    # A second registrar who proposes the two-person steps, so that every role in the table can
+    # be asked to approve them (no one approves their own proposal).
+    built.users["proposer"] = users.objects.create_user(
+        f"{slug}-proposer", password="x-pass-matrix"
+    )
+    OfficerRole.objects.create(user=built.users["proposer"], organisation=org, role="registrar")
+    for user in built.users.values():
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     built.tokens = {role: _token(user) for role, user in built.users.items()}
     return built
+
+
+def _fresh_code(user: Any) -> str:
+    device = TOTPDevice.objects.get(user=user)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def _org_and_role(world: World, label: str) -> tuple[Org, str]:
+    where, role = label.split("-", 1)
+    return (world.own if where == "own" else world.other), role
 
 
 def _build_world() -> World:
@@ -191,10 +211,18 @@ def _build_world() -> World:
     )
     objects["division"] = assemblies.do_open_division(None, divided)
     objects["resolution"] = adopted.resolution
+    from asamblea.registry.actions.members import check_propose_export_members
+
+    objects["export_proposal"] = check_propose_export_members(
+        own.users["proposer"], own.org, own.unit.code
+    )
     return World(own=own, other=other, objects=objects)
 
 
-Request = tuple[str, str, dict[str, Any] | None]  # method, path, JSON body
+# method, path, JSON body, and extra headers (a fresh TOTP code for approvals)
+Request = (
+    tuple[str, str, dict[str, Any] | None] | tuple[str, str, dict[str, Any] | None, dict[str, str]]
+)
 
 
 @dataclass(frozen=True)
@@ -348,6 +376,38 @@ MATRIX: dict[str, Row] = {
     ),
 }
 
+
+def _approve(w: World, label: str) -> Request:
+    code = "000000"  # no user: the anonymous attempt
+    if "-" in label:
+        org, role = _org_and_role(w, label)
+        code = _fresh_code(org.users[role])
+    path = f"/api/approvals/{w.objects['export_proposal'].pk}/approve"
+    return ("post", path, None, {"X-Asamblea-TOTP": code})
+
+
+MATRIX.update(
+    {
+        "asamblea_registry_api_propose_export": Row(
+            _roles("registrar", "election_officer"),
+            lambda w, r: ("post", f"/api/organisations/{w.own.org.pk}/units/mina/export", None),
+        ),
+        # Any officer who may read the register approves, with a fresh TOTP code of their own.
+        "asamblea_core_approvals_api_approve": Row(
+            _roles("registrar", "election_officer"), _approve
+        ),
+        # Only the proposer (not a role of the table) may withdraw a proposal.
+        "asamblea_core_approvals_api_withdraw": Row(
+            _roles(),
+            lambda w, r: (
+                "post",
+                f"/api/approvals/{w.objects['export_proposal'].pk}/withdraw",
+                None,
+            ),
+        ),
+    }
+)
+
 # Authorised by a voting code, not by a role: every role is treated alike (see the test below).
 BY_CREDENTIAL = {"asamblea_elections_api_cast"}
 
@@ -370,8 +430,10 @@ def test_every_mutating_operation_is_in_the_table() -> None:
 
 
 def _call(client: Client, request: Request, token: str | None) -> int:
-    method, path, body = request
+    method, path, body = request[:3]
+    extra = request[3] if len(request) > 3 else {}  # type: ignore[misc]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    headers.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in extra.items()})
     kwargs: dict[str, Any] = {"content_type": "application/json"}
     if body is not None:
         kwargs["data"] = json.dumps(body)
