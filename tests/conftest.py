@@ -37,3 +37,11 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
                     reason="needs PostgreSQL; runs in the PostgreSQL pass of make test"
                 )
             )
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    # Tests sign people in by the hundred: a deliberately slow password hash (PBKDF2, ~0.3 s on
+    # this machine) would be most of the suite's time. Django's testing docs recommend a fast one.
+    from django.conf import settings as dj
+
+    dj.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

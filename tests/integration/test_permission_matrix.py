@@ -112,7 +112,7 @@ def _build_org(slug: str) -> Org:
     seats = list(assembly.seats.filter(abolished_at__isnull=True).order_by("number"))
     # member 0: a plain member; 1 and 2: delegates; 3: the first alternate.
     for i, role in ((0, "member"), (1, "delegate"), (3, "alternate")):
-        user = users.objects.create_user(f"{slug}-{role}", password="x-pass-matrix")
+        user = users.objects.create_user(f"{slug}-{role}", password=None)
         Member.objects.filter(pk=members[i].pk).update(user=user)
         members[i].user = user
         built.users[role] = user
@@ -120,17 +120,17 @@ def _build_org(slug: str) -> Org:
     registry.do_start_mandate(None, seats[1], members[2], source="test")
     registry.do_set_alternates(None, assembly, unit, [members[3]], source="test")
     for role in GRANTED:
-        user = users.objects.create_user(f"{slug}-{role}", password="x-pass-matrix")
+        user = users.objects.create_user(f"{slug}-{role}", password=None)
         OfficerRole.objects.create(user=user, organisation=org, role=role)
         built.users[role] = user
-    built.users["none"] = users.objects.create_user(f"{slug}-none", password="x-pass-matrix")
+    built.users["none"] = users.objects.create_user(f"{slug}-none", password=None)
     built.users["superuser"] = users.objects.create_superuser(
-        f"{slug}-superuser", password="x-pass-matrix"
+        f"{slug}-superuser", password=None
     )
     # A second registrar who proposes the two-person steps, so that every role in the table can
     # be asked to approve them (no one approves their own proposal).
     built.users["proposer"] = users.objects.create_user(
-        f"{slug}-proposer", password="x-pass-matrix"
+        f"{slug}-proposer", password=None
     )
     OfficerRole.objects.create(user=built.users["proposer"], organisation=org, role="registrar")
     for user in built.users.values():
