@@ -34,7 +34,10 @@ def test_one_officer_cannot_certify_alone_on_the_web_and_a_second_needs_a_fresh_
     approve = reverse("web:approval_approve", args=[proposal.pk])
     client.force_login(first)
     page = client.get(reverse("web:approval", args=[proposal.pk]))
-    assert page.status_code == 200 and "a different officer must approve" in page.content.decode()
+    html = page.content.decode()
+    # The proposer is offered withdrawing, not approving.
+    assert page.status_code == 200 and 'name="code"' not in html
+    assert reverse("web:approval_withdraw", args=[proposal.pk]) in html
     assert client.post(approve, {"code": fresh_code(first)}).status_code == 403
     client.force_login(second)
     listing = client.get(reverse("web:approvals")).content.decode()
