@@ -151,6 +151,12 @@ def check_approve(
         raise Forbidden(SAME_PERSON)
     if not factor_checked and not fresh_factor(user, fresh_code):
         raise Forbidden(NO_FRESH_FACTOR)
+    if approval.state == Approval.State.PENDING and approval.expires_at <= clock.now():
+        # Bookkeeping outside the refused action's transaction: the proposal stays expired.
+        Approval.objects.filter(pk=approval.pk, state=Approval.State.PENDING).update(
+            state=Approval.State.EXPIRED
+        )
+        raise ActionError("this proposal has expired; propose it again", code="conflict")
     return do_approve(user, approval)
 
 

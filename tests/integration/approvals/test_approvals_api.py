@@ -94,6 +94,8 @@ def test_an_expired_proposal_cannot_be_approved(monkeypatch):
     response = _post(f"/api/approvals/{proposal.pk}/approve", token_for(second), fresh_code(second))
     assert response.status_code == 409
     assert "expired" in response.json()["detail"]
+    proposal.refresh_from_db()
+    assert proposal.state == Approval.State.EXPIRED
     election.refresh_from_db()
     assert election.state == Election.State.COUNTED
 
