@@ -42,7 +42,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "channel", "recipient", "subject", "is_secret", "sent_at")
+    list_display = ("created_at", "channel", "subject", "is_secret", "sent_at", "attempts")
     list_filter = ("channel", "is_secret")
-    # The body of a secret message (a code, a credential) is never shown, even to the operator.
-    exclude = ("body",)
+    # The body of a secret message (a code, a credential) is never shown, even to the operator;
+    # nor the recipient: a member's address is for registrars of their organisation (ADR 0010).
+    exclude = ("body", "recipient")

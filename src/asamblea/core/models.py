@@ -51,7 +51,8 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
 
     def __str__(self) -> str:
-        return f"{self.channel} to {self.recipient}: {self.subject}"
+        # No recipient: this is what the admin shows, and an address is not the operator's.
+        return f"{self.channel} {self.pk}: {self.subject}"
 
 
 class Approval(models.Model):

@@ -116,3 +116,17 @@ def test_changing_a_members_email_in_the_admin_tells_the_old_address_and_is_audi
     assert not OutboxMessage.objects.filter(recipient="new@example.org").exists()
     entry = AuditEntry.objects.get(action="member.update", target_id=str(member.pk))
     assert entry.detail["contact_changed"] == ["email"]
+
+
+def test_the_operator_does_not_see_members_addresses_in_the_outbox_admin(client, django_user_model):
+    from asamblea.core.outbox import queue_email
+
+    queue_email("socia@example.org", "Hello", "A notice")
+    root = django_user_model.objects.create_superuser("root", password="x-pass-1")
+    _signed_in(client, root)
+    listing = client.get(reverse("admin:core_outboxmessage_changelist"))
+    assert listing.status_code == 200
+    assert "socia@example.org" not in listing.content.decode()
+    message = OutboxMessage.objects.get()
+    page = client.get(reverse("admin:core_outboxmessage_change", args=[message.pk]))
+    assert page.status_code == 200 and "socia@example.org" not in page.content.decode()
