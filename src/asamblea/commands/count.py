@@ -68,6 +68,44 @@ def _read_streaming(path: Path, fmt: str, method: str, seats: int | None, rules:
     return array
 
 
+def _profile_of(array: Any) -> Any:
+    from asamblea.counting.ballots import Profile, RankedBallot
+
+    names = array.candidates
+    counts = array.counts.tolist() if array.counts is not None else [1] * len(array.rankings)
+    ballots = [
+        RankedBallot(tuple((names[c],) for c in row if c >= 0), count)
+        for row, count in zip(array.rankings.tolist(), counts, strict=True)
+    ]
+    return Profile(candidates=list(names), ballots=ballots, title=array.title)
+
+
+def _read_profile(path: Path, fmt: str, rules: Any) -> Any:
+    """The file's ballots by the exact reader, grouped (BLT: one entry per line)."""
+    from asamblea.counting import io
+    from asamblea.counting.irv import UNDECLARED_WRITE_IN
+
+    try:
+        if fmt == "blt":
+            from asamblea.counting.blt import read_blt
+
+            profile = read_blt(path)
+        else:
+            reader = io.read_jsonl if fmt == "jsonl" else io.read_csv
+            if rules is not None:
+                profile = reader(path, rules.candidates, extra_names=[UNDECLARED_WRITE_IN])
+                profile.title = rules.title
+            else:
+                profile = reader(path)
+            # One row per ballot (a CSV of a large vote) counts as fast as grouped lines.
+            profile = profile.grouped()
+    except ValueError as exc:  # both BallotFileError classes print as FILE:LINE: message
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"{path}:0: {exc.strerror}") from None
+    return profile
+
+
 def _seed(raw: str | None) -> int | str | None:
     if raw is None:
         return None
@@ -79,7 +117,7 @@ def _seed(raw: str | None) -> int | str | None:
 
 def run(args: argparse.Namespace) -> int:
     from asamblea.counting import io
-    from asamblea.counting.irv import UNDECLARED_WRITE_IN, CountError
+    from asamblea.counting.irv import CountError
     from asamblea.counting.tiebreak import TieNeedsDecision
 
     path = Path(args.ballots)
@@ -117,29 +155,20 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"{path}:0: {exc.strerror}") from None
     if array is not None:
-        return _count_array(args, array, method, seed, rules)
-    try:
-        if fmt == "blt":
-            from asamblea.counting.blt import read_blt
+        from asamblea.counting import fast
 
-            profile = read_blt(path)
-        else:
-            reader = io.read_jsonl if fmt == "jsonl" else io.read_csv
-            if rules is not None:
-                profile = reader(path, rules.candidates, extra_names=[UNDECLARED_WRITE_IN])
-                profile.title = rules.title
-            else:
-                profile = reader(path)
-            # One row per ballot (a CSV of a large vote) counts as fast as grouped lines.
-            profile = profile.grouped()
-    except ValueError as exc:  # both BallotFileError classes print as FILE:LINE: message
-        raise InputError(str(exc)) from None
-    except OSError as exc:
-        raise InputError(f"{path}:0: {exc.strerror}") from None
+        if array.seats is not None or len(array.rankings) >= fast.FEW_DISTINCT:
+            return _count_array(args, array, method, seed, rules)
+        # JSON lines of few distinct rankings: the exact path counts them faster
+        # (docs/adr/0011-reading-ballot-files.md), from the profile the exact reader would give.
+        profile = _profile_of(array)
+    else:
+        profile = _read_profile(path, fmt, rules)
     total = profile.total
     _progress(
         f"{len(profile.ballots)} ballot lines, {total} ballots, {len(profile.candidates)} candidates"
     )
+    _check_papers(path, profile, rules)
 
     try:
         if rules is not None:
@@ -161,6 +190,40 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_BALLOTS = "no ballots: the file holds no ballot line"
+NO_VALID_PAPER = (
+    "no valid paper: every ballot has weight 0, is blank or marks only withdrawn candidates"
+)
+
+
+def _check_papers(path: Path, profile: Any, rules: Any) -> None:
+    """Refuse a file of no ballots, and a contest nobody can win on votes: every candidate
+    would have zero votes and the winner would be drawn by lot. Under ``--rules`` the count
+    follows RCTab, which tabulates such a contest (conformance case ``nist_xml_cdf_2``: one
+    blank ballot), so only the empty file is refused there
+    (docs/adr/0011-reading-ballot-files.md)."""
+    from asamblea.counting.methods import has_valid_paper
+
+    if not profile.ballots:
+        raise InputError(f"{path}:1: {NO_BALLOTS}")
+    if rules is None and not has_valid_paper(profile):
+        raise InputError(f"{path}:0: {NO_VALID_PAPER}")
+
+
+def _check_array_papers(path: str, array: Any, rules: Any) -> None:
+    """``_check_papers`` for a streamed array (never empty, its counts all positive)."""
+    import numpy as np
+
+    if rules is not None:
+        return
+    index = [i for i, name in enumerate(array.candidates) if name in set(array.withdrawn)]
+    marks = array.rankings >= 0
+    if index:
+        marks &= ~np.isin(array.rankings, index)
+    if not marks.any():
+        raise InputError(f"{path}:0: {NO_VALID_PAPER}")
+
+
 def _rctab_options(rules: Any, seed: Any) -> Any:
     """The contest's RCTab options, with the command line's seed if one was given."""
     options = rules.options
@@ -179,6 +242,7 @@ def _count_array(args: argparse.Namespace, array: Any, method: str, seed: Any, r
     total = array.total
     lines = array.lines if array.seats is not None else len(array.rankings)
     _progress(f"{lines} ballot lines, {total} ballots, {len(array.candidates)} candidates")
+    _check_array_papers(args.ballots, array, rules)
     try:
         if rules is not None:
             result = fast.count_fast("irv", array, seed=seed, rules=_rctab_options(rules, seed))

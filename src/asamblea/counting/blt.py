@@ -105,7 +105,10 @@ class _Reader:
             lineno = self.i
             if tokens == ["0"]:
                 break
-            if tokens[0].startswith("-") and not raw_ballots:
+            # "-1 1 2 0" is a ballot with a negative weight, not a withdrawn-candidates line:
+            # that line holds negative numbers only and no closing 0.
+            is_ballot = len(tokens) > 1 and tokens[-1] == "0"
+            if tokens[0].startswith("-") and not raw_ballots and not is_ballot:
                 for t in tokens:
                     if not re.fullmatch(r"-\d+", t) or not 1 <= -int(t) <= ncand:
                         raise self.fail(f"withdrawn candidate {t!r} is not -1 to -{ncand}")
@@ -123,6 +126,9 @@ class _Reader:
             self.i += 1
             for n in self._names(raw):
                 names.append(n)
+                if not n.strip():
+                    # An empty name could otherwise be elected.
+                    raise self.fail(f"candidate {len(names)} has an empty name")
         if len(names) > ncand:
             raise self.fail(f"expected {ncand} candidate names, found more on this line")
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -154,6 +160,11 @@ class _Reader:
         if not tokens:
             raise self.fail("ballot line has no weight")
         weight_text = tokens[0]
+        if weight_text.startswith("-") and _WEIGHT.match(weight_text[1:]):
+            raise self.fail(
+                f"ballot weight {weight_text!r} is negative: a weight is a number of ballots,"
+                " 0 or more"
+            )
         if not _WEIGHT.match(weight_text):
             raise self.fail(f"ballot weight {weight_text!r} is not a non-negative number")
         weight: Fraction | int = Fraction(weight_text) if "." in weight_text else int(weight_text)

@@ -9,6 +9,10 @@
 - BLT is read by :mod:`asamblea.counting.blt`.
 
 Every error names the file and line: :class:`BallotFileError` prints as ``FILE:LINE: message``.
+Both formats are UTF-8; a byte order mark is accepted as the file's first character (spreadsheets
+write one) and nowhere else. A CSV row may not have more cells than the header has columns, and
+the header names only ``rankN`` and ``count`` columns, each once: no cell is silently dropped. A
+candidate's name is never empty (docs/adr/0011-reading-ballot-files.md).
 """
 
 from __future__ import annotations
@@ -51,16 +55,47 @@ def _parse_count(raw: Any, path: str | Path, line: int) -> int | Fraction:
     return value
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def decode_line(raw: bytes, path: str | Path, number: int) -> str:
+    """One line of a ballot file as text: UTF-8, a byte order mark allowed on line 1 only."""
+    if number == 1 and raw.startswith(_BOM):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = f"at column {exc.start + 1}"
+        raise BallotFileError(path, number, _not_utf8(raw[exc.start], where)) from None
+
+
+def _not_utf8(byte: int, where: str) -> str:
+    return f"not UTF-8 text (byte 0x{byte:02x} {where}): save the file as UTF-8"
+
+
+def check_name(name: str, path: str | Path, line: int, where: str = "ranking") -> None:
+    """A candidate's name has a visible character: an empty name could otherwise win."""
+    if not name.strip():
+        raise BallotFileError(path, line, f"{where}: empty candidate name")
+
+
+def parse_json_line(text: str, path: str | Path, number: int) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BallotFileError(path, number, f"not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BallotFileError(path, number, "not JSON: nested too deeply") from None
+
+
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, RankedBallot]]:
     """Yield ``(line number, ballot)`` from a JSON-lines ballot file, one line at a time."""
-    with open(path, encoding="utf-8") as fh:
-        for number, text in enumerate(fh, start=1):
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            text = decode_line(raw, path, number)
             if not text.strip():
                 continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise BallotFileError(path, number, f"not JSON: {exc.msg}") from None
+            obj = parse_json_line(text, path, number)
             if not isinstance(obj, dict) or "ranking" not in obj:
                 raise BallotFileError(path, number, "ranking: missing")
             ranking = obj["ranking"]
@@ -72,6 +107,8 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, RankedBallot]]:
                     raise BallotFileError(
                         path, number, "ranking: each rank must be a list of names"
                     )
+                for name in rank:
+                    check_name(name, path, number)
                 ranks.append(tuple(rank))
             count = _parse_count(obj.get("count", 1), path, number)
             yield number, RankedBallot(tuple(ranks), count)
@@ -118,7 +155,9 @@ def write_jsonl(profile: Profile, fh: IO[str]) -> None:
 
 def iter_csv(path: str | Path) -> Iterator[tuple[int, RankedBallot]]:
     """Yield ``(line number, ballot)`` from a CSV of rankings."""
-    with open(path, encoding="utf-8", newline="") as fh:
+    # Undecodable bytes become lone surrogates (surrogateescape), found per row below: the
+    # decoder itself reads ahead in blocks and could not say which line held them.
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader)
@@ -126,7 +165,13 @@ def iter_csv(path: str | Path) -> Iterator[tuple[int, RankedBallot]]:
             raise BallotFileError(
                 path, 1, "empty file: expected a header rank1,rank2,..."
             ) from None
+        _check_utf8(header, path, reader.line_num)
         names = [h.strip().lower() for h in header]
+        for i, name in enumerate(names):
+            if names.index(name) != i:
+                raise BallotFileError(
+                    path, 1, f"header: column {header[i].strip()!r} appears twice"
+                )
         count_col = names.index("count") if "count" in names else None
         rank_cols = [i for i, h in enumerate(names) if h.startswith("rank")]
         if not rank_cols:
@@ -136,10 +181,25 @@ def iter_csv(path: str | Path) -> Iterator[tuple[int, RankedBallot]]:
                 raise BallotFileError(
                     path, 1, f"header: expected rank columns in order, got {header[i]!r}"
                 )
+        for i in range(len(names)):
+            if i != count_col and i not in rank_cols:
+                raise BallotFileError(
+                    path,
+                    1,
+                    f"header: unknown column {header[i].strip()!r}"
+                    " (expected rank1,rank2,... and count)",
+                )
         for row in reader:
             number = reader.line_num
+            _check_utf8(row, path, number)
             if not any(cell.strip() for cell in row):
                 continue
+            if len(row) > len(header):
+                raise BallotFileError(
+                    path,
+                    number,
+                    f"row has {len(row)} cells but the header names {len(header)} columns",
+                )
             ranks: list[Rank] = []
             for i in rank_cols:
                 cell = row[i].strip() if i < len(row) else ""
@@ -151,6 +211,15 @@ def iter_csv(path: str | Path) -> Iterator[tuple[int, RankedBallot]]:
                 raw = row[count_col] if count_col < len(row) else ""
                 count = _parse_count(raw, path, number)
             yield number, RankedBallot(tuple(ranks), count)
+
+
+def _check_utf8(row: list[str], path: str | Path, line: int) -> None:
+    for number, cell in enumerate(row, start=1):
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(cell[exc.start]) - 0xDC00
+            raise BallotFileError(path, line, _not_utf8(byte, f"in cell {number}")) from None
 
 
 def read_csv(

@@ -73,6 +73,8 @@ def rules_from_dict(data: dict[str, Any]) -> ContestRules:
     excluded = tuple(c["name"] for c in raw_candidates if _flag(c.get("excluded")))
     if not candidates:
         raise RulesError("rctab_candidates: no candidates")
+    if not all(isinstance(name, str) and name.strip() for name in candidates):
+        raise RulesError("rctab_candidates: empty candidate name")
 
     mode_raw = rules.get("winnerElectionMode") or summary.get("rctab_winner_election_mode")
     mode = _ELECTION_MODES.get(mode_raw or "")

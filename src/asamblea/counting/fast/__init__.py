@@ -37,10 +37,20 @@ if TYPE_CHECKING:
     from asamblea.counting.fast.api import count_fast
     from asamblea.counting.fast.arrays import ArrayProfile, to_array
 
-from asamblea.counting.fast.support import LARGE, MAX_PLACES, METHODS, NotSupported, supports
+from asamblea.counting.fast.support import (
+    FEW_DISTINCT,
+    LARGE,
+    MAX_PLACES,
+    MAX_TOTAL,
+    METHODS,
+    NotSupported,
+    supports,
+)
 
 __all__ = [
+    "FEW_DISTINCT",
     "LARGE",
+    "MAX_TOTAL",
     "MAX_PLACES",
     "METHODS",
     "ArrayProfile",
@@ -48,19 +58,33 @@ __all__ = [
     "choose",
     "count_fast",
     "supports",
+    "takes",
     "to_array",
 ]
 
 
 def choose(method: str, profile: Profile, *, seats: int = 1, rules: Any = None) -> bool:
-    """True when the profile is large and the fast path counts it (method, rules, ballots).
+    """True when the profile is large, has many distinct rankings, and the fast path counts it
+    (method, rules, ballots).
 
-    Cheap checks first: a small profile or an unsupported method never builds an array. RCTab
-    counts (``rules``, or ``irv``) take any ranked ballot with a whole count; the other methods
-    take simple ballots only (see ``arrays``)."""
+    Cheap checks first: a small profile or an unsupported method never builds an array. At
+    least ``LARGE`` ballots and ``FEW_DISTINCT`` distinct rankings: the exact path's work
+    follows the distinct rankings, so many ballots of few rankings count faster there. A total
+    over ``MAX_TOTAL`` goes to the exact path too (int64 arithmetic). RCTab counts (``rules``,
+    or ``irv``) take any ranked ballot with a whole count; the other methods take simple
+    ballots only (see ``arrays``)."""
+    if not takes(method, profile, seats=seats, rules=rules):
+        return False
+    return len(profile.ballots) >= FEW_DISTINCT and _many_distinct(profile)
+
+
+def takes(method: str, profile: Profile, *, seats: int = 1, rules: Any = None) -> bool:
+    """True when the profile is large and the fast path counts it, however many distinct
+    rankings it has (``choose`` also asks for many)."""
     if supports(method, seats=seats, rules=rules) is not None:
         return False
-    if not isinstance(profile.total, int) or profile.total < LARGE:
+    total = profile.total
+    if not isinstance(total, int) or not LARGE <= total <= MAX_TOTAL:
         return False
     if not all(isinstance(b.count, int) for b in profile.ballots):
         return False
@@ -68,6 +92,16 @@ def choose(method: str, profile: Profile, *, seats: int = 1, rules: Any = None) 
         return True
     names = set(profile.candidates)
     return all(len(rank) == 1 and rank[0] in names for b in profile.ballots for rank in b.ranking)
+
+
+def _many_distinct(profile: Profile) -> bool:
+    """At least ``FEW_DISTINCT`` distinct rankings; stops as soon as that many are seen."""
+    seen: set[tuple[tuple[str, ...], ...]] = set()
+    for b in profile.ballots:
+        seen.add(b.ranking)
+        if len(seen) >= FEW_DISTINCT:
+            return True
+    return False
 
 
 def __getattr__(name: str) -> Any:

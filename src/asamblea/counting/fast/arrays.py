@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from asamblea.counting.ballots import Profile, Rank
+from asamblea.counting.fast.support import MAX_TOTAL
 
 IntArray = npt.NDArray[np.int64]
 
@@ -106,7 +107,7 @@ def is_simple(rankings: npt.NDArray[np.integer], n_candidates: int) -> bool:
 
 def to_array(profile: Profile) -> ArrayProfile | None:
     """The array form of ``profile``: the simple layout when every ballot is simple, else the
-    mark layout; ``None`` when a weight is fractional or negative.
+    mark layout; ``None`` when a weight is fractional, negative or over ``MAX_TOTAL``.
 
     Withdrawn candidates stay in ``candidates`` and on the rows; each kernel strikes them as its
     exact counterpart does."""
@@ -114,7 +115,7 @@ def to_array(profile: Profile) -> ArrayProfile | None:
     counts = np.empty(len(profile.ballots), dtype=np.int64)
     simple = True
     for i, b in enumerate(profile.ballots):
-        if not isinstance(b.count, int) or b.count < 0:
+        if not isinstance(b.count, int) or not 0 <= b.count <= MAX_TOTAL:
             return None
         counts[i] = b.count
         if simple:

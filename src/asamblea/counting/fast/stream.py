@@ -1,14 +1,17 @@
-"""Reading a large ballot file straight into arrays, one line at a time, with progress.
+"""Reading a large ballot file straight into arrays, with progress.
 
-:func:`read_array` streams a JSON-lines or BLT file into one int16 array of rankings and one
-int64 array of counts (grown by doubling), and never builds a Python object per ballot: a
-million-line file is held once, as about ``lines x ranks x 2`` bytes, and then grouped. It reads
-only simple ballots (one candidate per rank, whole counts: see ``arrays``) and returns ``None``
-at the first line that is anything else (a skipped rank, an overvote, a fractional weight, an
-unknown name, a line it cannot parse); the caller then reads the file with the exact path's
-reader, which also reports errors as ``FILE:LINE: message``. Names, order of candidates, title,
-seats and withdrawn candidates are read as ``io.read_jsonl`` and ``blt.read_blt`` read them, so
-a count from these arrays equals the exact path's count of the same file.
+:func:`read_array` reads a JSON-lines or BLT file into one int16 array of rankings and one int64
+array of counts, and then groups them: a million-line file is held once, as about
+``lines x ranks x 2`` bytes. JSON lines are read in blocks of whole lines (256 KB): identical lines
+are counted once (``Counter``), the distinct ones parsed by one parser call per block (orjson when
+installed) and turned into rows by C-level passes and NumPy, never a Python statement per line
+(docs/adr/0011-reading-ballot-files.md). BLT is read line by line. It reads only simple ballots
+(one candidate per rank, whole counts: see ``arrays``) and returns ``None`` at anything else (a
+skipped rank, an overvote, a fractional weight, an unknown or empty name, text that is not UTF-8
+JSON, no ballots at all); the caller then reads the file with the exact path's reader, which
+reports errors as ``FILE:LINE: message``. Names, order of candidates, title, seats and withdrawn
+candidates are read as ``io.read_jsonl`` and ``blt.read_blt`` read them, so a count from these
+arrays equals the exact path's count of the same file.
 
 ``progress(message)`` is called every ``every`` lines with the lines read and the share of the
 file's bytes.
@@ -16,14 +19,24 @@ file's bytes.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from asamblea.counting.fast.arrays import ArrayProfile, group
+from asamblea.counting.fast.arrays import ArrayProfile, group, is_simple
+
+try:  # A faster parser when installed (docs/adr/0011-reading-ballot-files.md); same results.
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the standard parser also works
+    _loads: Callable[[bytes], Any] = json.loads  # type: ignore[no-redef]
 
 Progress = Callable[[str], None]
 
@@ -102,6 +115,10 @@ def read_array(
     ``fmt`` is ``"jsonl"`` or ``"blt"``; ``candidates`` (JSON lines only) fixes the candidates
     and their order, as ``io.read_jsonl(path, candidates)`` does."""
     path = Path(path)
+    # The reader makes millions of short-lived, acyclic containers (parsed lines); the cyclic
+    # collector would walk the live ones again and again, which more than doubled the parse.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         if fmt == "jsonl":
             out = _read_jsonl(path, candidates, progress, every)
@@ -109,14 +126,17 @@ def read_array(
             out = _read_blt(path, progress, every)
         else:
             return None
-    except (ValueError, UnicodeDecodeError, OSError):
+    except (ValueError, UnicodeDecodeError, OSError, RecursionError):
         return None
-    if out is None:
+    finally:
+        if collecting:
+            gc.enable()
+    if out is None or out[3] == 0:
+        # The exact reader reports what is wrong (FILE:LINE: message), or that there are no
+        # ballots.
         return None
-    array, buffer = out
-    n = buffer.n
-    flat, weights = buffer.arrays()
-    del buffer
+    array, flat, weights, n = out
+    del out
     rows, counts = group(flat, weights, len(array.candidates), first_seen=True)
     del flat, weights
     array.rankings = rows
@@ -127,45 +147,165 @@ def read_array(
     return array
 
 
+Read = tuple[ArrayProfile, np.ndarray, np.ndarray | None, int]
+
+# Bytes parsed at once: one parser call per block of whole lines, the block's objects alive only
+# while they are turned into int16 rows (256 KB of ballots of ten names: about 2 MB of objects).
+CHUNK_BYTES = 1 << 18
+_BOM = b"\xef\xbb\xbf"
+
+
 def _read_jsonl(
     path: Path, candidates: list[str] | None, progress: Progress | None, every: int
-) -> tuple[ArrayProfile, _Buffer] | None:
+) -> Read | None:
+    """JSON lines in blocks of whole lines: each block is parsed by one call (``[line,...]``,
+    orjson when installed) and turned into rows with C-level passes (``map``, ``set``) and NumPy, with no
+    Python statement per ballot (docs/adr/0011-reading-ballot-files.md)."""
     names: list[str] = list(candidates) if candidates is not None else []
     index = {c: i for i, c in enumerate(names)}
     fixed = candidates is not None
-    buffer = _Buffer()
-    for _, text in _lines(path, progress, every):
-        if not text.strip():
-            continue
-        obj = json.loads(text)
-        if not isinstance(obj, dict) or not isinstance(obj.get("ranking"), list):
-            return None
-        count = obj.get("count", 1)
-        if isinstance(count, str) and count.strip().isdigit():
-            count = int(count.strip())
-        if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
-            return None
-        ranking: list[int] = []
-        for rank in obj["ranking"]:
-            if not isinstance(rank, list) or len(rank) != 1 or not isinstance(rank[0], str):
+    chunks: list[tuple[np.ndarray, np.ndarray | None]] = []
+    size = max(os.path.getsize(path), 1)
+    done = number = ballots = 0
+    rest = b""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(CHUNK_BYTES)
+            if not block and not rest:
+                break
+            if number == 0 and done == 0 and block.startswith(_BOM):
+                block = block[3:]
+                done += 3
+            block = rest + block
+            if block and not block.endswith(b"\n"):
+                cut = block.rfind(b"\n") + 1
+                if cut and len(block) - cut < CHUNK_BYTES:
+                    block, rest = block[:cut], block[cut:]
+                else:  # the file's last line, without a newline
+                    rest = b""
+            else:
+                rest = b""
+            lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            if progress is not None and (number + lines) // every > number // every:
+                mark = (number // every + 1) * every
+                # The byte offset of the end of line ``mark``, for an exact share.
+                at = -1
+                for _ in range(mark - number):
+                    at = block.find(b"\n", at + 1)
+                progress(f"read {mark:,} lines ({100 * (done + at + 1) // size}%)")
+            number += lines
+            done += len(block)
+            parsed = _parse_block(block, index, names, fixed)
+            if parsed is None:
                 return None
-            name = rank[0]
+            rows, counts, read = parsed
+            if read:
+                chunks.append((rows, counts))
+                ballots += read
+    width = max((rows.shape[1] for rows, _ in chunks), default=1)
+    total_rows = sum(len(rows) for rows, _ in chunks)
+    flat = np.full((total_rows, width), -1, dtype=np.int16)
+    weighted = any(counts is not None for _, counts in chunks)
+    weights = np.ones(total_rows, dtype=np.int64) if weighted else None
+    at = 0
+    for i, (rows, counts) in enumerate(chunks):
+        flat[at : at + len(rows), : rows.shape[1]] = rows
+        if weights is not None and counts is not None:
+            weights[at : at + len(rows)] = counts
+        at += len(rows)
+        chunks[i] = (np.empty((0, 1), dtype=np.int16), None)
+    return ArrayProfile(names, np.zeros((0, 1), dtype=np.int16)), flat, weights, ballots
+
+
+def _parse_block(
+    block: bytes, index: dict[str, int], names: list[str], fixed: bool
+) -> tuple[np.ndarray, np.ndarray | None, int] | None:
+    """Rows (int16, -1 padded) and counts (None: all 1) of the simple ballots of a block of
+    whole lines, or ``None`` for anything else (the exact reader then reads the file, and
+    reports errors with their line)."""
+    # Identical lines are parsed once: Counter counts them in C, in first-seen order.
+    occurrences = Counter(block.split(b"\n"))
+    for blank in [line for line in occurrences if not line or line.isspace()]:
+        del occurrences[blank]
+    if not occurrences:
+        return np.zeros((0, 1), dtype=np.int16), None, 0
+    # The distinct lines as one JSON array: one parser call, no Python statement per line.
+    objs = _loads(b"[" + b",".join(occurrences) + b"]")
+    times = np.fromiter(occurrences.values(), dtype=np.int64, count=len(occurrences))
+    rankings = _rankings(objs)
+    if rankings is None:
+        return None
+    lengths = np.fromiter(map(len, rankings), dtype=np.int64, count=len(rankings))
+    ranks = list(chain.from_iterable(rankings))
+    if not ranks:
+        return _with_counts(_rows(lengths, np.zeros(0, dtype=np.int16)), objs, times)
+    # One name per rank: no skipped rank, no overvote.
+    if set(map(type, ranks)) != {list} or set(map(len, ranks)) != {1}:
+        return None
+    found = list(map(itemgetter(0), ranks))
+    try:
+        # Only names are keys of ``index``: a mark that is not a known name stops here.
+        marked = np.fromiter(map(index.__getitem__, found), dtype=np.int16, count=len(found))
+    except (KeyError, TypeError):
+        if fixed or set(map(type, found)) != {str}:
+            return None
+        for name in dict.fromkeys(found):  # new names in first-seen order, as io.read_jsonl
             if name not in index:
-                if fixed or name.startswith("#"):
+                if name.startswith("#") or not name.strip() or len(names) >= 2**15 - 1:
                     return None
                 index[name] = len(names)
                 names.append(name)
-            c = index[name]
-            if c in ranking:
-                return None
-            ranking.append(c)
-        buffer.add(ranking, count)
-    return ArrayProfile(names, np.zeros((0, 1), dtype=np.int16)), buffer
+        marked = np.fromiter(map(index.__getitem__, found), dtype=np.int16, count=len(found))
+    rows = _rows(lengths, marked)
+    if not is_simple(rows, len(names)):  # a candidate twice on one ballot
+        return None
+    return _with_counts(rows, objs, times)
 
 
-def _read_blt(
-    path: Path, progress: Progress | None, every: int
-) -> tuple[ArrayProfile, _Buffer] | None:
+def _rankings(objs: list[Any]) -> list[list[Any]] | None:
+    try:
+        rankings = [obj["ranking"] for obj in objs]
+    except (KeyError, TypeError):  # not an object, or no ranking
+        return None
+    if set(map(type, rankings)) != {list}:
+        return None
+    return rankings
+
+
+def _rows(lengths: np.ndarray, marked: np.ndarray) -> np.ndarray:
+    """Ballot rows, -1 padded, from each ballot's number of marks and all marks in order."""
+    rows = np.full((len(lengths), max(int(lengths.max()), 1)), -1, dtype=np.int16)
+    if len(marked):
+        row_of = np.repeat(np.arange(len(lengths)), lengths)
+        starts = np.cumsum(lengths) - lengths
+        rows[row_of, np.arange(len(marked)) - np.repeat(starts, lengths)] = marked
+    return rows
+
+
+def _with_counts(
+    rows: np.ndarray, objs: list[Any], times: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, int] | None:
+    """The rows with their ballots (a line's count times the times it occurs; None: all 1) and
+    the number of ballot lines."""
+    lines = int(times.sum())
+    raw = [obj.get("count", 1) for obj in objs]
+    kinds = set(map(type, raw))
+    if kinds == {int} and max(raw) == 1 and min(raw) == 1:
+        return rows, (None if lines == len(rows) else times), lines
+    numbers = []
+    for count in raw:
+        if isinstance(count, str) and count.strip().isdigit():
+            count = int(count.strip())
+        if type(count) is not int:
+            return None
+        numbers.append(count)
+    # A line's count below 2^31 and fewer than 2^32 lines keep every total within int64.
+    if min(numbers) <= 0 or max(numbers) >= 2**31:
+        return None
+    return rows, np.array(numbers, dtype=np.int64) * times, lines
+
+
+def _read_blt(path: Path, progress: Progress | None, every: int) -> Read | None:
     from asamblea.counting.blt import _Reader
 
     lines = iter(_lines(path, progress, every))
@@ -213,7 +353,7 @@ def _read_blt(
             return None
         names.extend(_Reader._names(rest[i]))
         i += 1
-    if len(names) != ncand or len(set(names)) != ncand:
+    if len(names) != ncand or len(set(names)) != ncand or not all(n.strip() for n in names):
         return None
     title = ""
     while i < len(rest) and not title:
@@ -226,4 +366,6 @@ def _read_blt(
         title=title,
     )
     array.seats = seats
-    return array, buffer
+    n = buffer.n
+    flat, weights = buffer.arrays()
+    return array, flat, weights, n

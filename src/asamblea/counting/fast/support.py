@@ -17,6 +17,16 @@ MAX_PLACES = 9
 # Below this many ballots the exact path is fast enough, and its code is the specification.
 LARGE = 20_000
 
+# Below this many distinct rankings the exact path is faster whatever the number of ballots: it
+# works on grouped ballots, so its cost follows the distinct rankings, while the fast path pays
+# NumPy's import and the array's construction (docs/adr/0011-reading-ballot-files.md measures it).
+FEW_DISTINCT = 10_000
+
+# The fast kernels add whole ballots, or ballot values in units of 10^-9 at the finest, in int64:
+# a total below 2^32 keeps 2^32 x 10^9 < 2^63. The exact path counts any whole number (Python
+# ints), so a larger total goes there. The design's largest vote is 20 million ballots.
+MAX_TOTAL = 2**32 - 1
+
 
 class NotSupported(ValueError):
     """The fast path does not count this method, these rules or these ballots."""
