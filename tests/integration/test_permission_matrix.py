@@ -124,14 +124,10 @@ def _build_org(slug: str) -> Org:
         OfficerRole.objects.create(user=user, organisation=org, role=role)
         built.users[role] = user
     built.users["none"] = users.objects.create_user(f"{slug}-none", password=None)
-    built.users["superuser"] = users.objects.create_superuser(
-        f"{slug}-superuser", password=None
-    )
+    built.users["superuser"] = users.objects.create_superuser(f"{slug}-superuser", password=None)
     # A second registrar who proposes the two-person steps, so that every role in the table can
     # be asked to approve them (no one approves their own proposal).
-    built.users["proposer"] = users.objects.create_user(
-        f"{slug}-proposer", password=None
-    )
+    built.users["proposer"] = users.objects.create_user(f"{slug}-proposer", password=None)
     OfficerRole.objects.create(user=built.users["proposer"], organisation=org, role="registrar")
     for user in built.users.values():
         TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
