@@ -297,3 +297,42 @@ def test_a_streamed_file_of_few_rankings_is_counted_on_the_exact_path_with_the_s
     assert "ballot lines into 4 distinct rankings" in streamed[1].err
     assert streamed[0] == exact[0] == 0
     assert streamed[1].out == exact[1].out
+
+
+def test_the_streaming_reader_takes_each_line_as_one_json_value(tmp_path: Path) -> None:
+    # Two broken lines could make one valid object if lines were parsed joined; the exact
+    # reader refuses line 1, so the streaming reader must give up and let it say so.
+    from asamblea.counting.fast.stream import read_array
+
+    path = tmp_path / "broken.jsonl"
+    path.write_text(
+        '{"ranking": [["A"]], "x": [{}\n{}]}\n{"ranking": [["B"]]},{"ranking": [["C"]]}\n'
+    )
+    assert read_array(path, "jsonl") is None
+
+
+def test_the_streaming_reader_reads_lines_across_block_boundaries_as_the_exact_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asamblea.counting import io
+    from asamblea.counting.fast import stream
+
+    rng = random.Random(4)
+    names = ["Ann", "Bo", "Cy", "Dee"]
+    lines = [
+        json.dumps({"ranking": [[n] for n in rng.sample(names, rng.randint(1, 4))]})
+        + ("\n\n" if i % 17 == 0 else "\n")
+        for i in range(300)
+    ]
+    path = tmp_path / "blocks.jsonl"
+    path.write_text("\ufeff" + "".join(lines).rstrip("\n"), encoding="utf-8")
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 64)
+    array = stream.read_array(path, "jsonl")
+    assert array is not None and array.counts is not None
+    exact = io.read_jsonl(path).grouped()
+    streamed = [
+        (tuple((array.candidates[c],) for c in row if c >= 0), count)
+        for row, count in zip(array.rankings.tolist(), array.counts.tolist(), strict=True)
+    ]
+    assert streamed == [(b.ranking, b.count) for b in exact.ballots]
+    assert array.lines == 300

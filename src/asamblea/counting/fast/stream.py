@@ -3,7 +3,7 @@
 :func:`read_array` reads a JSON-lines or BLT file into one int16 array of rankings and one int64
 array of counts, and then groups them: a million-line file is held once, as about
 ``lines x ranks x 2`` bytes. JSON lines are read in blocks of whole lines (256 KB): identical lines
-are counted once (``Counter``), the distinct ones parsed by one parser call per block (orjson when
+are counted once (``Counter``), the distinct ones parsed each alone by ``map`` (orjson when
 installed) and turned into rows by C-level passes and NumPy, never a Python statement per line
 (docs/adr/0011-reading-ballot-files.md). BLT is read line by line. It reads only simple ballots
 (one candidate per rank, whole counts: see ``arrays``) and returns ``None`` at anything else (a
@@ -149,7 +149,7 @@ def read_array(
 
 Read = tuple[ArrayProfile, np.ndarray, np.ndarray | None, int]
 
-# Bytes parsed at once: one parser call per block of whole lines, the block's objects alive only
+# Bytes read at once, in whole lines; the block's parsed objects are alive only
 # while they are turned into int16 rows (256 KB of ballots of ten names: about 2 MB of objects).
 CHUNK_BYTES = 1 << 18
 _BOM = b"\xef\xbb\xbf"
@@ -158,8 +158,8 @@ _BOM = b"\xef\xbb\xbf"
 def _read_jsonl(
     path: Path, candidates: list[str] | None, progress: Progress | None, every: int
 ) -> Read | None:
-    """JSON lines in blocks of whole lines: each block is parsed by one call (``[line,...]``,
-    orjson when installed) and turned into rows with C-level passes (``map``, ``set``) and NumPy, with no
+    """JSON lines in blocks of whole lines: each distinct line of a block is parsed once
+    (``map``, orjson when installed) and turned into rows with C-level passes (``map``, ``set``) and NumPy, with no
     Python statement per ballot (docs/adr/0011-reading-ballot-files.md)."""
     names: list[str] = list(candidates) if candidates is not None else []
     index = {c: i for i, c in enumerate(names)}
@@ -229,8 +229,9 @@ def _parse_block(
         del occurrences[blank]
     if not occurrences:
         return np.zeros((0, 1), dtype=np.int16), None, 0
-    # The distinct lines as one JSON array: one parser call, no Python statement per line.
-    objs = _loads(b"[" + b",".join(occurrences) + b"]")
+    # Each distinct line parsed alone (a line must be one JSON value by itself: joining lines
+    # into one array would let two broken lines make one valid object), by ``map`` in C.
+    objs = list(map(_loads, occurrences))
     times = np.fromiter(occurrences.values(), dtype=np.int64, count=len(occurrences))
     rankings = _rankings(objs)
     if rankings is None:
