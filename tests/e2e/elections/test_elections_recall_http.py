@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "elections"))
 from elections_builders import build_world, record_entries  # noqa: E402
 
 from asamblea.api.common import hash_token  # noqa: E402
 from asamblea.core.clock import now  # noqa: E402
+from asamblea.core.models import Approval  # noqa: E402
 from asamblea.record.recount import recounters  # noqa: E402
 from asamblea.registry import actions as registry  # noqa: E402
 from asamblea.registry.models import (  # noqa: E402
@@ -28,6 +31,11 @@ from asamblea.registry.models import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _fresh_code(user) -> str:
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
 def _token_for(user, label: str) -> dict[str, str]:
@@ -111,9 +119,19 @@ def test_a_recall_runs_end_to_end_through_http_and_seats_the_first_alternate(cli
             content_type="application/json",
         )
         assert r.status_code == 200, r.content
-    for step, who in [("close", 0), ("count", 0), ("certify", 0), ("certify", 1)]:
-        r = client.post(f"/api/elections/{election_id}/{step}", **officers[who])
+    for step in ("close", "count", "certify"):
+        r = client.post(f"/api/elections/{election_id}/{step}", **officers[0])
         assert r.status_code == 200, (step, r.content)
+    # Certifying is proposed by one officer and approved by another with a fresh TOTP code.
+    proposal = Approval.objects.get(kind="elections.certify", state="pending")
+    r = client.post(
+        f"/api/approvals/{proposal.pk}/approve",
+        {},
+        content_type="application/json",
+        **officers[1],
+        HTTP_X_ASAMBLEA_TOTP=_fresh_code(world.officers[1]),
+    )
+    assert r.status_code == 200, r.content
     detail = client.get(f"/api/elections/{election_id}").json()
     assert detail["state"] == "certified"
     assert detail["result"]["tally"] == {"yes": 5, "no": 2, "abstain": 0}
