@@ -9,7 +9,8 @@ from pathlib import Path
 import asamblea.assemblies.actions
 import asamblea.core.approvals
 import asamblea.elections.actions
-import asamblea.registry.actions  # noqa: F401  (importing them declares their doors)
+import asamblea.registry.actions
+import asamblea.web.auth  # noqa: F401  (importing them declares their doors)
 from asamblea.core.action import PRIVATE_ACTIONS
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -71,7 +71,7 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         started = time.monotonic()
         address = signin.normalise_address(form.cleaned_data["email"])
-        signin.do_send_sign_in_codes(address, requester=client_address(request))
+        signin.do_send_sign_in_codes(None, address, requester=client_address(request))
         request.session[SESSION_KEY] = {"email": address, "failures": 0}
         _pad(started)
         # Same redirect whether or not a member has this address.
@@ -94,7 +94,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         started = time.monotonic()
         member = signin.check_sign_in_code(state["email"], form.cleaned_data["code"])
         if member is not None:
-            user = signin.do_link_member_user(member)
+            user = signin.do_link_member_user(None, member)
             del request.session[SESSION_KEY]
             auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("web:me")

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import F
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from asamblea.core.action import ActionContext, door
 from asamblea.core.audit import audit
 from asamblea.core.clock import now
 from asamblea.core.outbox import queue_email
@@ -61,8 +61,13 @@ def _members_at(address: str) -> list[Member]:
     return list(Member.objects.filter(email__iexact=address).order_by("pk"))
 
 
-@transaction.atomic
-def do_send_sign_in_codes(address: str, requester: str = "unknown") -> int:
+SIGN_IN_PRIVATE = (
+    "signing in: codes are credentials and who signs in when is nobody else's; audited"
+)
+
+
+@door("web.send_sign_in_codes", private=SIGN_IN_PRIVATE)
+def do_send_sign_in_codes(ctx: ActionContext, address: str, requester: str = "unknown") -> int:
     """Queue a fresh code to every member whose email is ``address``.
 
     ``requester`` is the client address asking (core.ratelimit.client_address): the hourly quota
@@ -111,8 +116,13 @@ def do_send_sign_in_codes(address: str, requester: str = "unknown") -> int:
     return sent
 
 
-@transaction.atomic
 def check_sign_in_code(address: str, code: str) -> Member | None:
+    """The member whose live code for ``address`` is ``code``, spending it; else None."""
+    return do_spend_sign_in_code(None, address, code)
+
+
+@door("web.spend_sign_in_code", private=SIGN_IN_PRIVATE)
+def do_spend_sign_in_code(ctx: ActionContext, address: str, code: str) -> Member | None:
     """The member whose live code for ``address`` is ``code``, spending it; else None.
 
     A wrong guess counts against every live code for the address; a code is dead after
@@ -145,8 +155,8 @@ def check_sign_in_code(address: str, code: str) -> Member | None:
     return None
 
 
-@transaction.atomic
-def do_link_member_user(member: Member) -> Any:
+@door("web.link_member_user", private=SIGN_IN_PRIVATE)
+def do_link_member_user(ctx: ActionContext, member: Member) -> Any:
     """The Django user a member signs in as, created on first sign-in (no password: codes only)."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.user_id is not None:
