@@ -23,11 +23,10 @@ registrar of the organisation or of every unit in the file (ASAMBLEA_TOKEN, or A
 ASAMBLEA_PASSWORD, ASAMBLEA_TOTP), a dry run included."""
 
 HELP_EXPORT_MEMBERS = """\
-Export one unit's current register as CSV (the import format). Needs two different officers,
-each holding the registrar or election_officer role for the unit, and both authenticated: the
-first as for every verb (ASAMBLEA_TOKEN, or ASAMBLEA_USER, ASAMBLEA_PASSWORD, ASAMBLEA_TOTP), the
-second with ASAMBLEA_SECOND_USER, ASAMBLEA_SECOND_PASSWORD and ASAMBLEA_SECOND_TOTP. The export
-is written to the audit log with both names. Output to --out FILE or standard output."""
+Exporting a unit's register needs two people, each in their own sign-in: this verb only says how.
+One officer proposes (`asamblea approval export-members --organisation SLUG --unit CODE`), a
+different officer approves with a fresh TOTP code (`asamblea approval approve ID`), then the
+proposer fetches the CSV once (`asamblea approval result ID --out FILE`). Exit status 2."""
 
 
 def configure_import_members(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +41,6 @@ def configure_import_members(parser: argparse.ArgumentParser) -> None:
 def configure_export_members(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--organisation", required=True, metavar="SLUG")
     parser.add_argument("--unit", required=True, metavar="CODE")
-    parser.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
 
 
 def _organisation(slug: str):  # type: ignore[no-untyped-def]
@@ -112,54 +110,12 @@ def _summary_line(summary: dict[str, int], *, dry_run: bool) -> str:
     )
 
 
-def _second_officer():  # type: ignore[no-untyped-def]
-    """The second officer of a two-person step, authenticated with their own password and TOTP.
-
-    Until the approvals issue gives the second officer a session of their own, they type their
-    credentials into the same invocation; a name alone names no one.
-    """
-    import os
-
-    from asamblea.commands.auth import NotAuthenticated
-    from asamblea.core.credentials import user_for_password_and_totp
-
-    names = ("ASAMBLEA_SECOND_USER", "ASAMBLEA_SECOND_PASSWORD", "ASAMBLEA_SECOND_TOTP")
-    username, password, code = (os.environ.get(n, "") for n in names)
-    if not (username and password and code):
-        raise NotAuthenticated(
-            "exporting a register needs a second, different officer: set ASAMBLEA_SECOND_USER, "
-            "ASAMBLEA_SECOND_PASSWORD and ASAMBLEA_SECOND_TOTP to their password and current "
-            "TOTP code"
-        )
-    user = user_for_password_and_totp(username, password, code)
-    if user is None:
-        raise NotAuthenticated("second officer: wrong user, password or TOTP code")
-    return user
-
-
 def run_export_members(args: argparse.Namespace) -> int:
-    django_setup()
-    from asamblea.commands.auth import authenticated_user
-    from asamblea.core.errors import ActionError, NotFoundOrForbidden
-    from asamblea.registry.exporting import export_unit_csv
-
-    first = authenticated_user()
-    second = _second_officer()
-    if second.pk == first.pk:
-        raise UsageError("exporting a register needs two different officers, not one twice")
-    org = _organisation(args.organisation)
-    try:
-        text = export_unit_csv(first, org, args.unit, second_officer=second)
-    except NotFoundOrForbidden as exc:
-        raise UsageError(
-            f"unit {args.unit!r} not found, or {first.get_username()} or "
-            f"{second.get_username()} may not export its register"
-        ) from exc
-    except ActionError as exc:
-        raise UsageError(exc.detail) from exc
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"{text.count(chr(10)) - 1} members written to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+    # Two officers' credentials typed into one invocation are two names, not two people
+    # (issue 16): the export goes through an approval.
+    raise UsageError(
+        "exporting a register needs a second officer's approval in their own sign-in: propose it "
+        f"with `asamblea approval export-members --organisation {args.organisation} --unit "
+        f"{args.unit}`, have another officer run `asamblea approval approve ID`, then fetch it "
+        "once with `asamblea approval result ID --out FILE`"
+    )

@@ -1,14 +1,12 @@
-"""Export of a unit's register: two officers' act, logged (see ``check_export_members``)."""
+"""A unit's register as CSV, in the import format. Exporting is a two-person step: the rows come
+from an approved proposal (``registry.actions.members.check_propose_export_members``)."""
 
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from asamblea.core.csvsafe import SafeDictWriter
-from asamblea.registry.actions.members import check_export_members
 from asamblea.registry.importing import COLUMNS
-from asamblea.registry.models import Organisation
 
 
 def rows_to_csv(rows: list[dict[str, str]]) -> str:
@@ -18,14 +16,3 @@ def rows_to_csv(rows: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
-
-
-def export_unit_csv(
-    user: Any, organisation: Organisation, unit_code: str, *, second_officer: Any
-) -> str:
-    """The unit's current register as CSV, if both officers are registrars or election officers.
-
-    Raises ``NotFoundOrForbidden`` (same answer for a missing unit and a refused officer).
-    """
-    _unit, rows = check_export_members(user, second_officer, organisation, unit_code)
-    return rows_to_csv(rows)
