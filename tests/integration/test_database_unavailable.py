@@ -24,7 +24,8 @@ def test_a_cast_meeting_a_dead_database_gets_503_and_may_retry(monkeypatch) -> N
     )
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
-    assert "nothing was changed" in response.json()["detail"]
+    # The API answers in the site language (Spanish) unless told otherwise.
+    assert "no se cambió nada" in response.json()["detail"]
 
 
 def test_a_page_meeting_a_dead_database_gets_503(monkeypatch) -> None:  # type: ignore[no-untyped-def]

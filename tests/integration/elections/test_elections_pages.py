@@ -140,7 +140,7 @@ def test_the_recall_page_shows_counts_to_the_public_and_names_to_officers_only(c
     actions.do_sign(None, petition, world.members[7])
     url = f"/elections/recalls/{petition.pk}/"
     public = client.get(url).content.decode()
-    assert "Ignored the assembly" in public and "1 of 2" in public
+    assert "Ignored the assembly" in public and "1 de 2" in public
     assert world.members[7].display_name not in public
     client.force_login(world.officers[0])
     assert world.members[7].display_name in client.get(url).content.decode()
