@@ -81,7 +81,7 @@ def test_division_page_lists_100_votes_a_page_in_at_most_10_queries(client):
     assert len(ctx.captured_queries) <= 10, [q["sql"] for q in ctx.captured_queries]
     html = response.content.decode()
     assert html.count("/assemblies/delegates/") == 100
-    assert "deviation" in html  # Unit 1 instructed against; its delegates voted otherwise
+    assert "desviación" in html  # Unit 1 instructed against; its delegates voted otherwise
     second = client.get(f"/assemblies/divisions/{division.pk}/?page=2").content.decode()
     assert second.count("/assemblies/delegates/") == 50
 
@@ -101,7 +101,7 @@ def test_delegate_page_shows_votes_and_deviations(client):
     vote = division.votes.filter(is_deviation=True).first()
     html = client.get(f"/assemblies/delegates/{vote.member.public_id}/").content.decode()
     assert "All-out regional strike" in html
-    assert "deviation" in html
+    assert "desviación" in html
     stranger = make_member(built.org, built.units[0], "Not a delegate")
     assert client.get(f"/assemblies/delegates/{stranger.public_id}/").status_code == 404
 
