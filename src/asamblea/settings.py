@@ -66,9 +66,11 @@ INSTALLED_APPS = [
     "asamblea.core",
     "asamblea.recordstore",
     "asamblea.registry",
+    "asamblea.trustees",
     "asamblea.elections",
     "asamblea.assemblies",
     "asamblea.web",
+    "asamblea.console",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The chair's console: agenda, attendance, motions, divisions, resolutions, minutes."""

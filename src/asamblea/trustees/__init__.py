@@ -1,0 +1,1 @@
+"""Standing boards of trustees: keys made without a dealer, partial decryptions of totals."""
