@@ -26,6 +26,9 @@ class Election(models.Model):
         DELEGATES = "delegates", "delegate election"
         BY_ELECTION = "by_election", "by-election"
         RECALL = "recall", "recall vote"
+        # A unit's secret vote on its instruction to its delegates before a division (method
+        # "instruction": for, against, abstain or free); see assemblies.actions.instructions.
+        INSTRUCTION = "instruction", "instruction vote"
 
     class State(models.TextChoices):
         DRAFT = "draft", "draft"

@@ -5,7 +5,8 @@ Pure Python, no Django: the server counts with :func:`count` and anyone recounts
 record (:mod:`asamblea.record.recount_elections`) with the same function, so the two cannot
 disagree by construction.
 
-Ballot contents: ``{"vote": "yes"|"no"|"abstain"}`` (yes/no), ``{"choice": key|null}``
+Ballot contents: ``{"vote": "yes"|"no"|"abstain"}`` (yes/no), ``{"vote": "for"|"against"|
+"abstain"|"free"}`` (instruction), ``{"choice": key|null}``
 (plurality; null is blank), ``{"approve": [keys, sorted]}`` (approval), ``{"ranking": [keys]}``
 (ranked methods; an empty ranking is blank).
 """
@@ -18,11 +19,14 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from asamblea.rules.divisions import INSTRUCTION_OPTIONS, instruction_result
 from asamblea.rules.recall import RecallRules
 
 YESNO = "yesno"
 PLURALITY = "plurality"
 APPROVAL = "approval"
+# A unit's instruction to its delegates (rules.divisions.INSTRUCTION_OPTIONS, fixed options).
+INSTRUCTION = "instruction"
 
 
 class BallotError(ValueError):
@@ -41,6 +45,8 @@ def ballot_kind(method: str) -> str:
         return "choice"
     if method == APPROVAL:
         return "approval"
+    if method == INSTRUCTION:
+        return "instruction"
     return "ranked"
 
 
@@ -62,6 +68,11 @@ def canonical_ballot(
         vote = selection.get("vote")
         if vote not in ("yes", "no", "abstain"):
             raise BallotError("choose yes, no or abstain", "vote")
+        return dumps({"vote": vote})
+    if kind == "instruction":
+        vote = selection.get("vote")
+        if vote not in INSTRUCTION_OPTIONS:
+            raise BallotError("choose for, against, abstain or free", "vote")
         return dumps({"vote": vote})
     if kind == "choice":
         choice = selection.get("choice")
@@ -121,6 +132,21 @@ def _count_yesno(
         "roll_size": roll_size,
         "decision": decision.as_dict(),
         "passed": decision.passed,
+        "winners": [],
+        "alternates": [],
+    }
+
+
+def _count_instruction(ballots: Sequence[Mapping[str, Any]], roll_size: int) -> dict[str, Any]:
+    tally = dict.fromkeys(INSTRUCTION_OPTIONS, 0)
+    for b in ballots:
+        tally[b["vote"]] += 1
+    return {
+        "method": INSTRUCTION,
+        "tally": tally,
+        "voters": len(ballots),
+        "roll_size": roll_size,
+        "instruction": instruction_result(tally),
         "winners": [],
         "alternates": [],
     }
@@ -189,6 +215,8 @@ def count(
     kind = ballot_kind(method)
     if kind == "yesno":
         result = _count_yesno(ballots, rules, roll_size)
+    elif kind == "instruction":
+        result = _count_instruction(ballots, roll_size)
     else:
         result = _count_engine(method, keys, ballots, seats, seed, rules)
     # As the record will hold it (canonical JSON round trip), so a recount compares equal.
