@@ -26,6 +26,11 @@ VERIFIERS = {
     "assemble_board",
     "verify_partial_decryption",
     "combine",
+    "verify_ranking",
+    "check_opened_ranking",
+    "find_copied_rank",
+    "ranking_from_json",
+    "ranking_from_values",
 }
 PROVERS = {
     "prove_secret_key",
@@ -43,6 +48,8 @@ PROVERS = {
     "_sign",
     "_encrypt_share",
     "_decrypt_share",
+    "seal_ranking",
+    "stopgap_shuffle",
 }
 
 
