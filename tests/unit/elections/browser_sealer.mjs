@@ -11,7 +11,7 @@ const request = JSON.parse(readFileSync(0, "utf8"));
 // A test may point at a tampered copy of the sealer, to check that Python refuses its ballots.
 const sealer =
   request.sealer || path.join(here, "../../../src/asamblea/elections/static/elections/sealing.js");
-const { sealBallot, canonicalJson, trackingCode, b64decode, ORDER } = await import(
+const { sealBallot, sealRanking, canonicalJson, trackingCode, b64decode, ORDER } = await import(
   pathToFileURL(sealer).href
 );
 let random;
@@ -28,13 +28,11 @@ if (request.randomness) {
     return queue.shift();
   };
 }
-const { ballot, opening } = sealBallot(
-  request.public_key,
-  request.election,
-  request.questions,
-  request.selections,
-  random,
-);
+// A ranked request carries "ranked": {id, candidates, ranks} and "ranking"; a homomorphic one
+// "questions" and "selections".
+const { ballot, opening } = request.ranked
+  ? sealRanking(request.public_key, request.election, request.ranked, request.ranking, random)
+  : sealBallot(request.public_key, request.election, request.questions, request.selections, random);
 const canonical = canonicalJson(ballot);
 process.stdout.write(
   JSON.stringify({ canonical, opening, tracking_code: trackingCode(canonical) }),

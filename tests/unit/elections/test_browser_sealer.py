@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from asamblea.crypto import ballot, elgamal, group, proofs
+from asamblea.crypto import ballot, elgamal, group, proofs, ranked
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "browser_sealer.mjs"
@@ -187,8 +187,8 @@ TAMPERS = {
         "",
     ),
     "choice proofs not bound to their index": (
-        "[indexBytes(i), ...everything]",
-        "everything",
+        "CHOICE_VALUES, [indexBytes(i), ...everything]",
+        "CHOICE_VALUES, everything",
     ),
     "a challenge that leaves out the ciphertext": (
         "    c.alpha.toBytes(),\n    c.beta.toBytes(),\n    ...commitments,",
@@ -241,3 +241,71 @@ def test_a_sealed_ballot_has_one_length_whatever_the_choice(
     # scalar is 43 characters and the shape depends on the questions only.
     lengths = {len(run_js("asamblea-test/12", questions, [v])["canonical"]) for v in universe}
     assert len(lengths) == 1
+
+
+# --- ranked ballots (crypto/ranked.py) -----------------------------------------------------------
+
+
+def run_js_ranked(
+    election: str,
+    question: ranked.RankedQuestion,
+    ranking: list[int],
+    randomness: list[int] | None = None,
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "public_key": group.point_to_text(KEY),
+        "election": election,
+        "ranked": {
+            "id": question.question_id,
+            "candidates": question.candidates,
+            "ranks": question.ranks,
+        },
+        "ranking": ranking,
+    }
+    if randomness is not None:
+        request["randomness"] = [group.scalar_to_text(r) for r in randomness]
+    done = subprocess.run(  # noqa: S603 - node and our own script
+        [str(NODE), str(RUNNER)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+RANKINGS = {
+    "full": (ranked.RankedQuestion("q1", 4, 4), [3, 1, 4, 2]),
+    "partial": (ranked.RankedQuestion("q1", 5, 3), [5]),
+    "blank": (ranked.RankedQuestion("q1", 3, 3), []),
+}
+
+
+@pytest.mark.parametrize("case", list(RANKINGS))
+def test_javascript_and_python_seal_the_same_ranked_bytes(case: str, injected: list[int]) -> None:
+    question, ranking = RANKINGS[case]
+    # r per rank; per proof one w and two per simulated branch (c of them).
+    randomness = _fixed_randomness(question.ranks * (2 + 2 * question.candidates), seed=7)
+    injected.extend(randomness)
+    sealed, opening = ranked.seal_ranking(KEY, "asamblea-test/20", question, ranking)
+    assert injected == [], "the draw count in this test is wrong"
+    js = run_js_ranked("asamblea-test/20", question, ranking, randomness)
+    assert js["canonical"].encode() == ranked.canonical_bytes(sealed)
+    assert js["tracking_code"] == ranked.tracking_code(sealed)
+    assert js["opening"] == [group.scalar_to_text(r) for r in opening.randomness]
+
+
+@pytest.mark.parametrize("case", list(RANKINGS))
+def test_python_verifies_rankings_javascript_seals(case: str) -> None:
+    question, ranking = RANKINGS[case]
+    js = run_js_ranked("asamblea-test/21", question, ranking)
+    sealed = ranked.ranking_from_json(json.loads(js["canonical"]))
+    ranked.verify_ranking(KEY, "asamblea-test/21", question, sealed)
+    opening = ranked.RankingOpening(tuple(group.scalar_from_text(t) for t in js["opening"]))
+    values = ranked.padded_values(question, ranking)
+    assert ranked.check_opened_ranking(KEY, sealed, values, opening)
+    with pytest.raises(ranked.InvalidRanking, match="another election"):
+        ranked.verify_ranking(KEY, "asamblea-test/22", question, sealed)

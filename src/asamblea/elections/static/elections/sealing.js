@@ -230,6 +230,46 @@ export function sealBallot(publicKeyText, electionId, questions, selections, ran
   return { ballot: { v: VERSION, election: electionId, answers }, opening };
 }
 
+// --- ranked ballots (crypto/ranked.py seal_ranking) ------------------------------------------------
+
+// question: {id, candidates, ranks}; ranking: candidate numbers 1..c, best first (empty: blank).
+// Position i encrypts the candidate ranked i+1-th, or 0; each with a proof of 0..c bound to its
+// position and every rank ciphertext.
+export function sealRanking(publicKeyText, electionId, question, ranking, random = randomScalar) {
+  const y = decodePoint(publicKeyText);
+  if (y.equals(Point.ZERO)) throw new Error("the identity is no public key");
+  const qid = question.id;
+  if (ranking.length > question.ranks) throw new Error(`${qid}: at most ${question.ranks} ranks`);
+  if (ranking.some((m) => !Number.isInteger(m) || m < 1 || m > question.candidates)) {
+    throw new Error(`${qid}: a candidate number is 1..${question.candidates}`);
+  }
+  if (new Set(ranking).size !== ranking.length) throw new Error(`${qid}: a candidate is ranked twice`);
+  const values = [...ranking, ...new Array(question.ranks - ranking.length).fill(0)];
+  const context = { publicKey: y, electionId, questionId: qid };
+  const sealed = values.map((m) => {
+    const r = random();
+    const shared = mul(r, y);
+    return { alpha: baseMul(r), beta: m === 0 ? shared : shared.add(baseMul(BigInt(m))), r, m };
+  });
+  const everything = sealed.flatMap((c) => [c.alpha.toBytes(), c.beta.toBytes()]);
+  const allowed = range(0, question.candidates);
+  const proofs = sealed.map((c, i) =>
+    proveInterval(context, "rank", c, c.r, c.m, allowed, [indexBytes(i), ...everything], random),
+  );
+  return {
+    ballot: {
+      v: VERSION,
+      kind: "ranked",
+      election: electionId,
+      question: qid,
+      ranks: sealed.map((c) => [pointText(c.alpha), pointText(c.beta)]),
+      proofs: proofs.map((p) => p.map(([ch, s]) => [scalarText(ch), scalarText(s)])),
+    },
+    opening: sealed.map((c) => scalarText(c.r)),
+    values,
+  };
+}
+
 // --- canonical JSON and tracking code -------------------------------------------------------------
 
 // RFC 8785 for the values a ballot holds: objects, arrays, strings and small integers. Keys are
