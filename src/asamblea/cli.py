@@ -28,6 +28,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("key", "asamblea.commands.record"),
     ("export-record", "asamblea.commands.record"),
     ("verify", "asamblea.commands.verify"),
+    ("verify-ballot", "asamblea.commands.verify_ballot"),
     ("election", "asamblea.commands.election"),
     ("recall", "asamblea.commands.recall"),
     ("session", "asamblea.commands.session"),

@@ -11,7 +11,7 @@ const request = JSON.parse(readFileSync(0, "utf8"));
 // A test may point at a tampered copy of the sealer, to check that Python refuses its ballots.
 const sealer =
   request.sealer || path.join(here, "../../../src/asamblea/elections/static/elections/sealing.js");
-const { sealBallot, sealRanking, canonicalJson, trackingCode, b64decode, ORDER } = await import(
+const { sealBallot, sealRanking, canonicalJson, trackingCode, b64decode, ORDER, openingFile } = await import(
   pathToFileURL(sealer).href
 );
 let random;
@@ -30,10 +30,18 @@ if (request.randomness) {
 }
 // A ranked request carries "ranked": {id, candidates, ranks} and "ranking"; a homomorphic one
 // "questions" and "selections".
-const { ballot, opening } = request.ranked
+const sealed = request.ranked
   ? sealRanking(request.public_key, request.election, request.ranked, request.ranking, random)
   : sealBallot(request.public_key, request.election, request.questions, request.selections, random);
+const { ballot, opening } = sealed;
 const canonical = canonicalJson(ballot);
+const shape = request.ranked ? { ranked: request.ranked } : { questions: request.questions };
+const claimed = request.ranked ? sealed.values : request.selections;
 process.stdout.write(
-  JSON.stringify({ canonical, opening, tracking_code: trackingCode(canonical) }),
+  JSON.stringify({
+    canonical,
+    opening,
+    tracking_code: trackingCode(canonical),
+    opening_file: openingFile(request.election, canonical, shape, claimed, opening),
+  }),
 );

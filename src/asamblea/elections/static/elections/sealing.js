@@ -288,3 +288,21 @@ export function canonicalJson(value) {
 export function trackingCode(canonical) {
   return b64encode(sha256(utf8.encode(canonical)));
 }
+
+// --- the opening of a challenged ballot (read by `asamblea verify-ballot`) -------------------------
+
+// What the voter downloads after "Check this sealed ballot": the choices the page claims it
+// sealed, the randomness of every ciphertext, and the shapes and names of the questions as the
+// page showed them (verify-ballot prefers shapes given from the record).
+export function openingFile(electionId, canonical, shape, claimed, randomness) {
+  const file = { v: VERSION, kind: "ballot-opening", election: electionId, tracking_code: trackingCode(canonical) };
+  if (shape.ranked) {
+    file.ranked = shape.ranked;
+    file.values = claimed;
+  } else {
+    file.questions = shape.questions;
+    file.selections = claimed;
+  }
+  file.randomness = randomness;
+  return file;
+}
