@@ -18,6 +18,7 @@ ENTRY_MODULES = (
     "asamblea.record.entries.registry",
     "asamblea.record.entries.elections",
     "asamblea.record.entries.assemblies",
+    "asamblea.record.entries.trustees",
 )
 
 

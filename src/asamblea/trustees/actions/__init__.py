@@ -1,0 +1,1 @@
+"""The trustees' actions, one module per aggregate: boards, key generation, decryption."""

@@ -1,0 +1,95 @@
+"""Read-only questions about boards: which board seals a vote, and its public parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asamblea.crypto.group import point_from_text
+from asamblea.crypto.threshold import ThresholdParameters
+from asamblea.crypto.transcript import BoardContext
+from asamblea.record.entries.trustees import (
+    certificate_from_json,
+    polynomial_from_json,
+    verification_key_from_json,
+)
+from asamblea.trustees.models import DecryptionRequest, Trustee, TrusteeBoard
+
+
+def board_for(organisation: Any, unit: Any = None) -> TrusteeBoard | None:
+    """The unit's ready board if it has one, else the organisation's own ready board (the one
+    with no unit), else None. The newest ready board wins (a reshared board replaces its
+    predecessor, which is retired)."""
+    ready = TrusteeBoard.objects.filter(organisation=organisation, state=TrusteeBoard.State.READY)
+    if unit is not None:
+        board = ready.filter(unit=unit).order_by("-ready_at", "-pk").first()
+        if board is not None:
+            return board
+    return ready.filter(unit__isnull=True).order_by("-ready_at", "-pk").first()
+
+
+def board_context(board: TrusteeBoard) -> BoardContext:
+    return BoardContext(board.uid, board.k, board.n)
+
+
+def threshold_parameters(board: TrusteeBoard) -> ThresholdParameters:
+    """The board's public parameters, rebuilt from its stored messages. They were all checked
+    by ``assemble_board`` when the board became ready; a board not ready has none."""
+    if board.state == TrusteeBoard.State.KEYGEN or not board.public_key:
+        raise ValueError(f"board {board.uid} has no key yet")
+    trustees = list(board.trustees.order_by("index"))
+    return ThresholdParameters(
+        board_context(board),
+        tuple(certificate_from_json(t.certificate) for t in trustees),
+        tuple(polynomial_from_json(t.polynomial).coefexps for t in trustees),
+        tuple(verification_key_from_json(t.verification_key) for t in trustees),
+        point_from_text(board.public_key),
+    )
+
+
+def boards_of(organisation: Any) -> list[TrusteeBoard]:
+    return list(
+        TrusteeBoard.objects.filter(organisation=organisation)
+        .select_related("unit")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def trusteeships(user: Any) -> list[Trustee]:
+    """The boards this user sits on (keygen or ready), with their board and organisation."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Trustee.objects.filter(user=user)
+        .exclude(board__state=TrusteeBoard.State.RETIRED)
+        .select_related("board", "board__organisation", "board__unit")
+        .order_by("board__organisation__name", "board_id")
+    )
+
+
+def pending_steps(trustee: Trustee) -> list[str]:
+    """What this trustee has to do next: ``certificate``, ``polynomial``, ``verification_key``
+    (each only once the previous step is complete board-wide) or ``decrypt``."""
+    board = trustee.board
+    if board.state == TrusteeBoard.State.KEYGEN:
+        others = list(board.trustees.all())
+        if trustee.certificate is None:
+            return ["certificate"]
+        if trustee.polynomial is None:
+            return ["polynomial"] if all(t.certificate for t in others) else []
+        if trustee.verification_key is None:
+            return ["verification_key"] if all(t.polynomial for t in others) else []
+        return []
+    if board.state == TrusteeBoard.State.READY and pending_requests(trustee):
+        return ["decrypt"]
+    return []
+
+
+def pending_requests(trustee: Trustee) -> list[DecryptionRequest]:
+    """Requests of the trustee's board still waiting, that this trustee has not answered."""
+    return list(
+        DecryptionRequest.objects.filter(
+            board_id=trustee.board_id, state=DecryptionRequest.State.PENDING
+        )
+        .exclude(partials__trustee=trustee)
+        .order_by("pk")
+    )
