@@ -11,12 +11,15 @@ import hmac
 import logging
 import re
 import secrets
+import time
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
 from asamblea.core.ratelimit import CACHE_ALIAS, Budget
+
+logger = logging.getLogger(__name__)
 
 # RFC 4648 base32 alphabet: no 0, 1, 8 or 9, so a hand-copied code has fewer look-alikes.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -80,7 +83,22 @@ def shuffled(items: list[Any]) -> list[Any]:
     return out
 
 
-SECRET_TABLES = ("elections_ballot", "elections_trackingcode", "elections_idempotencyrecord")
+SECRET_TABLES = (
+    "elections_ballot",
+    "elections_trackingcode",
+    "elections_idempotencyrecord",
+    "elections_participation",
+)
+
+# SQLite's checkpoint after close: attempts, and the pause between them (seconds). Each attempt
+# also waits up to the connection's busy timeout for the readers to let go.
+CHECKPOINT_ATTEMPTS = 10
+CHECKPOINT_PAUSE = 0.5
+
+
+class CheckpointFailed(RuntimeError):
+    """SQLite's WAL could not be truncated after a close: the pages written while the vote was
+    open (who voted, in what order) are still on disk in the ``-wal`` file."""
 
 
 def compact_secret_tables() -> None:
@@ -89,7 +107,8 @@ def compact_secret_tables() -> None:
     Must run outside any transaction (VACUUM cannot run inside one). PostgreSQL: VACUUM FULL
     writes a new heap without dead tuples (which would keep the old ctid order and xmin).
     SQLite: VACUUM rebuilds the file without free pages; the WAL is then checkpointed and
-    truncated so the pages written while the vote was open leave the disk too.
+    truncated so the pages written while the vote was open leave the disk too
+    (:func:`truncate_sqlite_wal`, which raises :class:`CheckpointFailed` when it cannot).
     """
     if connection.in_atomic_block:
         raise RuntimeError("compact_secret_tables() must run outside a transaction")
@@ -99,7 +118,64 @@ def compact_secret_tables() -> None:
                 cur.execute(f"VACUUM FULL {table}")  # noqa: S608 - fixed table names
         elif connection.vendor == "sqlite":
             cur.execute("VACUUM")
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            truncate_sqlite_wal(cur)
+
+
+def truncate_sqlite_wal(
+    cur: Any, attempts: int | None = None, pause: float | None = None
+) -> tuple[int, int, int]:
+    """``PRAGMA wal_checkpoint(TRUNCATE)`` until it reports success, else :class:`CheckpointFailed`.
+
+    A reader that holds an old snapshot (a backup job, a monitoring query, a long page load)
+    keeps the checkpoint from finishing: SQLite then answers busy and leaves the WAL as it was,
+    and that WAL holds the pre-close pages. The result row is checked, never ignored: ``busy``
+    must be 0 and the WAL left empty (``-1`` or ``0`` frames: the file was truncated).
+    """
+    attempts = CHECKPOINT_ATTEMPTS if attempts is None else attempts
+    pause = CHECKPOINT_PAUSE if pause is None else pause
+    row: tuple[int, int, int] = (1, -1, -1)
+    for attempt in range(max(attempts, 1)):
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        fetched = cur.fetchone()
+        row = (int(fetched[0]), int(fetched[1]), int(fetched[2]))
+        if row[0] == 0 and row[1] <= 0:
+            return row
+        if attempt + 1 < attempts:
+            time.sleep(pause)
+    logger.error(
+        "SQLite WAL not truncated after a close (busy=%s, frames=%s): a reader holds it; the "
+        "pages written during the vote are still in the -wal file (docs/operations.md)",
+        row[0],
+        row[1],
+    )
+    raise CheckpointFailed(
+        f"the SQLite write-ahead log could not be truncated after {attempts} attempts (busy="
+        f"{row[0]}, {row[1]} frames left): another connection holds a read transaction; the pages "
+        "written while the vote was open are still on disk. Stop the reader (backup, monitoring) "
+        "and run `PRAGMA wal_checkpoint(TRUNCATE)` until it answers 0|0|0 (docs/operations.md)"
+    )
+
+
+def rewrite_participation(election: Any) -> int:
+    """Participation rows (who voted) rewritten in a fresh random order with fresh random ids,
+    so that after close neither their primary keys, nor SQLite's rowid, nor PostgreSQL's ctid or
+    xmin keep the order in which people voted. Call inside the close's transaction, after
+    :func:`enable_secure_delete`; the files are compacted after commit
+    (:func:`compact_secret_tables`). Returns the number of voters."""
+    from asamblea.elections.models import Participation
+
+    entries = list(
+        Participation.objects.filter(election=election).values_list("roll_entry_id", flat=True)
+    )
+    if not REWRITE_AT_CLOSE:
+        return len(entries)
+    enable_secure_delete()
+    Participation.objects.filter(election=election).delete()
+    Participation.objects.bulk_create(
+        [Participation(election=election, roll_entry_id=e) for e in shuffled(entries)],
+        batch_size=1000,
+    )
+    return len(entries)
 
 
 def enable_secure_delete() -> None:
