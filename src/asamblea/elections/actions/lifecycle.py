@@ -300,7 +300,7 @@ def do_close_election(ctx: ActionContext, election: Election) -> Election:
     # The idempotency store and the credentials are of no more use, and each is one more trace.
     IdempotencyRecord.objects.filter(election=election).delete()
     VotingCredential.objects.filter(election=election).delete()
-    voters = Participation.objects.filter(election=election).count()
+    voters = secrecy.rewrite_participation(election)  # no cast order survives the close
     ctx.audit("close_election", election, voters=voters)
     entry = ElectionClosedV1(
         election=election.pk,
