@@ -13,3 +13,6 @@ class CoreConfig(AppConfig):
 
         for code, info in getattr(settings, "EXTRA_LANG_INFO", {}).items():
             LANG_INFO.setdefault(code, info)
+
+        # The deploy check of PostgreSQL's log settings (asamblea manage check --deploy --database).
+        from asamblea.core import logchecks  # noqa: F401
