@@ -114,6 +114,19 @@ def has_role(
     return False
 
 
+def granted_offices(user: Any) -> list[tuple[int, int | None, str]]:
+    """Every office granted to ``user``: (organisation id, body id or None, role), for pages that
+    list where an officer may act (the console's dashboard). Deciding an action still goes through
+    :func:`has_role`; an inactive or anonymous user holds none."""
+    if not is_active_user(user):
+        return []
+    officer_role = apps.get_model("registry", "OfficerRole")
+    rows = officer_role.objects.filter(user_id=user.pk).values_list(
+        "organisation_id", "body_id", "role"
+    )
+    return sorted(rows, key=lambda r: (r[0], r[1] or 0, r[2]))
+
+
 # Where each derived role is read from: the model, the field naming the body, and what makes the
 # row current (an open membership, a mandate not ended, an alternate's place not yet used).
 _DERIVED_FROM: dict[Role, tuple[str, str, str]] = {

@@ -1,0 +1,359 @@
+"""Who may do what on the console's pages and forms: every console URL x every role x own and
+other organisation, from one table, beside the API's matrix (tests/integration/
+test_permission_matrix.py, whose world this reuses).
+
+"Allowed" means the permission check let the request through (the action may still refuse it
+for a reason of state, shown as a message after a redirect, but never 403 or 404); "refused"
+means 403, or 404 for objects the actor may not know exist. Anonymous visitors are sent to the
+officers' sign-in. A console URL that is in neither table fails
+:func:`test_every_console_url_is_in_a_table`: a new form cannot go untested. The chair's pages
+(``console:sessions:*``) have their own rows in the API matrix's file, kept by their authors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from test_permission_matrix import (  # noqa: E402
+    ROLES,
+    World,
+    _build_world,
+    _fresh_code,
+    _org_and_role,
+)
+
+from asamblea.console import urls as console_urls  # noqa: E402
+from asamblea.console.models import ImportJob  # noqa: E402
+from asamblea.core.clock import now  # noqa: E402
+from asamblea.core.models import Approval  # noqa: E402
+from asamblea.elections.actions.credentials import REISSUE  # noqa: E402
+from asamblea.registry.models import ApiToken  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+OFFICES = ("registrar", "election_officer", "teller", "chair", "trustee")
+EVERYONE = frozenset(ROLES)
+
+
+@dataclass(frozen=True)
+class Row:
+    allowed: frozenset[str]
+    # (path, POST data or None for a GET)
+    build: Callable[[World, str], tuple[str, dict[str, Any] | None]]
+    # Not scoped to an organisation (the dashboard, one's own tokens): "other" is allowed alike.
+    personal: bool = False
+
+
+def _r(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def _org(w: World) -> str:
+    return w.own.org.slug
+
+
+def _csv(label: str) -> SimpleUploadedFile:
+    text = (
+        "unit_code,member_ref,display_name,phone,email,joined_on\n"
+        f"mina,csv-{label},Socia del archivo,,,2022-01-10\n"
+    )
+    return SimpleUploadedFile("socias.csv", text.encode(), content_type="text/csv")
+
+
+def _member(w: World) -> str:
+    return w.own.members[7].public_id
+
+
+def _election(w: World) -> int:
+    return w.objects["election"].pk
+
+
+def _own_token(w: World, label: str) -> str:
+    org, role = _org_and_role(w, label)
+    user = org.users[role]
+    row = ApiToken.objects.filter(user=user).first()
+    assert row is not None
+    return f"/console/tokens/{row.pk}/revoke"
+
+
+PAGES: dict[str, Row] = {
+    "dashboard": Row(_r(*OFFICES), lambda w, r: ("/console/", None), personal=True),
+    "tokens": Row(EVERYONE, lambda w, r: ("/console/tokens/", None), personal=True),
+    "organisation": Row(_r(*OFFICES), lambda w, r: (f"/console/o/{_org(w)}/", None)),
+    "import": Row(
+        _r("registrar"), lambda w, r: (f"/console/imports/{w.objects['import'].pk}/", None)
+    ),
+    "unit": Row(
+        _r("registrar", "election_officer"), lambda w, r: (f"/console/o/{_org(w)}/u/mina/", None)
+    ),
+    "member": Row(
+        _r("registrar", "election_officer"),
+        lambda w, r: (f"/console/o/{_org(w)}/m/{_member(w)}/", None),
+    ),
+    "seats": Row(_r(*OFFICES), lambda w, r: (f"/console/o/{_org(w)}/b/region/seats/", None)),
+    "elections": Row(
+        _r("election_officer"), lambda w, r: (f"/console/o/{_org(w)}/elections/", None)
+    ),
+    "election": Row(
+        _r("election_officer"), lambda w, r: (f"/console/elections/{_election(w)}/", None)
+    ),
+    "recalls": Row(
+        _r("election_officer", "registrar", "teller"),
+        lambda w, r: (f"/console/o/{_org(w)}/recalls/", None),
+    ),
+    "recall": Row(
+        _r("election_officer", "registrar", "teller"),
+        lambda w, r: (f"/console/recalls/{w.objects['petition'].pk}/", None),
+    ),
+}
+
+FORMS: dict[str, Row] = {
+    "token_create": Row(
+        EVERYONE,
+        lambda w, r: (
+            "/console/tokens/new",
+            {
+                "label": "matrix",
+                "scope": "read",
+                "days": "5",
+                "code": _fresh_code(_org_and_role(w, r)[0].users[_org_and_role(w, r)[1]])
+                if "-" in r
+                else "000000",
+            },
+        ),
+        personal=True,
+    ),
+    "token_revoke": Row(
+        EVERYONE,
+        lambda w, r: (_own_token(w, r) if "-" in r else "/console/tokens/1/revoke", {}),
+        personal=True,
+    ),
+    "import_upload": Row(
+        _r("registrar"),
+        lambda w, r: (f"/console/o/{_org(w)}/imports/new", {"file": _csv(r)}),
+    ),
+    "import_apply": Row(
+        _r("registrar"), lambda w, r: (f"/console/imports/{w.objects['import'].pk}/apply", {})
+    ),
+    "import_discard": Row(
+        _r("registrar"), lambda w, r: (f"/console/imports/{w.objects['import'].pk}/discard", {})
+    ),
+    "member_add": Row(
+        _r("registrar"),
+        lambda w, r: (
+            f"/console/o/{_org(w)}/u/mina/members/new",
+            {"member_ref": f"web-{r}", "display_name": "Nueva", "joined_on": "2022-12-01"},
+        ),
+    ),
+    "freeze": Row(
+        _r("registrar", "election_officer"),
+        lambda w, r: (f"/console/o/{_org(w)}/u/mina/freeze", {"purpose": "prueba"}),
+    ),
+    "member_edit": Row(
+        _r("registrar"),
+        lambda w, r: (
+            f"/console/o/{_org(w)}/m/{_member(w)}/edit",
+            {"display_name": "Socia 7", "phone": "", "email": ""},
+        ),
+    ),
+    "member_transfer": Row(
+        _r("registrar"),
+        lambda w, r: (
+            f"/console/o/{_org(w)}/m/{_member(w)}/transfer",
+            {"to_unit": "mina", "on": "2022-12-01"},
+        ),
+    ),
+    "member_end": Row(
+        _r("registrar"),
+        lambda w, r: (
+            f"/console/o/{_org(w)}/m/{_member(w)}/end",
+            {"left_on": now().date().isoformat(), "reason": "left"},
+        ),
+    ),
+    "apportion": Row(
+        _r("registrar"), lambda w, r: (f"/console/o/{_org(w)}/b/region/seats/apply", {})
+    ),
+    "election_create": Row(
+        _r("election_officer"),
+        lambda w, r: (
+            f"/console/o/{_org(w)}/elections/new",
+            {
+                "title": f"Elección {r}",
+                "unit": "mina",
+                "body": "region",
+                "seats": "1",
+                "method": "plurality",
+            },
+        ),
+    ),
+    "nominate": Row(
+        _r("election_officer"),
+        lambda w, r: (f"/console/elections/{_election(w)}/nominate", {"member_ref": "propia-6"}),
+    ),
+    "election_step": Row(
+        _r("election_officer"),
+        lambda w, r: (f"/console/elections/{_election(w)}/step/open-nominations", {}),
+    ),
+    "cards_propose": Row(
+        _r("election_officer"), lambda w, r: (f"/console/elections/{_election(w)}/cards", {})
+    ),
+    # Only the proposer of approved cards fetches them (here the own election officer).
+    "cards_take": Row(
+        _r("election_officer"),
+        lambda w, r: (
+            f"/console/elections/{_election(w)}/cards/{w.objects['cards'].pk}",
+            {},
+        ),
+    ),
+    "recall_sign": Row(
+        _r("election_officer"),
+        lambda w, r: (
+            f"/console/recalls/{w.objects['petition'].pk}/sign",
+            {"member_ref": "propia-7"},
+        ),
+    ),
+    "recall_teller": Row(
+        _r("teller"),
+        lambda w, r: (
+            f"/console/recalls/{w.objects['meeting_petition'].pk}/teller",
+            {"present": "6", "yes": "4", "no": "2", "abstain": "0"},
+        ),
+    ),
+}
+
+
+def _console_names() -> set[str]:
+    return {p.name for p in console_urls.urlpatterns if isinstance(p, URLPattern) and p.name}
+
+
+def test_every_console_url_is_in_a_table() -> None:
+    names = _console_names()
+    missing = names - set(PAGES) - set(FORMS)
+    stale = (set(PAGES) | set(FORMS)) - names
+    assert not missing, f"console URLs with no row in the console's permission matrix: {missing}"
+    assert not stale, f"rows for console URLs that no longer exist: {stale}"
+
+
+def _world() -> World:
+    world = _build_world()
+    own = world.own
+    world.objects["import"] = ImportJob.objects.create(
+        organisation=own.org,
+        uploaded_by=own.users["proposer"],
+        filename="socias.csv",
+        content=_csv("world").read(),
+        state=ImportJob.State.READY,
+        summary={"created": 1, "rows": 1},
+        created_at=now(),
+    )
+    at = now()
+    world.objects["cards"] = Approval.objects.create(
+        kind=REISSUE,
+        organisation_id=own.org.pk,
+        body_id=own.assembly.pk,
+        target_id=str(world.objects["election"].pk),
+        params={"members": None},
+        proposer=own.users["election_officer"],
+        proposed_at=at,
+        expires_at=at + dt.timedelta(hours=1),
+        state=Approval.State.APPROVED,
+        approver=own.users["proposer"],
+        approved_at=at,
+        result={"cards": {str(own.members[7].pk): "ABCDEFGHJKMNPQRSTVWX"}},
+        result_until=at + dt.timedelta(minutes=10),
+    )
+    return world
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _attempt(client: Client, path: str, data: dict[str, Any] | None) -> Any:
+    """One request, with everything it wrote rolled back."""
+    response = None
+    try:
+        with transaction.atomic():
+            response = client.post(path, data) if data is not None else client.get(path)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return response
+
+
+def _check(table: dict[str, Row], name: str) -> None:
+    world = _world()
+    row = table[name]
+    client = Client()
+    path, data = row.build(world, "anon")
+    response = _attempt(client, path, data)
+    assert response.status_code == 302 and "/officer/login/" in response["Location"], (
+        f"{name}: anonymous must be sent to sign in, got {response.status_code}"
+    )
+    wrong: list[str] = []
+    for role in ROLES:
+        for where, org in (("own", world.own), ("other", world.other)):
+            client = Client()
+            client.force_login(org.users[role])
+            path, data = row.build(world, f"{where}-{role}")
+            status = _attempt(client, path, data).status_code
+            allowed = (where == "own" or row.personal) and role in row.allowed
+            if status >= 500:
+                wrong.append(f"{role}@{where}: server error {status}")
+            elif allowed and status in (401, 403, 404, 405):
+                wrong.append(f"{role}@{where}: expected allowed, got {status}")
+            elif not allowed and status not in (403, 404):
+                wrong.append(f"{role}@{where}: expected refused (403/404), got {status}")
+    assert not wrong, f"{name}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_each_role_may_see_a_console_page_or_not(name: str) -> None:
+    _check(PAGES, name)
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_each_role_may_use_a_console_form_or_not(name: str) -> None:
+    _check(FORMS, name)
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_every_console_form_refuses_a_post_without_its_csrf_token(name: str) -> None:
+    world = _world()
+    row = FORMS[name]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.own.users["registrar"])
+    path, data = row.build(world, "own-registrar")
+    assert _attempt(client, path, data).status_code == 403
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_every_console_form_answers_only_posts(name: str) -> None:
+    world = _world()
+    client = Client()
+    client.force_login(world.own.users["registrar"])
+    path, _data = FORMS[name].build(world, "own-registrar")
+    assert client.get(path).status_code == 405
+
+
+def test_a_token_of_someone_else_cannot_be_revoked_from_the_console() -> None:
+    world = _world()
+    victim = ApiToken.objects.filter(user=world.own.users["registrar"]).first()
+    assert victim is not None
+    client = Client()
+    client.force_login(world.own.users["election_officer"])
+    assert client.post(f"/console/tokens/{victim.pk}/revoke").status_code == 404
+    victim.refresh_from_db()
+    assert victim.revoked_at is None
