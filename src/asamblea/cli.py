@@ -29,6 +29,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("export-record", "asamblea.commands.record"),
     ("verify", "asamblea.commands.verify"),
     ("verify-ballot", "asamblea.commands.verify_ballot"),
+    ("trustee", "asamblea.commands.trustee"),
     ("election", "asamblea.commands.election"),
     ("recall", "asamblea.commands.recall"),
     ("session", "asamblea.commands.session"),

@@ -82,11 +82,13 @@ def register_routers() -> None:
     from asamblea.core.approvals_api import router as approvals_router
     from asamblea.elections.api import router as elections_router
     from asamblea.registry.api import router as registry_router
+    from asamblea.trustees.api import router as trustees_router
 
     api.add_router("/", registry_router)
     api.add_router("/", elections_router)
     api.add_router("/", assemblies_router)
     api.add_router("/", approvals_router)
+    api.add_router("/", trustees_router)
 
 
 register_routers()

@@ -93,3 +93,30 @@ def pending_requests(trustee: Trustee) -> list[DecryptionRequest]:
         .exclude(partials__trustee=trustee)
         .order_by("pk")
     )
+
+
+def explain(k: int, n: int, deadline_hours: int) -> list[str]:
+    """What ``k`` of ``n`` means, in words, for the people who set it and everyone else."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    days, hours = divmod(deadline_hours, 24)
+    if hours == 0:
+        deadline = ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    else:
+        deadline = ngettext("%(n)d hour", "%(n)d hours", deadline_hours) % {"n": deadline_hours}
+    return [
+        _("Any %(k)d of the %(n)d trustees together can decrypt a total.") % {"k": k, "n": n},
+        _("%(less)d or fewer trustees cannot decrypt anything, even working together.")
+        % {"less": k - 1},
+        _(
+            "%(block)d trustees refusing or unavailable can stop a vote from being decided, "
+            "a recall included."
+        )
+        % {"block": n - k + 1},
+        _(
+            "Trustees have %(deadline)s to post their part of each decryption; until %(k)d have, "
+            "the result stays unknown."
+        )
+        % {"deadline": deadline, "k": k},
+    ]

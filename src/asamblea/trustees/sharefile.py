@@ -4,10 +4,13 @@ It lives on the trustee's computer (mode 0600), never on the server. Its JSON::
 
     {"format": "asamblea-trustee/v1", "board": uid, "k": 3, "n": 5, "index": 2,
      "secrets": {"signing_key": s, "decryption_key": s} | null,
+     "sent": {"certificate": {...}, "polynomial": {...}, ...},
      "share": s | null, "public_key": p | null}
 
 ``secrets`` are the identity of steps 1-3 (Belenios 2.0 4.6.1); once the verification key is
-made, ``share`` holds ``S_j`` and the secrets are dropped. ``paper_backup`` prints the share (with
+made, ``share`` holds ``S_j`` and the secrets are dropped. ``sent`` keeps each message this
+trustee made, written before it is sent: a retry sends the very same message (the server accepts
+an identical repeat), never a second, different one. ``paper_backup`` prints the share (with
 the board, k, n and index) as grouped base32 with a check on each line and one over all, and
 ``from_paper`` reads it back, naming the line with a typo.
 
@@ -23,7 +26,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,7 @@ class ShareFile:
     secrets: TrusteeSecrets | None = None
     share: KeyShare | None = None
     public_key: Point | None = None
+    sent: dict[str, Any] = field(default_factory=dict)
 
     @property
     def context(self) -> BoardContext:
@@ -79,13 +83,14 @@ class ShareFile:
                 "signing_key": scalar_to_text(self.secrets.signing_key),
                 "decryption_key": scalar_to_text(self.secrets.decryption_key),
             },
+            "sent": self.sent,
             "share": None if self.share is None else scalar_to_text(self.share.secret),
             "public_key": None if self.public_key is None else point_to_text(self.public_key),
         }
 
     @classmethod
     def from_json(cls, obj: Any, where: str = "share file") -> ShareFile:
-        keys = {"format", "board", "k", "n", "index", "secrets", "share", "public_key"}
+        keys = {"format", "board", "k", "n", "index", "secrets", "sent", "share", "public_key"}
         if not isinstance(obj, dict) or set(obj) != keys or obj.get("format") != FORMAT:
             raise ShareFileError(f"{where}: not an {FORMAT} file")
         try:
