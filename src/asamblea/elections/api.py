@@ -185,7 +185,11 @@ def nominate(request: HttpRequest, election_id: int, payload: NominateIn):  # ty
 
 class VoteIn(Schema):
     code: str
-    ballot: dict[str, Any]
+    # The selection (a sealed vote seals it at the door, in memory) or, instead, ``sealed``: the
+    # canonical JSON of a ballot sealed by the client (crypto.ballot; the server never sees the
+    # choice). One of the two.
+    ballot: dict[str, Any] | None = None
+    sealed: str | None = None
     # A random key chosen by the client per submission: a retry with the same key and ballot
     # returns the same receipt.
     key: str
@@ -203,7 +207,11 @@ def cast(request: HttpRequest, election_id: int, payload: VoteIn):  # type: igno
     # The code is checked first (in check_cast): a right code never touches the guessing budget,
     # so no one's guessing can keep a voter out; a wrong one is counted and, past it, slowed.
     try:
-        receipt = actions.check_cast(box, payload.code, payload.ballot, payload.key)
+        if (payload.ballot is None) == (payload.sealed is None):
+            raise ActionError("send either a ballot or a sealed ballot", field="ballot")
+        receipt = actions.check_cast(
+            box, payload.code, payload.ballot, payload.key, sealed=payload.sealed
+        )
     except ActionError as exc:
         if exc.field == "code" and exc.detail == actions.INVALID_CODE:
             wait = secrecy.spend_wrong_code(election_id, client_address(request))

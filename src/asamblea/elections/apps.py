@@ -13,6 +13,11 @@ class ElectionsConfig(AppConfig):
 
         post_save.connect(_forget_kept, sender=Election, dispatch_uid="elections-forget-kept")
 
+        # The trustees' decryption of a sealed vote's tally completes in our handler.
+        from asamblea.elections.actions import sealing
+
+        sealing.register()
+
 
 def _forget_kept(sender: object, instance: object, **kwargs: object) -> None:
     """A saved election (a state change, a rename) is no longer served from this process's

@@ -76,12 +76,32 @@ class Election(models.Model):
         "registry.Seat", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+    # Sealed votes (docs/adr/0013-sealed-votes-threat-model.md): bound at open to the ready board
+    # of trustees of the unit or organisation, and to its public key then (``public_key``, point
+    # text). ``seal_id`` is the election id every ballot proof is bound to. ``totals`` holds the
+    # decrypted total of each answer per question once k trustees have decrypted the tally; until
+    # then a closed sealed vote cannot be counted. A vote opened before sealing existed has no
+    # key and finishes on the plaintext path.
+    board = models.ForeignKey(
+        "trustees.TrusteeBoard",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    public_key = models.CharField(max_length=43, blank=True)
+    seal_id = models.CharField(max_length=200, blank=True)
+    totals = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "state"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_sealed(self) -> bool:
+        return bool(self.public_key)
 
     @property
     def is_open(self) -> bool:
@@ -149,7 +169,10 @@ class Participation(models.Model):
 
 
 class Ballot(models.Model):
-    """What was voted: canonical JSON only. No member, no participation, no time, random id."""
+    """What was voted: canonical JSON only. No member, no participation, no time, random id.
+
+    For a sealed vote, the sealed ballot's canonical JSON (crypto.ballot): ciphertexts and proofs,
+    nothing a copy of the database could read a choice from."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="ballots")
@@ -161,7 +184,8 @@ class TrackingCode(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="tracking_codes")
-    code = models.CharField(max_length=20)
+    # 12 random characters for a plaintext vote; for a sealed one the ballot's hash (43).
+    code = models.CharField(max_length=43)
 
     class Meta:
         constraints = [
@@ -178,8 +202,23 @@ class IdempotencyRecord(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
     key_hash = models.CharField(max_length=64, unique=True)
-    tracking_code = models.CharField(max_length=20)
+    tracking_code = models.CharField(max_length=43)
     ballot_digest = models.CharField(max_length=64)
+
+
+class CastFingerprint(models.Model):
+    """The alpha of every ciphertext cast in a sealed vote: a copied ciphertext (Cortier-Smyth)
+    is refused by the database itself, however many casts race. Deleted at close (the ballots,
+    public then, carry the same alphas). No member, no time, random id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    alpha = models.CharField(max_length=43)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["election", "alpha"], name="cast_fingerprint_unique")
+        ]
 
 
 class Certification(models.Model):

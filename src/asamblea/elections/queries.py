@@ -35,7 +35,7 @@ def blocking_issues(election: Election, to_state: str) -> list[str]:
     certifications = 0
     if to_state == lifecycle.CERTIFIED:
         certifications = election.certifications.count()
-    return lifecycle.blocking_issues(
+    issues = lifecycle.blocking_issues(
         state=str(election.state),
         to_state=to_state,
         kind=kind,
@@ -44,6 +44,31 @@ def blocking_issues(election: Election, to_state: str) -> list[str]:
         methods=METHODS,
         certifications=certifications,
     )
+    return issues + sealing_issues(election, to_state)
+
+
+# Sealed votes (docs/adr/0013-sealed-votes-threat-model.md): what blocks opening and counting.
+NO_BOARD = (
+    "no trustee board: name trustees first (a ready board of the unit or of the organisation "
+    "seals the vote, and k of its n trustees decrypt the totals)"
+)
+AWAITING_DECRYPTION = (
+    "closed, awaiting decryption: k of the board's trustees must decrypt the tally"
+)
+
+
+def sealing_issues(election: Election, to_state: str) -> list[str]:
+    from asamblea.rules.ballots import is_sealable
+    from asamblea.trustees.queries import board_for
+
+    opening = to_state == lifecycle.OPEN and election.state != lifecycle.OPEN
+    if opening and board_for(election.organisation, election.unit) is None:
+        return [NO_BOARD]
+    counting = to_state == lifecycle.COUNTED and election.state == lifecycle.CLOSED
+    sealed = election.is_sealed and is_sealable(election.method)
+    if counting and sealed and not election.totals:
+        return [AWAITING_DECRYPTION]
+    return []
 
 
 def next_state(election: Election) -> str:

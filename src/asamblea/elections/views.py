@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.ratelimit import client_address
 from asamblea.elections import actions, queries, secrecy
+from asamblea.elections.actions import sealing
 from asamblea.elections.models import Election, RecallPetition, TrackingCode
 from asamblea.rules import ballots as counting
 
@@ -98,7 +99,30 @@ def _ballot_context(election: Election) -> dict[str, Any]:
         "candidates": candidates,
         "ranks": range(1, len(candidates) + 1),
         "max_choices": election.rules.get("max_choices") or len(candidates),
+        "seal_params": _seal_params(election, [c.key for c in candidates]),
     }
+
+
+def _seal_params(election: Election, keys: list[str]) -> dict[str, Any] | None:
+    """The ``seal-params`` data block for the browser's sealer (None: nothing to seal there)."""
+    if not (election.is_sealed and counting.is_sealable(election.method)):
+        return None
+    return sealing.seal_params(
+        seal_id=election.seal_id,
+        public_key=election.public_key,
+        method=election.method,
+        keys=keys,
+        rules=election.rules,
+    )
+
+
+def tracking_display(code: str) -> str:
+    """A tracking code as shown to a voter: a sealed ballot's 43-character hash in groups of
+    four separated by spaces (its alphabet has '-' and '_'), a plaintext vote's code in groups
+    separated by dashes, as printed before."""
+    if len(code) > secrecy.TRACKING_CHARS:
+        return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+    return secrecy.format_code(code)
 
 
 def _readable(election: Election, content: str) -> list[str]:
@@ -144,6 +168,9 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
         ctx["error"] = exc.detail
         return render(request, "elections/vote_code.html", ctx, status=400)
     ctx.update(_ballot_context(election), code=code)
+    if request.POST.get("sealed"):
+        # Sealed (and reviewed) in the voter's browser: the choice never reaches this server.
+        return _cast(request, election, code, ctx, sealed=request.POST["sealed"])
     if step == "cast":
         return _cast(request, election, code, ctx)
     if actions.has_voted(election, entry_id):
@@ -168,21 +195,36 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "elections/vote_review.html", ctx)
 
 
-def _cast(request: HttpRequest, election: Election, code: str, ctx: dict[str, Any]) -> HttpResponse:
+def _cast(
+    request: HttpRequest,
+    election: Election,
+    code: str,
+    ctx: dict[str, Any],
+    sealed: str | None = None,
+) -> HttpResponse:
+    selection: dict[str, Any] | None = None
+    if sealed is None:
+        try:
+            selection = json.loads(request.POST.get("ballot", ""))
+            if not isinstance(selection, dict):
+                raise ValueError
+        except ValueError:
+            ctx["error"] = _("The ballot was damaged in transit; please mark it again.")
+            return render(request, "elections/vote_ballot.html", ctx, status=400)
+    # A browser that sealed the ballot sends its own submission key; without one, a fresh key
+    # (a retry then cannot be recognised, but is refused as a second use of the code).
+    key = request.POST.get("key", "")
+    if sealed is not None and not key:
+        key = secrets.token_urlsafe(24)
     try:
-        selection = json.loads(request.POST.get("ballot", ""))
-        if not isinstance(selection, dict):
-            raise ValueError
-    except ValueError:
-        ctx["error"] = _("The ballot was damaged in transit; please mark it again.")
-        return render(request, "elections/vote_ballot.html", ctx, status=400)
-    try:
-        receipt = actions.check_cast(election, code, selection, request.POST.get("key", ""))
+        receipt = actions.check_cast(election, code, selection, key, sealed=sealed)
     except ActionError as exc:
         ctx["error"] = exc.detail
         status = 409 if exc.code == "conflict" else 400
-        return render(request, "elections/vote_code.html", ctx, status=status)
-    ctx["tracking_code"] = secrecy.format_code(receipt.tracking_code)
+        page = "vote_ballot" if exc.field == "sealed" else "vote_code"
+        return render(request, f"elections/{page}.html", ctx, status=status)
+    ctx["tracking_code"] = tracking_display(receipt.tracking_code)
+    ctx["sealed_vote"] = election.is_sealed
     return render(request, "elections/vote_receipt.html", ctx)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from asamblea.crypto.ballot import Question
 from asamblea.rules.divisions import INSTRUCTION_OPTIONS, instruction_result
 from asamblea.rules.recall import RecallRules
 
@@ -121,6 +122,12 @@ def _count_yesno(
     tally = {"yes": 0, "no": 0, "abstain": 0}
     for b in ballots:
         tally[b["vote"]] += 1
+    return _yesno_result(tally, len(ballots), rules, roll_size)
+
+
+def _yesno_result(
+    tally: dict[str, int], voters: int, rules: Mapping[str, Any], roll_size: int
+) -> dict[str, Any]:
     # The organisation's recall rules in force, as announced when the vote opened; an abstention
     # is a blank ballot: it counts for turnout, not as a valid vote.
     recall_rules = RecallRules.from_settings({"recall": rules.get("recall") or {}})
@@ -128,7 +135,7 @@ def _count_yesno(
     return {
         "method": YESNO,
         "tally": tally,
-        "voters": len(ballots),
+        "voters": voters,
         "roll_size": roll_size,
         "decision": decision.as_dict(),
         "passed": decision.passed,
@@ -141,10 +148,14 @@ def _count_instruction(ballots: Sequence[Mapping[str, Any]], roll_size: int) -> 
     tally = dict.fromkeys(INSTRUCTION_OPTIONS, 0)
     for b in ballots:
         tally[b["vote"]] += 1
+    return _instruction_result(tally, len(ballots), roll_size)
+
+
+def _instruction_result(tally: dict[str, int], voters: int, roll_size: int) -> dict[str, Any]:
     return {
         "method": INSTRUCTION,
         "tally": tally,
-        "voters": len(ballots),
+        "voters": voters,
         "roll_size": roll_size,
         "instruction": instruction_result(tally),
         "winners": [],
@@ -221,3 +232,119 @@ def count(
         result = _count_engine(method, keys, ballots, seats, seed, rules)
     # As the record will hold it (canonical JSON round trip), so a recount compares equal.
     return json.loads(dumps(result))
+
+
+# --- sealed ballots (ADR 0013) ------------------------------------------------------------------
+#
+# A sealed vote's ballot is one question, "q1", whose answers are 0/1 ciphertexts
+# (crypto.ballot): yes/no has the answers (yes, no), selecting neither abstains; instruction has
+# its four options, exactly one selected; plurality one answer per standing candidate in
+# ballot-paper order, at most one selected (none is blank); approval the same with at most
+# ``max_choices``. What is counted is the decrypted total of each answer, never a ballot.
+
+SEALED_KINDS = ("yesno", "instruction", "choice", "approval")
+QUESTION_ID = "q1"
+
+
+def is_sealable(method: str) -> bool:
+    """Whether a method's ballots are counted from homomorphic totals (ranked ones are not)."""
+    return ballot_kind(method) in SEALED_KINDS
+
+
+def sealed_answers(method: str, keys: Sequence[str]) -> list[str]:
+    """The answers of the one question, in order: what each ciphertext of a ballot stands for."""
+    kind = ballot_kind(method)
+    if kind == "yesno":
+        return ["yes", "no"]
+    if kind == "instruction":
+        return list(INSTRUCTION_OPTIONS)
+    if kind in ("choice", "approval"):
+        return list(keys)
+    raise ValueError(f"{method!r} ballots are not counted from sealed totals")
+
+
+def sealed_question(method: str, keys: Sequence[str], rules: Mapping[str, Any]) -> Question:
+    """The shape of a sealed ballot's question (its id, answers and how many may be chosen)."""
+    kind = ballot_kind(method)
+    if kind == "yesno":
+        return Question.yes_no(QUESTION_ID)
+    if kind == "instruction":
+        return Question(QUESTION_ID, len(INSTRUCTION_OPTIONS), 1, 1)
+    if not keys:
+        raise ValueError("a sealed ballot needs at least one candidate")
+    if kind == "choice":
+        return Question.plurality(QUESTION_ID, len(keys), allow_blank=True)
+    if kind == "approval":
+        limit = min(int(rules.get("max_choices") or len(keys)), len(keys))
+        return Question.approval(QUESTION_ID, len(keys), limit)
+    raise ValueError(f"{method!r} ballots are not counted from sealed totals")
+
+
+def selection_vector(content: str, method: str, keys: Sequence[str]) -> list[int]:
+    """The 0/1 vector a canonical content (:func:`canonical_ballot`) is sealed as."""
+    answers = sealed_answers(method, keys)
+    data = json.loads(content)
+    if "vote" in data:
+        abstains = data["vote"] == "abstain" and ballot_kind(method) == "yesno"
+        marked = set() if abstains else {data["vote"]}
+    elif "choice" in data:
+        marked = {data["choice"]} if data["choice"] else set()
+    elif "approve" in data:
+        marked = set(data["approve"])
+    else:
+        raise ValueError("a ranked ballot is not sealed as a 0/1 vector")
+    return [1 if a in marked else 0 for a in answers]
+
+
+def count_totals(
+    method: str,
+    keys: Sequence[str],
+    totals: Sequence[int],
+    ballots: int,
+    *,
+    seats: int,
+    seed: str,
+    rules: Mapping[str, Any],
+    roll_size: int,
+) -> dict[str, Any]:
+    """The result from the decrypted totals of a sealed vote: the same shape as :func:`count`,
+    which only ever needed these totals for these methods. ``ballots`` is how many were cast."""
+    answers = sealed_answers(method, keys)
+    if len(totals) != len(answers) or any(t < 0 for t in totals):
+        raise ValueError("one non-negative total per answer")
+    by_answer = dict(zip(answers, totals, strict=True))
+    kind = ballot_kind(method)
+    if kind == "yesno":
+        yes, no = by_answer["yes"], by_answer["no"]
+        if yes + no > ballots:
+            raise ValueError("more answers than ballots")
+        tally = {"yes": yes, "no": no, "abstain": ballots - yes - no}
+        result = _yesno_result(tally, ballots, rules, roll_size)
+    elif kind == "instruction":
+        if sum(totals) != ballots:
+            raise ValueError("an instruction ballot has exactly one answer")
+        result = _instruction_result(dict(by_answer), ballots, roll_size)
+    else:
+        marked = sum(totals)
+        if kind == "choice" and marked > ballots:
+            raise ValueError("more answers than ballots")
+        result = _count_engine_totals(method, keys, by_answer, seats, seed)
+        result["voters"] = ballots
+        # Plurality: a ballot with no answer is blank. Approval: how many ballots approved no one
+        # is not in the totals (only each candidate's approvals are decrypted).
+        result["blank"] = ballots - marked if kind == "choice" else None
+    return json.loads(dumps(result))
+
+
+def _count_engine_totals(
+    method: str, keys: Sequence[str], by_answer: Mapping[str, int], seats: int, seed: str
+) -> dict[str, Any]:
+    from asamblea.counting.ballots import Profile, RankedBallot
+    from asamblea.counting.methods import METHODS
+
+    profile = Profile(candidates=list(keys), seats=seats)
+    profile.ballots = [RankedBallot(((k,),), t) for k, t in by_answer.items() if t]
+    result = METHODS[method](profile, seats=seats, seed=seed)
+    out = json.loads(json.dumps(result.to_json(), sort_keys=True))
+    out["alternates"] = _engine_alternates(out, keys)
+    return out

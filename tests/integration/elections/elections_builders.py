@@ -20,6 +20,7 @@ from asamblea.registry.models import (
     Organisation,
     Seat,
 )
+from fixtures.sample import make_sample_board
 
 
 @dataclass
@@ -31,6 +32,9 @@ class World:
     officers: list[Any]
     tellers: list[Any]
     seats: list[Seat] = field(default_factory=list)
+    # The organisation's ready board of trustees (2 of 3) and its shares: votes are sealed.
+    board: Any = None
+    shares: list[Any] = field(default_factory=list)
 
 
 def build_world(
@@ -81,7 +85,21 @@ def build_world(
         teller = users.objects.create_user(f"{slug}-teller{i}", password="x-pass-teller")
         OfficerRole.objects.create(user=teller, organisation=org, role=OfficerRole.Role.TELLER)
         tellers.append(teller)
-    return World(org, unit, assembly, members, officers, tellers, seat_rows)
+    world = World(org, unit, assembly, members, officers, tellers, seat_rows)
+    world.board, world.shares = make_sample_board(org, at)
+    return world
+
+
+def decrypt_tally(world: World | list[Any], election: Election) -> None:
+    """The trustees (the first two of three) decrypt a closed sealed vote's tally, through the
+    trustees' real submission action; the election can then be counted."""
+    from asamblea.trustees.models import DecryptionRequest
+    from fixtures.trustees import decrypt
+
+    shares = world if isinstance(world, list) else world.shares
+    request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:tally")
+    decrypt(request, shares[:2])
+    election.refresh_from_db()
 
 
 def open_election(

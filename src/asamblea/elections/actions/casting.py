@@ -5,13 +5,21 @@ through ``door()``: the door's transaction would wrap the one-statement cast on 
 explicit BEGIN and COMMIT, two more round trips on the path that bounds casting throughput
 (docs/operations.md). :func:`do_cast` keeps its own all-or-nothing: one statement (PostgreSQL) or
 one transaction (SQLite). It takes no actor: a ballot is cast by a voting code, not by a user.
+
+A sealed vote (ADR 0013) stores only the sealed ballot's canonical JSON: the voter's browser sealed
+it (``sealed``), or the door seals the selection in memory (:mod:`.sealing`). On PostgreSQL the
+cast's values are bound on the server (extended protocol, never inlined in the statement text),
+and the spent code, the taken key and a copied ciphertext are checked inside the statement before
+anything is inserted: a refused cast writes nothing and fails no statement, so neither the server
+log (``log_min_error_statement``) nor anything else receives a ballot, a code's HMAC or a key.
+Only two casts racing with the same code or key still meet a unique constraint, whose logged
+statement then carries placeholders, not values.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from contextlib import nullcontext
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +30,12 @@ from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
 from asamblea.core.models import ReplacedCredential
 from asamblea.elections import secrecy
+from asamblea.elections.actions import sealing
 from asamblea.elections.actions._common import State
 from asamblea.elections.models import (
     Ballot,
     Candidate,
+    CastFingerprint,
     Election,
     IdempotencyRecord,
     Participation,
@@ -47,6 +57,7 @@ class Receipt:
 
 
 INVALID_CODE = "this voting code is not valid for this election"
+COPIED = "this ballot repeats a ciphertext already cast in this election: seal your own ballot"
 REPLACED_CODE = (
     "this card was replaced on {date}: vote with the new card; if you did not ask for a new "
     "one, tell your election officers"
@@ -65,13 +76,15 @@ class BallotBox:
     rules: dict[str, Any]
     roll_id: int | None
     candidates: tuple[str, ...]
+    # For a sealed vote: what its ballots are sealed under (None: a plaintext vote).
+    seal: sealing.SealSpec | None = None
 
     @classmethod
     def load(cls, election_id: int) -> BallotBox:
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT e.state, e.method, e.rules, e.roll_id, c.key FROM elections_election e"
-                " LEFT JOIN elections_candidate c"
+                "SELECT e.state, e.method, e.rules, e.roll_id, e.public_key, e.seal_id, c.key"
+                " FROM elections_election e LEFT JOIN elections_candidate c"
                 " ON c.election_id = e.id AND c.withdrawn_at IS NULL"
                 " WHERE e.id = %s ORDER BY c.position",
                 [election_id],
@@ -79,10 +92,15 @@ class BallotBox:
             rows = cur.fetchall()
         if not rows:
             raise NotFoundOrForbidden("election")
-        state, method, rules, roll_id, _key = rows[0]
+        state, method, rules, roll_id, public_key, seal_id, _key = rows[0]
         rules = Election._meta.get_field("rules").from_db_value(rules, None, connection)
-        keys = tuple(row[4] for row in rows if row[4] is not None)
-        return cls(election_id, state, method, rules, roll_id, keys)
+        keys = tuple(row[6] for row in rows if row[6] is not None)
+        seal = None
+        if public_key:
+            seal = sealing.SealSpec.of(
+                seal_id=seal_id, public_key=public_key, method=method, keys=keys, rules=rules
+            )
+        return cls(election_id, state, method, rules, roll_id, keys, seal)
 
     @classmethod
     def cached(cls, election_id: int) -> BallotBox:
@@ -146,26 +164,52 @@ def candidate_keys(election: Election) -> list[str]:
 
 
 def check_cast(
-    election: Election | BallotBox, code: str, selection: Mapping[str, Any], key: str
+    election: Election | BallotBox,
+    code: str,
+    selection: Mapping[str, Any] | None,
+    key: str,
+    *,
+    sealed: str | None = None,
 ) -> Receipt:
     """Validate a voter's cast and cast it. Idempotent on ``key``; refuses, writing nothing,
     an unknown candidate, too many choices, a closed election, a code not on the roll, and a
     code already used (unless the same key and ballot, which returns the same receipt).
+
+    A sealed vote takes either ``selection`` (sealed here, in memory) or ``sealed``, the
+    canonical JSON of a ballot sealed in the browser (verified here; the server never sees the
+    choice); a plaintext vote (opened before sealing existed) only ``selection``.
     """
     election = election if isinstance(election, BallotBox) else BallotBox.load(election.pk)
     if election.state != State.OPEN:
         raise ActionError("this election is not open for voting", field="election", code="conflict")
     if not key or len(key) < 16 or len(key) > 200:
         raise ActionError("a submission key of 16 to 200 characters is needed", field="key")
+    if sealed is not None:
+        if election.seal is None:
+            raise ActionError("this vote takes a selection, not a sealed ballot", field="sealed")
+        stored = sealing.accept_sealed(election.seal, sealed)
+        content, tracking, fingerprints = stored.content, stored.tracking_code, stored.fingerprints
+        digest = secrecy.ballot_digest(key, content)
+    else:
+        try:
+            content = counting.canonical_ballot(
+                election.method, dict(selection or {}), list(election.candidates), election.rules
+            )
+        except counting.BallotError as exc:
+            raise ActionError(exc.detail, field=exc.field) from None
+        # Keyed by the submission key, which is stored nowhere: a retry of the same selection
+        # finds its receipt, and the digest cannot be inverted into the choice.
+        digest = secrecy.ballot_digest(key, content)
+        tracking, fingerprints = secrecy.new_tracking_code(), ()
+        if election.seal is not None:
+            stored = sealing.seal_selection(election.seal, content)
+            content, tracking, fingerprints = (
+                stored.content,
+                stored.tracking_code,
+                stored.fingerprints,
+            )
     try:
-        content = counting.canonical_ballot(
-            election.method, selection, list(election.candidates), election.rules
-        )
-    except counting.BallotError as exc:
-        raise ActionError(exc.detail, field=exc.field) from None
-    digest = secrecy.ballot_digest(key, content)
-    try:
-        return do_cast(election, code, content, key, digest)
+        return do_cast(election, code, content, key, digest, tracking, fingerprints)
     except _AlreadyVoted:
         # A retry of a cast that went through (or raced with itself on another connection)
         # finds its code used or its key taken: same key and ballot, same receipt. Looking the
@@ -206,34 +250,106 @@ def election_state(election_id: int) -> str | None:
     return row[0] if row else None
 
 
-def do_cast(election: BallotBox, code: str, content: str, key: str, digest: str) -> Receipt:
+def do_cast(
+    election: BallotBox,
+    code: str,
+    content: str,
+    key: str,
+    digest: str,
+    tracking: str | None = None,
+    fingerprints: Sequence[str] = (),
+) -> Receipt:
     """Insert Participation (who) and Ballot (what) in one transaction, sharing nothing, if
-    ``code`` is a valid voting code of the election and the election is open (checked under a
-    share lock that a close waits for). Refuses, writing nothing, otherwise.
+    ``code`` is a valid, unspent voting code of the election, the key is new, no ciphertext
+    (``fingerprints``, the alphas) was cast before, and the election is open (checked under a
+    lock that a close waits for). Refuses, writing nothing, otherwise.
 
     Deliberately no audit entry, no record entry, no log line, no timestamp. The database's
-    constraints, not checks in Python, keep one ballot per roll entry and one cast per key.
+    constraints, not checks in Python, keep one ballot per roll entry, one cast per key and one
+    cast per ciphertext when casts race.
     """
     code_hmac = secrecy.credential_hmac(code)
-    tracking = secrecy.new_tracking_code()
+    tracking = tracking or secrecy.new_tracking_code()
     ids = [_new_pk(model) for model in (Participation, Ballot, TrackingCode, IdempotencyRecord)]
-    values = [content, tracking, secrecy.key_hash(key), tracking, digest]
+    cast = _Cast(
+        election.pk,
+        code_hmac,
+        ids,
+        content,
+        tracking,
+        secrecy.key_hash(key),
+        digest,
+        list(fingerprints),
+    )
     try:
         if connection.vendor == "postgresql":
-            cast = _cast_in_one_statement(election.pk, code_hmac, ids, values)
+            done = _cast_in_one_statement(cast)
         else:
-            cast = _cast_in_a_transaction(election.pk, code_hmac, ids, values)
+            done = _cast_in_a_transaction(cast)
     except IntegrityError:
-        # The code was used already, or the key raced with itself on another connection.
+        # Two casts raced with the same code or key (the statement's own checks stop a lone
+        # retry before any insert), or with the same copied ciphertext.
+        if fingerprints and _copied(election.pk, fingerprints):
+            raise ActionError(COPIED, field="sealed", code="conflict") from None
         raise _AlreadyVoted() from None
-    if not cast:
-        # Nothing was written: say why (a rare path, worth its extra query).
+    if not done:
+        # Nothing was written: say why (a rare path, worth its extra queries).
         if election_state(election.pk) != State.OPEN:
             raise ActionError(
                 "this election is not open for voting", field="election", code="conflict"
             )
+        if (
+            _spent(election, cast)
+            or IdempotencyRecord.objects.filter(key_hash=cast.key_hash).exists()
+        ):
+            raise _AlreadyVoted()
+        if fingerprints and _copied(election.pk, fingerprints):
+            raise ActionError(COPIED, field="sealed", code="conflict")
         raise ActionError(_refusal(election.pk, code), field="code")
     return Receipt(tracking)
+
+
+@dataclass(frozen=True)
+class _Cast:
+    election_id: int
+    code_hmac: str
+    ids: list[Any]
+    content: str
+    tracking: str
+    key_hash: str
+    digest: str
+    fingerprints: list[str]
+
+
+def _copied(election_id: int, fingerprints: Sequence[str]) -> bool:
+    """Whether a ciphertext was cast already (``crypto.ballot.find_copied`` over the table)."""
+    cast = set(
+        CastFingerprint.objects.filter(
+            election_id=election_id, alpha__in=list(fingerprints)
+        ).values_list("alpha", flat=True)
+    )
+    return find_copied(fingerprints, cast) is not None
+
+
+def find_copied(fingerprints: Sequence[str], already_cast: set[str]) -> str | None:
+    for fp in fingerprints:
+        if fp in already_cast:
+            return fp
+    return None
+
+
+def _spent(election: BallotBox, cast: _Cast) -> bool:
+    """Whether the code is a valid code of this election whose roll entry has voted."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT 1 FROM elections_participation p"
+            " JOIN registry_rollentry r ON r.id = p.roll_entry_id"
+            " JOIN elections_votingcredential c ON c.member_id = r.member_id"
+            " WHERE p.election_id = %s AND c.election_id = %s AND c.code_hmac = %s"
+            " AND r.roll_id = %s",
+            [cast.election_id, cast.election_id, cast.code_hmac, election.roll_id],
+        )
+        return cur.fetchone() is not None
 
 
 def _new_pk(model: type[models.Model]) -> Any:
@@ -255,12 +371,21 @@ def lock_casting(election_id: int, *, exclusive: bool) -> None:
         cur.execute(f"SELECT {kind}(%s, %s)", [CASTING_LOCK_CLASS, election_id])
 
 
-# The voter's roll entry, when the code is valid and the election open.
+# The voter's roll entry, when the code is valid, the election open, the roll entry has not
+# voted, the submission key is new and no ciphertext of the ballot was cast before: every check
+# a unique constraint would otherwise make by failing a statement.
 _VOTER = (
     "SELECT e.id AS election_id, r.id AS entry_id FROM elections_election e"
     " JOIN elections_votingcredential c ON c.election_id = e.id AND c.code_hmac = %s"
     " JOIN registry_rollentry r ON r.roll_id = e.roll_id AND r.member_id = c.member_id"
     " WHERE e.id = %s AND e.state = %s"
+    " AND NOT EXISTS (SELECT 1 FROM elections_participation p"
+    " WHERE p.election_id = e.id AND p.roll_entry_id = r.id)"
+    " AND NOT EXISTS (SELECT 1 FROM elections_idempotencyrecord k WHERE k.key_hash = %s)"
+)
+_NOT_COPIED_PG = (
+    " AND NOT EXISTS (SELECT 1 FROM elections_castfingerprint f"
+    " WHERE f.election_id = e.id AND f.alpha = ANY(%s::varchar[]))"
 )
 
 
@@ -269,57 +394,108 @@ _CAST_ROWS = (
     " SELECT %s, election_id, entry_id FROM v",
     "INSERT INTO elections_ballot (id, election_id, content) SELECT %s, election_id, %s FROM v",
     "INSERT INTO elections_trackingcode (id, election_id, code) SELECT %s, election_id, %s FROM v",
+    "INSERT INTO elections_castfingerprint (id, election_id, alpha)"
+    " SELECT gen_random_uuid(), election_id, alpha FROM v, unnest(%s::varchar[]) AS alpha",
     "INSERT INTO elections_idempotencyrecord"
     " (id, election_id, key_hash, tracking_code, ballot_digest)"
     " SELECT %s, election_id, %s, %s, %s FROM v",
 )
 
 
-def _cast_params(ids: list[Any], values: list[Any]) -> list[list[Any]]:
-    content, tracking, key_hash, tracking_again, digest = values
-    return [
-        [ids[0]],
-        [ids[1], content],
-        [ids[2], tracking],
-        [ids[3], key_hash, tracking_again, digest],
-    ]
+def _cast_in_one_statement(cast: _Cast) -> bool:
+    """PostgreSQL: the casting lock, then the checks and the inserts as one statement (a
+    data-modifying WITH; every sub-statement runs to completion), pipelined with BEGIN and
+    COMMIT in one round trip, which is what bounds casting throughput (docs/operations.md).
 
+    The values are bound on the server (psycopg's ``Cursor``, the extended protocol), whatever
+    the connection's own cursors do: the statement text PostgreSQL may log holds placeholders
+    only. The lock is taken by its own statement, so the insert's snapshot is taken after it is
+    granted, and a close that committed meanwhile is seen."""
+    import psycopg
 
-def _cast_in_one_statement(
-    election_id: int, code_hmac: str, ids: list[Any], values: list[Any]
-) -> bool:
-    """PostgreSQL: the casting lock, then the check and the four inserts as one statement (a
-    data-modifying WITH; every sub-statement runs to completion), sent together in one round
-    trip instead of nine, which is what bounded casting throughput (docs/operations.md).
-
-    Both go as one simple query (Django's default client-side binding cursor), which PostgreSQL
-    runs as one implicit transaction: the lock is held until its end, and the second statement's
-    snapshot is taken after the lock is granted, so a close that committed meanwhile is seen."""
-    parts = [f"v AS ({_VOTER})"]
+    connection.ensure_connection()
+    raw = connection.connection
+    parts = [f"v AS ({_VOTER}{_NOT_COPIED_PG})"]
     parts += [f"i{n} AS ({sql})" for n, sql in enumerate(_CAST_ROWS[:-1])]
-    params: list[Any] = [CASTING_LOCK_CLASS, election_id, code_hmac, election_id, State.OPEN]
-    for row in _cast_params(ids, values):
-        params += row
-    sql = f"SELECT pg_advisory_xact_lock_shared(%s, %s); WITH {', '.join(parts)} {_CAST_ROWS[-1]}"
-    # Inside an outer transaction (tests), a savepoint keeps a refused cast from aborting it.
-    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with scope, connection.cursor() as cur:
-        cur.execute(sql, params)
-        cur.nextset()  # the insert's result, after the lock's
-        return cur.rowcount == 1
+    sql = f"WITH {', '.join(parts)} {_CAST_ROWS[-1]}"
+    params: list[Any] = [
+        cast.code_hmac,
+        cast.election_id,
+        State.OPEN,
+        cast.key_hash,
+        cast.fingerprints,
+        cast.ids[0],
+        cast.ids[1],
+        cast.content,
+        cast.ids[2],
+        cast.tracking,
+        cast.fingerprints,
+        cast.ids[3],
+        cast.key_hash,
+        cast.tracking,
+        cast.digest,
+    ]
+    lock = [CASTING_LOCK_CLASS, cast.election_id]
+    control, insert = psycopg.Cursor(raw), psycopg.Cursor(raw)
+    if connection.in_atomic_block:
+        # Inside an outer transaction (tests, the demo): a savepoint keeps a refused cast from
+        # aborting it; the outer transaction's end releases the lock.
+        with transaction.atomic(), raw.pipeline():
+            control.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", lock)
+            insert.execute(sql, params)
+        return insert.rowcount == 1
+    try:
+        with raw.pipeline():
+            control.execute("BEGIN")
+            control.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", lock)
+            insert.execute(sql, params)
+            control.execute("COMMIT")
+    except psycopg.Error:
+        raw.execute("ROLLBACK")
+        raise
+    return insert.rowcount == 1
 
 
-def _cast_in_a_transaction(
-    election_id: int, code_hmac: str, ids: list[Any], values: list[Any]
-) -> bool:
-    """SQLite (no data-modifying WITH): the same four inserts, each from the same check, in one
-    transaction; BEGIN IMMEDIATE serialises writers, so the check stands until the commit."""
-    voter = [code_hmac, election_id, State.OPEN]
+def _cast_in_a_transaction(cast: _Cast) -> bool:
+    """SQLite (no data-modifying WITH): the checks, then the inserts, in one transaction;
+    BEGIN IMMEDIATE serialises writers, so the checks stand until the commit."""
     with transaction.atomic(), connection.cursor() as cur:
-        for sql, row in zip(_CAST_ROWS, _cast_params(ids, values), strict=True):
-            # The check as a subquery, not a WITH: sqlite3 counts rows only of statements that
-            # start with INSERT.
-            cur.execute(sql.replace(" FROM v", f" FROM ({_VOTER}) v"), row + voter)
-            if cur.rowcount != 1:
-                return False  # only the first can find no voter; nothing was written
+        cur.execute(_VOTER, [cast.code_hmac, cast.election_id, State.OPEN, cast.key_hash])
+        row = cur.fetchone()
+        if row is None:
+            return False
+        if (
+            cast.fingerprints
+            and CastFingerprint.objects.filter(
+                election_id=cast.election_id, alpha__in=cast.fingerprints
+            ).exists()
+        ):
+            return False
+        entry_id = row[1]
+        e = cast.election_id
+        cur.execute(
+            "INSERT INTO elections_participation (id, election_id, roll_entry_id)"
+            " VALUES (%s, %s, %s)",
+            [cast.ids[0], e, entry_id],
+        )
+        cur.execute(
+            "INSERT INTO elections_ballot (id, election_id, content) VALUES (%s, %s, %s)",
+            [cast.ids[1], e, cast.content],
+        )
+        cur.execute(
+            "INSERT INTO elections_trackingcode (id, election_id, code) VALUES (%s, %s, %s)",
+            [cast.ids[2], e, cast.tracking],
+        )
+        if cast.fingerprints:
+            cur.executemany(
+                "INSERT INTO elections_castfingerprint (id, election_id, alpha)"
+                " VALUES (%s, %s, %s)",
+                [[_new_pk(CastFingerprint), e, alpha] for alpha in cast.fingerprints],
+            )
+        cur.execute(
+            "INSERT INTO elections_idempotencyrecord"
+            " (id, election_id, key_hash, tracking_code, ballot_digest)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [cast.ids[3], e, cast.key_hash, cast.tracking, cast.digest],
+        )
     return True

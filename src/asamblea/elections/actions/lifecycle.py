@@ -23,8 +23,9 @@ from asamblea.core.errors import ActionError, BlockingIssues
 from asamblea.core.models import Approval
 from asamblea.core.permissions import Forbidden
 from asamblea.counting.methods import METHODS
-from asamblea.elections import secrecy
+from asamblea.elections import hooks, secrecy
 from asamblea.elections.access import access_election_by_id
+from asamblea.elections.actions import sealing
 from asamblea.elections.actions._common import (
     State,
     freeze_roll,
@@ -42,6 +43,7 @@ from asamblea.elections.actions.credentials import issue_credentials
 from asamblea.elections.models import (
     Ballot,
     Candidate,
+    CastFingerprint,
     Certification,
     Election,
     IdempotencyRecord,
@@ -103,7 +105,9 @@ def do_create_election(
         raise ActionError("an election fills at least one seat", field="seats")
     if kind != Election.Kind.RECALL and method == counting.YESNO:
         raise ActionError("yes/no is the method of recall votes", field="method")
-    if method != counting.YESNO and method not in METHODS:
+    if (kind == Election.Kind.INSTRUCTION) != (method == counting.INSTRUCTION):
+        raise ActionError("instruction votes, and only they, use the instruction method", "method")
+    if method not in (counting.YESNO, counting.INSTRUCTION) and method not in METHODS:
         raise ActionError(f"unknown counting method {method!r}", field="method")
     election = Election.objects.create(
         organisation=organisation,
@@ -227,9 +231,23 @@ def do_open_election(ctx: ActionContext, election: Election) -> Opened:
         election.roll = freeze_roll(ctx, election.unit, f"election {election.pk}")
     election.seed = secrets.token_hex(32)
     election.seed_commitment = counting.seed_commitment(election.seed)
+    # Every secret vote is sealed under the ready board's key (ADR 0013); a vote opened before
+    # sealing existed has none and finishes on the plaintext path.
+    sealing.bind_board(election)
     election.state = State.OPEN
     election.opened_at = now()
-    election.save(update_fields=["roll", "seed", "seed_commitment", "state", "opened_at"])
+    election.save(
+        update_fields=[
+            "roll",
+            "seed",
+            "seed_commitment",
+            "state",
+            "opened_at",
+            "board",
+            "public_key",
+            "seal_id",
+        ]
+    )
     roll = election.roll
     assert roll is not None
     candidates = standing_candidates(election)
@@ -250,6 +268,8 @@ def do_open_election(ctx: ActionContext, election: Election) -> Opened:
         closes_at=election.closes_at,
     )
     ctx.record(election.organisation, entry, body=election.body)
+    if sealing.sealable(election):
+        sealing.record_sealing(ctx, election, [c.key for c in candidates])
     return Opened(election, printed)
 
 
@@ -299,9 +319,15 @@ def do_close_election(ctx: ActionContext, election: Election) -> Election:
     contents, codes = _rewrite_secret_rows(election)
     # The idempotency store and the credentials are of no more use, and each is one more trace.
     IdempotencyRecord.objects.filter(election=election).delete()
+    CastFingerprint.objects.filter(election=election).delete()
     VotingCredential.objects.filter(election=election).delete()
     voters = secrecy.rewrite_participation(election)  # no cast order survives the close
     ctx.audit("close_election", election, voters=voters)
+    ctx.on_commit(_compact_after_commit)
+    if election.is_sealed and sealing.sealable(election):
+        # Ciphertexts only: published in chunks, added into the tally, sent to the trustees.
+        sealing.close_sealed(ctx, election, contents, voters)
+        return election
     entry = ElectionClosedV1(
         election=election.pk,
         voters=voters,
@@ -310,7 +336,6 @@ def do_close_election(ctx: ActionContext, election: Election) -> Election:
         ballots=[json.loads(c) for c in contents],
     )
     ctx.record(election.organisation, entry, body=election.body)
-    ctx.on_commit(_compact_after_commit)
     return election
 
 
@@ -323,6 +348,11 @@ def check_count_election(actor: Any, election: Election) -> Election:
 def do_count_election(ctx: ActionContext, election: Election) -> Election:
     election = locked(election)
     _move(election, State.COUNTED)
+    if election.is_sealed and sealing.sealable(election):
+        result = sealing.count_sealed(ctx, election)
+        _counted(ctx, election, result)
+        hooks.counted(ctx, election)
+        return election
     ballots = [
         json.loads(c)
         for c in Ballot.objects.filter(election=election).values_list("content", flat=True)
@@ -337,11 +367,7 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
         rules=election.rules,
         roll_size=election.roll.size if election.roll else 0,
     )
-    election.result = result
-    election.state = State.COUNTED
-    election.counted_at = now()
-    election.save(update_fields=["result", "state", "counted_at"])
-    ctx.audit("count_election", election, winners=result.get("winners"))
+    _counted(ctx, election, result)
     entry = ElectionCountedV1(
         election=election.pk,
         method=election.method,
@@ -351,7 +377,17 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
         result=result,
     )
     ctx.record(election.organisation, entry, body=election.body)
+    # Another app's kind (a unit's instruction vote) takes its result from here.
+    hooks.counted(ctx, election)
     return election
+
+
+def _counted(ctx: ActionContext, election: Election, result: dict[str, Any]) -> None:
+    election.result = result
+    election.state = State.COUNTED
+    election.counted_at = now()
+    election.save(update_fields=["result", "state", "counted_at"])
+    ctx.audit("count_election", election, winners=result.get("winners"))
 
 
 # --- certify ------------------------------------------------------------------------------------

@@ -162,6 +162,184 @@ class ElectionCountedV1(Entry):
     result: dict[str, Any]
 
 
+# --- sealed votes (docs/adr/0013-sealed-votes-threat-model.md) ----------------------------------
+
+_PT = "4vKuCmq8TnGohKlhxQBRX1jjC2qlgt2NtqZZReCNLXY"  # a point's text (the generator)
+_SC = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # a scalar's text (1)
+_SEALED_BALLOT: dict[str, Any] = {
+    "v": 1,
+    "election": "sindicato-minero/election/1",
+    "answers": [
+        {
+            "question": "q1",
+            "choices": [[_PT, _PT], [_PT, _PT]],
+            "choice_proofs": [[[_SC, _SC], [_SC, _SC]], [[_SC, _SC], [_SC, _SC]]],
+            "overall_proof": [[_SC, _SC], [_SC, _SC]],
+        }
+    ],
+}
+
+
+@dataclass(frozen=True)
+class SealedQuestionPart(Part):
+    """A sealed ballot's question: what each 0/1 ciphertext stands for, and how many of them
+    may be 1 (``min``..``max``)."""
+
+    id: str
+    answers: list[str]
+    min: int
+    max: int
+
+
+@entry(
+    "election_sealing",
+    1,
+    example={
+        "election": 1,
+        "board": "sindicato-minero/trustees/7f3a",
+        "public_key": _PT,
+        "seal_id": "sindicato-minero/election/1",
+        "questions": [{"id": "q1", "answers": ["yes", "no"], "min": 0, "max": 1}],
+    },
+)
+@dataclass(frozen=True)
+class ElectionSealingV1(Entry):
+    """Written at open, after ``election_opened``: the vote's ballots are sealed under the
+    board's ``public_key``, every proof bound to ``seal_id`` and its question's id."""
+
+    election: int
+    board: str
+    public_key: str
+    seal_id: str
+    questions: list[SealedQuestionPart]
+
+
+@entry(
+    "ballots_published",
+    1,
+    example={
+        "election": 1,
+        "chunk": 0,
+        "chunks": 1,
+        "ballots": [_SEALED_BALLOT],
+        "digest": "ab" * 32,
+    },
+)
+@dataclass(frozen=True)
+class BallotsPublishedV1(Entry):
+    """One chunk of a sealed vote's ballots (at most 1,000 ballots and 1 MiB), written at close:
+    chunks numbered from 0, ballots sorted by tracking code (never cast order). ``digest`` is the
+    SHA-256 of the RFC 8785 bytes of ``ballots``."""
+
+    election: int
+    chunk: int
+    chunks: int
+    ballots: list[dict[str, Any]]
+    digest: str
+
+
+@entry(
+    "election_closed",
+    2,
+    example={
+        "election": 1,
+        "voters": 1,
+        "roll_size": 120,
+        "ballots": 1,
+        "chunks": 1,
+        "chain": "cd" * 32,
+    },
+)
+@dataclass(frozen=True)
+class ElectionClosedV2(Entry):
+    """A sealed vote closed: its ``ballots`` are in ``chunks`` ``ballots_published`` entries
+    before this one, and ``chain`` is the hash chain of their digests (a missing, repeated or
+    reordered chunk breaks it). A ballot's tracking code is the hash of the ballot itself."""
+
+    election: int
+    voters: int
+    roll_size: int
+    ballots: int
+    chunks: int
+    chain: str
+
+
+@dataclass(frozen=True)
+class EncryptedTotalsPart(Part):
+    question: str
+    ciphertexts: list[list[str]]
+
+
+@entry(
+    "election_tallied",
+    1,
+    example={
+        "election": 1,
+        "ballots": 1,
+        "request": 1,
+        "tally": [{"question": "q1", "ciphertexts": [[_PT, _PT], [_PT, _PT]]}],
+    },
+)
+@dataclass(frozen=True)
+class ElectionTalliedV1(Entry):
+    """The encrypted tally of a sealed vote (per question, the sum of every ballot's
+    ciphertexts), sent to the trustees for decryption as ``request``."""
+
+    election: int
+    ballots: int
+    request: int
+    tally: list[EncryptedTotalsPart]
+
+
+@dataclass(frozen=True)
+class TotalsPart(Part):
+    question: str
+    totals: list[int]
+
+
+@entry(
+    "election_tally_decrypted",
+    1,
+    example={"election": 1, "request": 1, "totals": [{"question": "q1", "totals": [1, 0]}]},
+)
+@dataclass(frozen=True)
+class ElectionTallyDecryptedV1(Entry):
+    """The decrypted totals of each answer (the bounded discrete log of what k trustees'
+    partial decryptions of ``request`` give); the vote can now be counted."""
+
+    election: int
+    request: int
+    totals: list[TotalsPart]
+
+
+@entry(
+    "election_counted",
+    2,
+    example={
+        "election": 1,
+        "method": "plurality",
+        "seats": 2,
+        "rules": {},
+        "seed": "ef" * 32,
+        "ballots": 1,
+        "totals": [{"question": "q1", "totals": [1, 0]}],
+        "result": {"winners": [_KEY], "alternates": []},
+    },
+)
+@dataclass(frozen=True)
+class ElectionCountedV2(Entry):
+    """A sealed vote counted from its decrypted totals (no ballot was ever decrypted)."""
+
+    election: int
+    method: str
+    seats: int
+    rules: dict[str, Any]
+    seed: str
+    ballots: int
+    totals: list[TotalsPart]
+    result: dict[str, Any]
+
+
 @entry("election_certification_given", 1, example={"election": 1, "certifications": 1})
 @dataclass(frozen=True)
 class ElectionCertificationGivenV1(Entry):
