@@ -24,6 +24,7 @@ ENTRIES_PACKAGE = "asamblea.record.entries"
 PLUGIN_MODULES = (
     "asamblea.record.recount_elections",
     "asamblea.record.recount_assemblies",
+    "asamblea.record.recount_trustees",
 )
 
 _loaded: list[ModuleType] | None = None
