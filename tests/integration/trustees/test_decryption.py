@@ -109,3 +109,33 @@ def test_malformed_partial_names_the_field(org: Any) -> None:
     with pytest.raises(ActionError) as err:
         check_post_partial(user, request.pk, payload)
     assert err.value.field == "groups[0].factors[0]"
+
+
+def test_demo_board_keeps_shares_in_var_and_decrypts(
+    org: Any, unit: Any, tmp_path: Any, settings: Any
+) -> None:
+    import datetime as dt
+    import os
+    import stat
+
+    from asamblea.core.clock import now
+    from asamblea.registry.models import Member, Membership
+    from asamblea.trustees import demo
+
+    settings.VAR_DIR = tmp_path
+    for i in range(5):
+        m = Member.objects.create(
+            organisation=org, member_ref=f"d{i}", display_name=f"Demo {i}", created_at=now()
+        )
+        Membership.objects.create(member=m, unit=unit, joined_on=dt.date(2022, 1, 1))
+    messages: list[str] = []
+    board = demo.make_demo_board(org, progress=messages.append)
+    assert board.demo and board.state == "ready" and (board.k, board.n) == (3, 5)
+    assert "DEMO ONLY" in messages[0]
+    files = sorted((tmp_path / "trustees" / org.slug).glob("*-trustee-*.json"))
+    assert len(files) == 5
+    assert all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in files)
+    assert demo.make_demo_board(org) == board  # idempotent
+    request = request_for(board, ("q1", [4, 1]))
+    assert demo.decrypt_pending(org) == 1
+    assert [(request.pk, [[4, 1]])] == COMPLETED
