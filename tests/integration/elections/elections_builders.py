@@ -109,8 +109,12 @@ def open_election(
     candidates: int = 3,
     seats: int = 1,
     rules: dict | None = None,
+    plaintext: bool = False,
 ) -> tuple[Election, dict[int, str]]:
-    """An open election with the first ``candidates`` members standing; codes by member pk."""
+    """An open election with the first ``candidates`` members standing; codes by member pk.
+
+    ``plaintext``: as a vote opened before sealing existed (no board, no key), which finishes
+    on the plaintext path (ADR 0013's migration)."""
     officer = world.officers[0]
     election = actions.do_create_election(
         officer,
@@ -126,6 +130,9 @@ def open_election(
     for m in world.members[:candidates]:
         actions.do_nominate(officer, election, m)
     opened = actions.do_open_election(officer, election)
+    if plaintext:
+        Election.objects.filter(pk=election.pk).update(board=None, public_key="", seal_id="")
+        actions.BALLOT_BOXES.forget(election.pk)
     election.refresh_from_db()
     return election, opened.printed_codes
 

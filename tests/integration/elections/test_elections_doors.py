@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 from django.contrib.auth import get_user_model
-from elections_builders import build_world, open_election, record_entries
+from elections_builders import build_world, decrypt_tally, open_election, record_entries
 
 from asamblea.core import approvals
 from asamblea.core.action import PRIVATE_ACTIONS
@@ -39,6 +39,7 @@ def _counted(world) -> Election:
     member = world.members[0]
     actions.check_cast(election, codes[member.pk], {"choice": member.public_id}, "k" * 20)
     actions.do_close_election(world.officers[0], election)
+    decrypt_tally(world, election)
     actions.do_count_election(world.officers[0], election)
     election.refresh_from_db()
     return election

@@ -90,7 +90,9 @@ def best_attack(election_id: int, truth: dict[int, str]) -> tuple[int, str]:
 def _cast_all(linkable: bool, monkeypatch) -> tuple[int, dict[int, str]]:
     monkeypatch.setattr(secrecy, "REWRITE_AT_CLOSE", not linkable)
     world = build_world(VOTERS, slug="linkable" if linkable else "secret")
-    election, codes = open_election(world, method="approval", candidates=6)
+    # The pre-sealing defence, still applied to sealed votes: measured on the plaintext path,
+    # where the content says the choice (a sealed ballot's says nothing without the trustees).
+    election, codes = open_election(world, method="approval", candidates=6, plaintext=True)
     keys = [m.public_id for m in world.members[:6]]
     subsets = [list(s) for n in range(7) for s in itertools.combinations(keys, n)]
     rng = random.Random(5)  # noqa: S311 - the test's own choices, not a secret

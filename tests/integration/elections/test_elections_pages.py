@@ -45,8 +45,9 @@ def test_a_member_votes_through_the_pages_and_gets_a_tracking_code(client):
     )
     assert chosen.display_name in review.content.decode()
     assert receipt.status_code == 200
-    code = re.search(r'id="tracking-code">([A-Z2-7-]+)<', receipt.content.decode()).group(1)
-    assert len(code.replace("-", "")) == 12
+    # A sealed ballot's tracking code (its hash, 43 characters) in groups of four.
+    code = re.search(r'id="tracking-code">([A-Za-z0-9_ -]+)<', receipt.content.decode()).group(1)
+    assert len(code.replace(" ", "")) == 43 and code.count(" ") == 10
     assert Ballot.objects.count() == Participation.objects.count() == 1
     # Submitting the same review again (a retry) returns the same receipt and adds nothing.
     again = client.post(

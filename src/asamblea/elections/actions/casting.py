@@ -96,7 +96,8 @@ class BallotBox:
         rules = Election._meta.get_field("rules").from_db_value(rules, None, connection)
         keys = tuple(row[6] for row in rows if row[6] is not None)
         seal = None
-        if public_key:
+        # Ranked ballots are sealed by their own module (crypto.ranked), not as 0/1 answers.
+        if public_key and counting.is_sealable(method):
             seal = sealing.SealSpec.of(
                 seal_id=seal_id, public_key=public_key, method=method, keys=keys, rules=rules
             )
