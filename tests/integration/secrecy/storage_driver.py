@@ -28,7 +28,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(HERE.parent / "elections")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(HERE.parent / "elections")]
 
 VOTERS = 8
 
@@ -67,13 +67,7 @@ def main() -> None:  # noqa: PLR0915 - one scenario, read top to bottom
             cur.execute("CREATE TABLE leak_plaintext_ballot (content text NOT NULL)")
 
     world = build_world(VOTERS, slug="attack")
-    officer = world.officers[0]
-    try:  # once the trustees' board exists, sealed votes need one (helper A's fixture)
-        from tests.fixtures.trustees import make_board  # type: ignore[import-not-found]
-    except ImportError:
-        make_board = None
-    if make_board is not None:
-        make_board(world.org)
+    officer = world.officers[0]  # the world has a ready board of trustees: votes are sealed
 
     members = world.members
     keys_of = {}
