@@ -186,7 +186,9 @@ class Division(models.Model):
 class Instruction(models.Model):
     """A unit's instruction to its delegates on one motion, from a secret vote of its roll.
 
-    Secrecy: ballots are never stored one by one. The instruction keeps only running counts, and
+    A unit's secret vote is an election of kind "instruction" (``election``), sealed and
+    decrypted by the trustees like any vote. What follows is the first path's, kept for
+    instruction votes opened before that: ballots are never stored one by one. The instruction keeps only running counts, and
     :class:`InstructionParticipation` only who has voted (without a time), so no row links a member
     to a choice. The counts are published when the vote closes.
     """
@@ -199,6 +201,8 @@ class Instruction(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "open"
+        # Sealed vote closed; the board's trustees have not yet decrypted its totals.
+        DECRYPTING = "decrypting", "awaiting the trustees"
         CLOSED = "closed", "closed"
 
     motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="instructions")
@@ -209,9 +213,18 @@ class Instruction(models.Model):
         Roll, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    # "ballot" (members voted here), "meeting" (a general meeting's count entered by tellers) or
-    # "assembly" (the sending assembly's own count, entered by its chair).
+    # "election" (members vote through the elections machinery: a sealed vote of kind
+    # "instruction", ``election``), "meeting" (a general meeting's count entered by tellers),
+    # "assembly" (the sending assembly's own count, entered by its chair), or "ballot" (the
+    # first path's running counts, kept only for instruction votes opened before it was replaced).
     method = models.CharField(max_length=10, default="ballot")
+    election = models.OneToOneField(
+        "elections.Election",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="instruction",
+    )
     # The most votes the instruction may count: the roll's size, or the sending assembly's seats.
     electorate = models.PositiveIntegerField(default=0)
     count_for = models.PositiveIntegerField(default=0)

@@ -25,6 +25,7 @@ PLUGIN_MODULES = (
     "asamblea.record.recount_elections",
     "asamblea.record.recount_assemblies",
     "asamblea.record.recount_trustees",
+    "asamblea.record.recount_ranked",
 )
 
 _loaded: list[ModuleType] | None = None

@@ -333,6 +333,38 @@ def _recount_instruction(entry: Mapping[str, Any], entries: list[dict[str, Any]]
         raise RecountMismatch(f"{where}: recomputed {expected}, recorded {entry['result']}")
     if sum(int(counts[o]) for o in INSTRUCTION_OPTIONS) > int(entry["roll_size"]):
         raise RecountMismatch(f"{where}: more ballots than members on its roll")
+    if entry.get("election") is not None and entries:
+        _check_instruction_election(entry, entries, where)
+
+
+def _check_instruction_election(
+    entry: Mapping[str, Any], entries: list[dict[str, Any]], where: str
+) -> None:
+    """A unit's vote through the elections machinery: the counts must be the tally of that
+    election's count, itself recounted (for a sealed vote, from the totals the trustees'
+    partial decryptions give) by asamblea.record.recount_elections."""
+    election = entry["election"]
+    opened = [
+        e for e in entries if e.get("type") == "election_opened" and e.get("election") == election
+    ]
+    counted = [
+        e
+        for e in entries
+        if e.get("type") == "election_counted"
+        and e.get("election") == election
+        and int(e.get("index", 0)) < int(entry.get("index", 0))
+    ]
+    if len(opened) != 1 or len(counted) != 1:
+        raise RecountMismatch(f"{where}: election {election} is not opened and counted before it")
+    if opened[0].get("kind") != "instruction" or opened[0].get("unit") != entry["unit"]:
+        raise RecountMismatch(f"{where}: election {election} is not this unit's instruction vote")
+    if int(opened[0]["roll"]["size"]) != int(entry["roll_size"]):
+        raise RecountMismatch(f"{where}: the roll size differs from election {election}'s")
+    tally = (counted[0].get("result") or {}).get("tally")
+    if tally != dict(entry["counts"]):
+        raise RecountMismatch(
+            f"{where}: counts {dict(entry['counts'])} differ from election {election}'s {tally}"
+        )
 
 
 def _recount_deviation(entry: Mapping[str, Any], entries: list[dict[str, Any]]) -> None:

@@ -18,17 +18,20 @@ CERTIFIED = "certified"
 
 STATES = (DRAFT, NOMINATIONS, OPEN, CLOSED, COUNTED, CERTIFIED)
 RECALL = "recall"
+INSTRUCTION = "instruction"
+# Kinds with no candidates: a recall vote (yes/no) and a unit's instruction vote (fixed options).
+NO_CANDIDATES = (RECALL, INSTRUCTION)
 
 # Certifying a result needs two different election officers (SYSTEM.md, "Two people, not one").
 CERTIFICATIONS_NEEDED = 2
 
 
 def allowed_from(to_state: str, kind: str) -> list[str]:
-    """The states an election of ``kind`` may move to ``to_state`` from. A recall vote opens
-    straight from its draft: it has no candidates to nominate."""
+    """The states an election of ``kind`` may move to ``to_state`` from. A recall vote and an
+    instruction vote open straight from their draft: they have no candidates to nominate."""
     table = {
         NOMINATIONS: [DRAFT],
-        OPEN: [NOMINATIONS] + ([DRAFT] if kind == RECALL else []),
+        OPEN: [NOMINATIONS] + ([DRAFT] if kind in NO_CANDIDATES else []),
         CLOSED: [OPEN],
         COUNTED: [CLOSED],
         CERTIFIED: [COUNTED],
@@ -62,7 +65,7 @@ def blocking_issues(
     if state not in sources:
         shown = sources or [DRAFT, NOMINATIONS, OPEN, CLOSED, COUNTED]
         issues.append(f"the election is {state}, not {' or '.join(shown)}")
-    if to_state == OPEN and kind != RECALL:
+    if to_state == OPEN and kind not in NO_CANDIDATES:
         if standing < 1:
             issues.append("no candidate is standing")
         if method not in methods:

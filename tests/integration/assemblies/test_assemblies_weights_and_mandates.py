@@ -247,14 +247,18 @@ def test_report_mode_deviation_opens_no_petition():
 
 
 def test_instruction_secret_ballot_counts_only_the_roll_and_stores_no_choice_by_member():
+    # The first path, kept for instruction votes opened before they went through the elections
+    # machinery (tests/integration/assemblies/test_instruction_votes.py): one such vote, open.
     built = weighted_body()
     south = built.units[1]
     voters = [make_member(built.org, south, f"Voter {i}") for i in range(5)]
-    freeze_roll(south)
+    roll = freeze_roll(south)
     late = make_member(built.org, south, "Joined after the freeze")
     session = open_session(built)
     motion = actions.do_propose_motion(None, session, title="T", text="T", proposer_name="P")
-    instruction = actions.do_open_instruction(None, motion, south)
+    instruction = Instruction.objects.create(
+        motion=motion, unit=south, roll=roll, electorate=roll.size, opened_at=now()
+    )
     audits = AuditEntry.objects.count()
     records = RecordEntry.objects.count()
     for member, choice in zip(voters, ["for", "for", "for", "against", "free"], strict=True):

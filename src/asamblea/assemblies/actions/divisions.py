@@ -75,6 +75,12 @@ def division_blocking_issues(motion: Motion) -> list[str]:
     still_open = Instruction.objects.filter(motion=motion, status=Instruction.Status.OPEN)
     for code in still_open.values_list("unit__code", flat=True):
         issues.append(f"the instruction vote of {code} is still open")
+    decrypting = Instruction.objects.filter(motion=motion, status=Instruction.Status.DECRYPTING)
+    for code in decrypting.values_list("unit__code", flat=True):
+        issues.append(
+            f"the trustees have not yet decrypted the instruction vote of {code}: the division"
+            " waits for its result"
+        )
     if is_weighted(motion.session.body) and not unit_weights(motion.session.body):
         issues.append("the weighted body has no current apportionment")
     return issues

@@ -1,4 +1,16 @@
-"""Instructions: a unit's vote on a motion before its division (imperative mandates)."""
+"""Instructions: a unit's vote on a motion before its division (imperative mandates).
+
+A unit's secret vote is an election of kind ``instruction`` (method ``instruction``: for,
+against, abstain, free), opened and closed through the elections' own actions: the same voting
+codes, the same ballot page, sealed with the board's standing key like any vote (no ceremony),
+decrypted by its trustees as a total. When that election is counted (at once for a plaintext
+vote, when the k-th trustee's partial decryption arrives for a sealed one) its tally becomes the
+instruction's result, written as the ``assembly_instruction_result`` entry that ``asamblea verify``
+recounts against the election's count. Until then the division waits.
+
+The first path (running counts on the instruction itself, ``do_cast_instruction_ballot``) is
+kept only for instruction votes opened before it was replaced: they finish on it.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +26,22 @@ from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.permissions import Role, is_active_user, require_role
+from asamblea.elections import hooks
+from asamblea.elections.actions.lifecycle import (
+    do_close_election,
+    do_count_election,
+    do_create_election,
+    do_open_election,
+)
+from asamblea.elections.models import Election
 from asamblea.record.entries.assemblies import (
     INSTRUCTION_RULE,
-    InstructionOpenedV1,
+    InstructionOpenedV2,
     InstructionResultV1,
+    InstructionResultV2,
 )
 from asamblea.registry.models import Body, Member, Roll, RollEntry, Seat
+from asamblea.rules import ballots as counting
 from asamblea.rules.divisions import INSTRUCTION_OPTIONS, instruction_result
 
 
@@ -42,29 +64,53 @@ def _check_instruction_target(motion: Motion, unit: Body) -> None:
 
 @door("assemblies.open_instruction")
 def do_open_instruction(ctx: ActionContext, motion: Motion, unit: Body) -> Instruction:
-    """Open the unit's secret vote on ``motion``, against its latest frozen roll."""
+    """Open the unit's secret vote on ``motion``, against its latest frozen roll: an election of
+    kind ``instruction``, opened at once (voting codes go out as for any vote). The codes for
+    members without e-mail are on ``instruction.printed_codes`` (memory only, never stored)."""
     _check_instruction_target(motion, unit)
     if not unit.is_base_unit:
         raise ActionError("a secret vote of the roll is held by base units", field="unit_id")
     roll = _latest_roll(unit)
     if roll is None:
         raise ActionError("the unit has no frozen roll", field="unit_id", code="blocked")
+    election = do_create_election(
+        ctx,
+        organisation=unit.organisation,
+        unit=unit,
+        body=motion.session.body,
+        title=f"Instruction of {unit.name}: {motion.title}"[:200],
+        seats=1,
+        method=counting.INSTRUCTION,
+        kind=Election.Kind.INSTRUCTION,
+    )
+    election.roll = roll
+    election.save(update_fields=["roll"])
+    opened = do_open_election(ctx, election)
+    election = opened.election
     instruction = Instruction.objects.create(
-        motion=motion, unit=unit, roll=roll, electorate=roll.size, opened_at=now()
+        motion=motion,
+        unit=unit,
+        roll=roll,
+        electorate=roll.size,
+        method="election",
+        election=election,
+        opened_at=now(),
     )
     ctx.audit("open_instruction", instruction, motion_id=motion.pk, unit=unit.code)
     ctx.record(
         unit.organisation,
-        InstructionOpenedV1(
+        InstructionOpenedV2(
             instruction_id=instruction.pk,
             motion_id=motion.pk,
             unit=unit.code,
+            election=election.pk,
             roll_id=roll.pk,
             roll_size=roll.size,
             roll_commitment=roll.commitment,
         ),
         body=unit,
     )
+    instruction.printed_codes = opened.printed_codes  # type: ignore[attr-defined]
     return instruction
 
 
@@ -76,7 +122,9 @@ def do_open_instruction(ctx: ActionContext, motion: Motion, unit: Body) -> Instr
 def do_cast_instruction_ballot(
     ctx: ActionContext, member: Member, instruction: Instruction, choice: str
 ) -> None:
-    """A member of the unit's roll votes for, against, abstain or free.
+    """A member of the unit's roll votes for, against, abstain or free, on an instruction vote
+    opened before votes went through the elections machinery (those vote with their code on the
+    election's ballot page instead).
 
     Secret: no audit entry, no record entry, no row holding the choice next to the member. The
     participation row (who voted, no time) and the counter increment commit together.
@@ -84,6 +132,11 @@ def do_cast_instruction_ballot(
     if choice not in INSTRUCTION_OPTIONS:
         raise ActionError("choose for, against, abstain or free", field="choice")
     instruction = Instruction.objects.select_for_update(of=("self",)).get(pk=instruction.pk)
+    if instruction.election_id is not None:
+        raise ActionError(
+            "vote on this instruction with your voting code, on its ballot page",
+            code="conflict",
+        )
     if instruction.status != Instruction.Status.OPEN:
         raise ActionError("the instruction vote is closed", code="conflict")
     if not RollEntry.objects.filter(roll_id=instruction.roll_id, member=member).exists():
@@ -104,36 +157,89 @@ def _publish_instruction(ctx: ActionContext, instruction: Instruction) -> Instru
     instruction.save()
     unit = instruction.unit
     ctx.audit("close_instruction", instruction, result=instruction.result)
-    ctx.record(
-        unit.organisation,
-        InstructionResultV1(
-            instruction_id=instruction.pk,
-            motion_id=instruction.motion_id,
-            unit=unit.code,
-            method=instruction.method,
-            roll_id=instruction.roll_id,
-            roll_size=instruction.electorate,
-            counts=instruction.counts(),
-            result=instruction.result,
-            rule=INSTRUCTION_RULE,
-        ),
-        body=unit,
-    )
+    common: dict[str, Any] = {
+        "instruction_id": instruction.pk,
+        "motion_id": instruction.motion_id,
+        "unit": unit.code,
+        "method": instruction.method,
+        "roll_id": instruction.roll_id,
+        "roll_size": instruction.electorate,
+        "counts": instruction.counts(),
+        "result": instruction.result,
+        "rule": INSTRUCTION_RULE,
+    }
+    if instruction.election_id is not None:
+        entry: InstructionResultV1 | InstructionResultV2 = InstructionResultV2(
+            election=instruction.election_id, **common
+        )
+    else:
+        entry = InstructionResultV1(**common)
+    ctx.record(unit.organisation, entry, body=unit)
     return instruction
 
 
 @door("assemblies.close_instruction")
 def do_close_instruction(ctx: ActionContext, instruction: Instruction) -> Instruction:
+    """Close the vote. Through the elections machinery: the election closes; a plaintext vote is
+    counted at once, a sealed one waits for its trustees (status ``decrypting``), and the result
+    is published when it is counted (:func:`publish_counted_instruction`)."""
     instruction = (
         Instruction.objects.select_for_update(of=("self",))
-        .select_related("unit__organisation", "roll")
+        .select_related("unit__organisation", "roll", "election")
         .get(pk=instruction.pk)
     )
     if instruction.status != Instruction.Status.OPEN:
         raise ActionError("the instruction vote is already closed", code="conflict")
     if Division.objects.filter(motion_id=instruction.motion_id).exists():
         raise ActionError("the division has opened: too late to instruct", code="conflict")
-    return _publish_instruction(ctx, instruction)
+    election = instruction.election
+    if election is None:
+        return _publish_instruction(ctx, instruction)
+    instruction.status = Instruction.Status.DECRYPTING
+    instruction.save(update_fields=["status"])
+    ctx.audit("close_instruction_vote", instruction, election=election.pk)
+    election = do_close_election(ctx, election)
+    if election.state == Election.State.CLOSED and not _is_sealed(election):
+        # A plaintext vote (no ready board of trustees when it opened) is counted now; its
+        # count calls the hook that publishes the instruction.
+        do_count_election(ctx, election)
+    instruction.refresh_from_db()
+    return instruction
+
+
+def _is_sealed(election: Election) -> bool:
+    return bool(getattr(election, "public_key", ""))
+
+
+def publish_counted_instruction(ctx: ActionContext, election: Election) -> None:
+    """The elections' hook for kind ``instruction``: inside the door that counted ``election``,
+    its tally becomes the instruction's counts and result, on the record."""
+    instruction = (
+        Instruction.objects.select_for_update(of=("self",))
+        .select_related("unit__organisation")
+        .filter(election=election)
+        .first()
+    )
+    if instruction is None or instruction.status == Instruction.Status.CLOSED:
+        return
+    tally = (election.result or {}).get("tally") or {}
+    counts = {o: int(tally.get(o, 0)) for o in INSTRUCTION_OPTIONS}
+    instruction.count_for = counts["for"]
+    instruction.count_against = counts["against"]
+    instruction.count_abstain = counts["abstain"]
+    instruction.count_free = counts["free"]
+    _publish_instruction(ctx, instruction)
+
+
+def count_decrypted_instruction(ctx: ActionContext, election: Election) -> None:
+    """The elections' hook for a sealed instruction vote whose totals the trustees have just
+    decrypted: count it now, in the same door (its count publishes the instruction)."""
+    if election.state == Election.State.CLOSED:
+        do_count_election(ctx, election)
+
+
+hooks.on_decrypted(Election.Kind.INSTRUCTION, count_decrypted_instruction)
+hooks.on_counted(Election.Kind.INSTRUCTION, publish_counted_instruction)
 
 
 @door("assemblies.record_instruction_count")

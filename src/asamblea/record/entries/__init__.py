@@ -19,6 +19,7 @@ ENTRY_MODULES = (
     "asamblea.record.entries.elections",
     "asamblea.record.entries.assemblies",
     "asamblea.record.entries.trustees",
+    "asamblea.record.entries.ranked",
 )
 
 

@@ -476,6 +476,67 @@ class InstructionResultV1(Entry):
 
 
 @entry(
+    "assembly_instruction_opened",
+    2,
+    example={
+        "instruction_id": 4,
+        "motion_id": 5,
+        "unit": "mina-norte",
+        "election": 31,
+        "roll_id": 7,
+        "roll_size": 1300,
+        "roll_commitment": "0" * 64,
+    },
+)
+@dataclass(frozen=True)
+class InstructionOpenedV2(Entry):
+    """The unit's instruction vote opened as ``election`` (kind "instruction"): its ballots,
+    sealing, decryption and count are that election's entries."""
+
+    instruction_id: int
+    motion_id: int
+    unit: str
+    election: int
+    roll_id: int
+    roll_size: int
+    roll_commitment: str
+
+
+@entry(
+    "assembly_instruction_result",
+    2,
+    example={
+        "instruction_id": 4,
+        "motion_id": 5,
+        "unit": "mina-norte",
+        "method": "election",
+        "election": 31,
+        "roll_id": 7,
+        "roll_size": 1300,
+        "counts": {"for": 700, "against": 300, "abstain": 20, "free": 10},
+        "result": "for",
+        "rule": INSTRUCTION_RULE,
+    },
+)
+@dataclass(frozen=True)
+class InstructionResultV2(Entry):
+    """As v1, with the election whose count (``election_counted``, recounted from the trustees'
+    decrypted totals for a sealed vote) the counts must equal; ``election`` is None for a count
+    entered by tellers or an assembly."""
+
+    instruction_id: int
+    motion_id: int
+    unit: str
+    method: str
+    election: int | None
+    roll_id: int | None
+    roll_size: int
+    counts: dict[str, int]
+    result: str
+    rule: str
+
+
+@entry(
     "assembly_resolution_adopted",
     1,
     example={

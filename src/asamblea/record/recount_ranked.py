@@ -1,0 +1,281 @@
+"""Recounting sealed ranked votes from the record (entries: :mod:`asamblea.record.entries.ranked`).
+
+For an ``election_ranked_counted`` entry, from the record alone:
+
+1. the rules, seats, method and seed are those announced at ``election_opened`` (the seed against
+   its commitment); ``election_ranked_sealing`` gives the board's key (the one its
+   ``trustee_board_ready`` entry states), the seal id and the ballot's shape, which must be the one
+   the rules give;
+2. every sealed ballot of ``election_ranked_ballots`` is in canonical form, sorted by tracking
+   code, proved under that key, seal id, question and its rank positions, and repeats no
+   ciphertext; chunk digests chain to ``election_ranked_closed``, whose count is the voters';
+3. ``election_rankings_shuffled`` names the decryption request that carries the shuffled list:
+   its digest, its board, its one group (seal id and question, ``ballots * ranks`` ciphertexts)
+   agree. The shuffle itself has NO proof (the stopgap of ADR 0014): nothing can check that the
+   shuffled list holds the same rankings as the sealed ballots, only that it has as many;
+4. the published decrypted numbers are exactly the points ``g^m`` whose digest the request's
+   ``decryption_completed`` entry states; that digest follows from the trustees' partial
+   decryptions and their proofs, which :mod:`asamblea.record.recount_trustees` checks;
+5. the result is recounted with :func:`asamblea.rules.ballots.count` over the rankings those
+   numbers spell, spoilt ones (a candidate twice, a gap) set aside and counted.
+
+Pure: no Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import rfc8785
+
+from asamblea.crypto import ranked
+from asamblea.crypto.group import Point, point_from_text, small_multiple
+from asamblea.record.entries import ranked as _entries  # noqa: F401  (registers the types)
+from asamblea.record.entries.trustees import points_digest
+from asamblea.record.recount import RecountMismatch
+from asamblea.rules.ballots import count, seed_commitment
+
+
+def rank_positions(candidates: int, rules: Mapping[str, Any]) -> int:
+    """How many rank positions a ranked ballot has: the rules' ``max_rankings`` (if any), never
+    more than the candidates, at least one."""
+    limit = int(rules.get("max_rankings") or candidates)
+    return max(1, min(limit, candidates))
+
+
+def chunk_digest(ballots: Sequence[Mapping[str, Any]]) -> str:
+    return hashlib.sha256(bytes(rfc8785.dumps(list(ballots)))).hexdigest()
+
+
+def chain_digests(digests: Iterable[str]) -> str:
+    """The hash chain of the chunks' digests, in chunk order."""
+    h = hashlib.sha256(b"asamblea/ranked-ballot-chunks/v1").digest()
+    for d in digests:
+        h = hashlib.sha256(h + bytes.fromhex(d)).digest()
+    return h.hex()
+
+
+def rankings_from_values(
+    values: Sequence[Sequence[int]], keys: Sequence[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """The ballots to count (``{"ranking": [keys]}``) and how many were spoilt."""
+    ballots: list[dict[str, Any]] = []
+    spoilt = 0
+    for row in values:
+        numbers = ranked.ranking_from_values(row, len(keys))
+        if numbers is None:
+            spoilt += 1
+        else:
+            ballots.append({"ranking": [keys[m - 1] for m in numbers]})
+    return ballots, spoilt
+
+
+def verify_sealed_rankings(
+    public_key: Point,
+    seal_id: str,
+    question: ranked.RankedQuestion,
+    ballots: Iterable[Any],
+    where: str,
+) -> int:
+    """Check every sealed ranked ballot (canonical JSON objects): strict and canonical form,
+    sorted by tracking code, every proof, and no ciphertext cast twice. Returns how many."""
+    seen: set[bytes] = set()
+    previous = ""
+    n = 0
+    for n, obj in enumerate(ballots, start=1):
+        try:
+            ballot = ranked.ranking_from_json(obj)
+            if ranked.ranking_to_json(ballot) != obj:
+                raise ranked.InvalidRanking("not in canonical form")
+            ranked.verify_ranking(public_key, seal_id, question, ballot)
+        except ranked.InvalidRanking as exc:
+            raise RecountMismatch(f"{where}: sealed ballot {n}: {exc}") from None
+        code = ranked.tracking_code(ballot)
+        if code <= previous:
+            raise RecountMismatch(f"{where}: sealed ballot {n} ({code}) is out of order")
+        previous = code
+        if ranked.find_copied_rank(ballot, seen) is not None:
+            raise RecountMismatch(f"{where}: sealed ballot {n} ({code}) copies a ciphertext")
+        seen.update(ranked.cast_fingerprints(ballot))
+    return n
+
+
+def _all(entries: Iterable[Mapping[str, Any]], entry_type: str, **match: Any) -> list[Any]:
+    return [
+        e
+        for e in entries
+        if e.get("type") == entry_type and all(e.get(k) == v for k, v in match.items())
+    ]
+
+
+def _one(
+    entries: Iterable[Mapping[str, Any]], where: str, entry_type: str, **match: Any
+) -> Mapping[str, Any]:
+    found = _all(entries, entry_type, **match)
+    if len(found) != 1:
+        raise RecountMismatch(f"{where}: expected one {entry_type} entry, found {len(found)}")
+    return found[0]
+
+
+def _chunks(
+    entries: Sequence[Mapping[str, Any]], where: str, entry_type: str, **match: Any
+) -> list[Mapping[str, Any]]:
+    found = sorted(_all(entries, entry_type, **match), key=lambda e: int(e["chunk"]))
+    if [int(e["chunk"]) for e in found] != list(range(len(found))):
+        raise RecountMismatch(f"{where}: the {entry_type} chunks are not 0, 1, 2, ...")
+    return found
+
+
+def check_sealed_ballots(
+    entries: Sequence[Mapping[str, Any]], election: int, opened: Mapping[str, Any], where: str
+) -> tuple[Mapping[str, Any], int]:
+    """Steps 1 and 2: the sealing, every sealed ballot and the close. Returns the sealing entry
+    and the number of ballots."""
+    keys = [c["key"] for c in opened["candidates"]]
+    sealing = _one(entries, where, "election_ranked_sealing", election=election)
+    ranks = rank_positions(len(keys), opened.get("rules") or {})
+    if int(sealing["candidates"]) != len(keys) or int(sealing["ranks"]) != ranks:
+        raise RecountMismatch(f"{where}: the sealed ballot's shape is not the one the rules give")
+    boards = _all(entries, "trustee_board_ready", board=sealing["board"])
+    if entries and [b.get("public_key") for b in boards] != [sealing["public_key"]]:
+        raise RecountMismatch(f"{where}: the key is not board {sealing['board']}'s")
+    question = ranked.RankedQuestion(str(sealing["question"]), len(keys), ranks)
+    closed = _one(entries, where, "election_ranked_closed", election=election)
+    chunks = _chunks(entries, where, "election_ranked_ballots", election=election)
+    if len(chunks) != int(closed["chunks"]) or any(int(c["chunks"]) != len(chunks) for c in chunks):
+        raise RecountMismatch(f"{where}: {len(chunks)} ballot chunks, {closed['chunks']} closed")
+    for c in chunks:
+        if chunk_digest(c["ballots"]) != c["digest"]:
+            raise RecountMismatch(f"{where}: chunk {c['chunk']}'s digest does not match it")
+    if chain_digests(c["digest"] for c in chunks) != closed["chain"]:
+        raise RecountMismatch(f"{where}: the chunks do not chain to the close")
+    total = verify_sealed_rankings(
+        point_from_text(str(sealing["public_key"])),
+        str(sealing["seal_id"]),
+        question,
+        (b for c in chunks for b in c["ballots"]),
+        where,
+    )
+    if total != int(closed["ballots"]) or total != int(closed["voters"]):
+        raise RecountMismatch(
+            f"{where}: {total} sealed ballots, {closed['ballots']} closed, {closed['voters']} voters"
+        )
+    if total > int(opened["roll"]["size"]):
+        raise RecountMismatch(f"{where}: more ballots than members on the roll")
+    return sealing, total
+
+
+def decrypted_values(
+    entries: Sequence[Mapping[str, Any]], election: int, request: int, where: str
+) -> list[list[int]]:
+    """The decrypted numbers of every shuffled ballot, chunk after chunk (no chunk missing)."""
+    chunks = _chunks(
+        entries, where, "election_rankings_decrypted", election=election, request=request
+    )
+    return [list(row) for e in chunks for row in e["values"]]
+
+
+def recount_ranked(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> None:
+    election = entry["election"]
+    where = f"entry {entry.get('index')} (election {election}, ranked count)"
+    opened = _one(entries, where, "election_opened", election=election)
+    if seed_commitment(entry.get("seed", "")) != opened.get("seed_commitment"):
+        raise RecountMismatch(f"{where}: the revealed seed does not match its commitment")
+    for field in ("method", "seats", "rules"):
+        if entry.get(field) != opened.get(field):
+            raise RecountMismatch(f"{where}: {field} differs from the one announced at open")
+    keys = [c["key"] for c in opened["candidates"]]
+    sealing, sealed = check_sealed_ballots(entries, election, opened, where)
+    shuffled_entries = _all(entries, "election_rankings_shuffled", election=election)
+    if entry.get("request") == 0:
+        # No ballot was cast: nothing was shuffled or decrypted.
+        if sealed or shuffled_entries:
+            raise RecountMismatch(f"{where}: counted as empty, but ballots were cast")
+        _compare(entry, opened, keys, [], where)
+        return
+    shuffled = _one(entries, where, "election_rankings_shuffled", election=election)
+    request = int(shuffled["request"])
+    if request != entry.get("request"):
+        raise RecountMismatch(f"{where}: counts request {entry.get('request')}, not {request}")
+    if int(shuffled["ballots"]) != sealed:
+        raise RecountMismatch(f"{where}: {shuffled['ballots']} shuffled of {sealed} sealed")
+    for field in ("seal_id", "question", "ranks"):
+        if shuffled[field] != sealing[field]:
+            raise RecountMismatch(f"{where}: the shuffle's {field} is not the sealing's")
+    _check_request(entries, where, shuffled, sealing)
+    values = decrypted_values(entries, election, request, where)
+    if len(values) != sealed:
+        raise RecountMismatch(f"{where}: {len(values)} decrypted ballots, {sealed} sealed")
+    ranks = int(sealing["ranks"])
+    points: list[Point] = []
+    for n, row in enumerate(values, start=1):
+        if len(row) != ranks or any(type(m) is not int or not 0 <= m <= len(keys) for m in row):
+            raise RecountMismatch(
+                f"{where}: decrypted ballot {n} is not {ranks} numbers 0..{len(keys)}"
+            )
+        points.extend(small_multiple(m) for m in row)
+    completed = _one(entries, where, "decryption_completed", request=request)
+    if points_digest([points]) != completed.get("points_digest"):
+        raise RecountMismatch(
+            f"{where}: the published rankings are not what the trustees decrypted"
+            f" (entry {completed.get('index')})"
+        )
+    _compare(entry, opened, keys, values, where)
+
+
+def _compare(
+    entry: Mapping[str, Any],
+    opened: Mapping[str, Any],
+    keys: list[str],
+    values: list[list[int]],
+    where: str,
+) -> None:
+    if len(values) != int(entry["ballots"]):
+        raise RecountMismatch(
+            f"{where}: {len(values)} ballots decrypted, {entry['ballots']} counted"
+        )
+    ballots, spoilt = rankings_from_values(values, keys)
+    if spoilt != int(entry["spoilt"]):
+        raise RecountMismatch(f"{where}: {spoilt} spoilt ballots, {entry['spoilt']} recorded")
+    again = count(
+        opened["method"],
+        keys,
+        ballots,
+        seats=int(opened["seats"]),
+        seed=entry.get("seed", ""),
+        rules=opened.get("rules") or {},
+        roll_size=int(opened["roll"]["size"]),
+    )
+    if again != entry.get("result"):
+        raise RecountMismatch(f"{where}: the recount differs from the recorded result")
+
+
+def _check_request(
+    entries: Sequence[Mapping[str, Any]],
+    where: str,
+    shuffled: Mapping[str, Any],
+    sealing: Mapping[str, Any],
+) -> None:
+    requested = _one(entries, where, "decryption_requested", request=shuffled["request"])
+    expected = [
+        {
+            "election": shuffled["seal_id"],
+            "question": shuffled["question"],
+            "count": int(shuffled["ballots"]) * int(shuffled["ranks"]),
+        }
+    ]
+    if requested.get("groups") != expected:
+        raise RecountMismatch(
+            f"{where}: request {shuffled['request']} does not ask for the shuffled rankings"
+        )
+    if requested.get("digest") != shuffled.get("digest"):
+        raise RecountMismatch(f"{where}: the shuffled list's digest differs from the request's")
+    if requested.get("board") != sealing.get("board"):
+        raise RecountMismatch(f"{where}: the request goes to another board than the sealing's")
+    if requested.get("subject") != f"election:{shuffled['election']}:rankings":
+        raise RecountMismatch(f"{where}: request {shuffled['request']} is not this election's")
+
+
+RECOUNTERS = {"election_ranked_counted": recount_ranked}
