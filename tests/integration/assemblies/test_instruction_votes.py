@@ -103,7 +103,11 @@ def test_an_instruction_result_that_differs_from_its_election_count_fails_the_re
     [result] = [e for e in entries if e["type"] == "assembly_instruction_result"]
     recount = recounters()["assembly_instruction_result"]
     recount(result, entries)
-    forged = {**result, "counts": {"for": 3, "against": 0, "abstain": 0, "free": 0}, "result": "for"}
+    forged = {
+        **result,
+        "counts": {"for": 3, "against": 0, "abstain": 0, "free": 0},
+        "result": "for",
+    }
     with pytest.raises(RecountMismatch, match="differ from election"):
         recount(forged, entries)
     elsewhere = {**result, "election": result["election"] + 1000}
