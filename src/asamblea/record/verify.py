@@ -38,13 +38,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from asamblea.record import merkle
 from asamblea.record.checkpoint import Checkpoint, NoteError, NoteVerifier, parse_note
+from asamblea.record.chunks import ChunkPool
 from asamblea.record.encoding import (
     ENVELOPE_KEYS,
     EncodingError,
@@ -278,11 +279,26 @@ def verify_record(
     *,
     pinned: list[NoteVerifier] | None = None,
     known: list[tuple[str, str]] | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Summary:
     """Verify an export; raises :class:`VerificationFailed` at the first problem.
 
-    ``known`` holds ``(name, signed note)`` pairs of checkpoints the user saw earlier.
+    ``known`` holds ``(name, signed note)`` pairs of checkpoints the user saw earlier. ``jobs``
+    processes check the sealed ballots' chunks while the record streams in (1: in this process);
+    a chunk's ballots are not kept once handed over (:mod:`asamblea.record.chunks`), and the
+    result is the same whatever ``jobs``. ``progress(done, seen)`` is told of checked ballots.
     """
+    with ChunkPool(jobs, progress) as pool:
+        return _verify_record(source, pinned, known, pool)
+
+
+def _verify_record(
+    source: Source,
+    pinned: list[NoteVerifier] | None,
+    known: list[tuple[str, str]] | None,
+    pool: ChunkPool,
+) -> Summary:
     load_plugins()
     summary = Summary(source=source.describe(), key_pinned=bool(pinned))
 
@@ -358,8 +374,9 @@ def verify_record(
         except EncodingError as exc:
             raise VerificationFailed(str(exc), index=n, entry_type=entry_type) from exc
         tree.append_data(line)
-        entries.append(entry)
+        entries.append(pool.take(entry, line))
         summary.types[entry_type] += 1
+    pool.finish()  # the chunks still in flight (their failures wait for the recount to ask)
 
     # 3. Every checkpoint's root against the recomputed tree.
     for signed in checkpoints:
