@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "asamblea.core.middleware.DatabaseUnavailableMiddleware",
+    # The member's language (their choice, then their organisation's) and time zone.
+    "asamblea.web.middleware.MemberPreferencesMiddleware",
 ]
 # --- abuse resistance and headers (issue 16) -------------------------------------------------
 # The admin's own login page is the officers' one; officers' sessions time out; API tokens keep
@@ -203,6 +205,8 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("ASAMBLEA_FROM_EMAIL", "asamblea@localhost")
+# The site's address as members reach it, for absolute links in mail ("https://asamblea.example").
+ASAMBLEA_SITE_URL = os.environ.get("ASAMBLEA_SITE_URL", "http://localhost:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

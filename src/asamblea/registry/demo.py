@@ -91,6 +91,8 @@ def _load_registry(say: Progress) -> tuple[Organisation, dict[str, Any]]:
             "quorum": {"body": BODY_QUORUM.as_dict(), "meeting": MEETING_QUORUM.as_dict()},
         },
     )
+    # Its members are in Peru: pages show times in Lima's zone (the record keeps UTC).
+    actions.do_set_presentation(ACTOR, org, time_zone="America/Lima", language="es")
     say("organisation created")
 
     units: dict[str, Body] = {}

@@ -34,6 +34,10 @@ class Organisation(models.Model):
     # Rule settings in force (recall threshold, quorum defaults, mandate mode...). Every default is
     # ours, not a statute's; the setting in force is written on the record with each result.
     settings = models.JSONField(default=dict, blank=True)
+    # How pages show this organisation: times in its IANA time zone (stored and recorded in UTC
+    # always), and the language a member who chose none sees before their browser's.
+    time_zone = models.CharField(max_length=64, default="UTC", db_default="UTC")
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -142,6 +146,8 @@ class Member(models.Model):
         on_delete=models.SET_NULL,
         related_name="member",
     )
+    # The language the member chose on the site (empty: the organisation's, then the browser's).
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
 
     class Meta:

@@ -1,5 +1,4 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from asamblea.web import account, views
 
@@ -14,6 +13,6 @@ urlpatterns = [
     path("login/code/", account.login_code, name="login_code"),
     path("officer/login/", account.officer_login, name="officer_login"),
     path("logout/", account.logout, name="logout"),
-    path("language/", set_language, name="set_language"),
+    path("language/", views.set_language, name="set_language"),
     path("approvals/", include("asamblea.web.approvals")),
 ]

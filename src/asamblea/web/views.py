@@ -7,6 +7,7 @@ Every page works without JavaScript and stays small (a test holds each under 50 
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from typing import Any
 
@@ -25,6 +26,23 @@ from asamblea.registry.models import (
     RollEntry,
 )
 from asamblea.registry.queries import latest_roll_size
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: a signed-in member's choice is stored on them (their mail follows
+    it too); everyone's is kept in the language cookie (Django's set_language)."""
+    from django.views.i18n import set_language as django_set_language
+
+    from asamblea.core.errors import ActionError
+    from asamblea.registry.actions import check_set_member_language
+    from asamblea.registry.models import Member
+
+    if request.user.is_authenticated and Member.objects.filter(user=request.user).exists():
+        # An unknown language is refused here and ignored by Django's view below too.
+        with contextlib.suppress(ActionError):
+            check_set_member_language(request.user, request.POST.get("language", ""))
+    return django_set_language(request)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

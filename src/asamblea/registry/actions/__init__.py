@@ -77,6 +77,12 @@ from asamblea.registry.actions.organisations import (
     do_change_organisation_settings,
     do_create_organisation,
 )
+from asamblea.registry.actions.preferences import (
+    check_set_member_language,
+    check_set_presentation,
+    do_set_member_language,
+    do_set_presentation,
+)
 from asamblea.registry.actions.rolls import check_freeze_roll, do_freeze_roll
 from asamblea.registry.actions.tokens import (
     check_create_api_token,
@@ -117,6 +123,10 @@ __all__ = [
     "check_freeze_roll",
     "check_grant_role",
     "check_import_members",
+    "check_set_member_language",
+    "check_set_presentation",
+    "do_set_member_language",
+    "do_set_presentation",
     "check_join",
     "check_leave",
     "check_link_bodies",
