@@ -5,6 +5,11 @@ Two forms of the same rows: CSV (one table, a ``section`` column says what each 
 their letters). The font is DejaVu Sans from Debian's ``fonts-dejavu-core`` unless
 ``ASAMBLEA_PDF_FONT`` names another TTF; without any TTF the PDF falls back to a core font and
 letters outside Latin-1 are replaced (said in docs/assemblies.md).
+
+Both are written in the session's language (:func:`language_of`: the organisation's ``language``
+setting, else the site's default, Spanish), or in the language asked for: headers, sections,
+choices and sentences are translated, names and texts are as entered, times are in the
+organisation's time zone with the zone named, and weights are exact (``1300/3``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from asamblea.assemblies import actions
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from asamblea.assemblies import actions, presentation
 from asamblea.assemblies.models import Attendance, DelegateVote, Instruction, Motion, Session
 from asamblea.core.csvsafe import SafeWriter
 
@@ -25,60 +34,77 @@ FONT_CANDIDATES = (
     "/usr/local/share/fonts/DejaVuSans.ttf",
 )
 
-CSV_HEADER = [
-    "section",
-    "motion",
-    "unit",
-    "seat",
-    "name",
-    "choice",
-    "weight",
-    "instructed",
-    "deviation",
-    "detail",
-]
+
+def csv_header() -> list[str]:
+    return [
+        _("section"),
+        _("motion"),
+        _("unit"),
+        _("seat"),
+        _("name"),
+        _("choice"),
+        _("weight"),
+        _("instructed"),
+        _("deviation"),
+        _("detail"),
+    ]
 
 
-def _font_path() -> Path | None:
-    configured = os.environ.get("ASAMBLEA_PDF_FONT")
-    for candidate in ((configured,) if configured else ()) + FONT_CANDIDATES:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+def language_of(session: Session) -> str:
+    """The session's language: the organisation's ``language`` setting, else the site's."""
+    known = {code for code, _name in settings.LANGUAGES}
+    chosen = (session.body.organisation.settings or {}).get("language", "")
+    return chosen if chosen in known else settings.LANGUAGE_CODE
+
+
+def _when(value: Any, session: Session, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(presentation.zone_of(session.body.organisation)).strftime(pattern)
+
+
+def _threshold(m: Motion) -> str:
+    names = {
+        Motion.Threshold.MAJORITY_CAST: _("majority of votes cast"),
+        Motion.Threshold.ABSOLUTE_MAJORITY: _("absolute majority of the seats"),
+        Motion.Threshold.QUALIFIED: _("qualified majority of the legal number"),
+        Motion.Threshold.QUORUM: _("majority of votes cast, with a quorum voting"),
+    }
+    text = names.get(m.threshold, m.threshold)
+    if m.threshold == Motion.Threshold.QUALIFIED:
+        text += f" ({m.threshold_num}/{m.threshold_den})"
+    return text
 
 
 def _rows(session: Session) -> Iterator[list[Any]]:
-    """Every row of the minutes, in order: the CSV writes them, the PDF lays them out."""
+    """Every row of the minutes, in order: the CSV writes them, the PDF lays them out.
+
+    The first column is the section (translated); rows are built in the active language."""
     body = session.body
-    yield [
-        "session",
-        "",
-        body.name,
-        "",
-        session.title,
-        "",
-        "",
-        "",
-        "",
-        f"{session.get_status_display()}; scheduled {session.scheduled_at:%Y-%m-%d %H:%M} UTC"
-        + (f"; opened {session.opened_at:%Y-%m-%d %H:%M} UTC" if session.opened_at else "")
-        + (f"; closed {session.closed_at:%Y-%m-%d %H:%M} UTC" if session.closed_at else ""),
-    ]
+    zone = str(presentation.zone_of(body.organisation))
+    detail = _("%(status)s; scheduled %(at)s") % {
+        "status": presentation.status_label(session.status),
+        "at": _when(session.scheduled_at, session),
+    }
+    if session.opened_at:
+        detail += "; " + _("opened %(at)s") % {"at": _when(session.opened_at, session)}
+    if session.closed_at:
+        detail += "; " + _("closed %(at)s") % {"at": _when(session.closed_at, session)}
+    detail += f" ({zone})"
+    yield [_("session"), "", body.name, "", session.title, "", "", "", "", detail]
     for item in session.agenda_items:
-        yield ["agenda", "", "", "", "", "", "", "", "", item]
+        yield [_("agenda"), "", "", "", "", "", "", "", "", item]
     attendance = (
         Attendance.objects.filter(session=session)
         .select_related("member", "seat__unit")
         .order_by("seat__unit__name", "seat__number", "arrived_at")
     )
     for a in attendance:
-        detail = f"arrived {a.arrived_at:%H:%M:%S}" + (
-            f", left {a.left_at:%H:%M:%S}" if a.left_at else ""
-        )
+        line = _("arrived %(at)s") % {"at": _when(a.arrived_at, session, "%H:%M:%S")}
+        if a.left_at:
+            line += ", " + _("left %(at)s") % {"at": _when(a.left_at, session, "%H:%M:%S")}
         if a.standing_in_id:
-            detail += "; alternate standing in"
+            line += "; " + _("alternate standing in")
         yield [
-            "attendance",
+            _("attendance"),
             "",
             a.seat.unit.name,
             a.seat.number,
@@ -87,19 +113,17 @@ def _rows(session: Session) -> Iterator[list[Any]]:
             "",
             "",
             "",
-            detail,
+            line,
         ]
     motions = Motion.objects.filter(session=session).select_related("division", "amends")
     instructions: dict[int, list[Instruction]] = {}
     for ins in Instruction.objects.filter(motion__session=session).select_related("unit"):
         instructions.setdefault(ins.motion_id, []).append(ins)
     for m in motions.order_by("number"):
-        threshold = m.get_threshold_display()
-        if m.threshold == Motion.Threshold.QUALIFIED:
-            threshold += f" ({m.threshold_num}/{m.threshold_den})"
-        amends = f"; amends motion {m.amends.number}" if m.amends else ""
+        amends = "; " + _("amends motion %(n)s") % {"n": m.amends.number} if m.amends else ""
+        status = presentation.status_label(m.status)
         yield [
-            "motion",
+            _("motion"),
             m.number,
             "",
             "",
@@ -108,21 +132,23 @@ def _rows(session: Session) -> Iterator[list[Any]]:
             "",
             "",
             "",
-            f"{m.title}: {m.text} [{threshold}; {m.get_status_display()}{amends}]",
+            f"{m.title}: {m.text} [{_threshold(m)}; {status}{amends}]",
         ]
         for ins in instructions.get(m.pk, []):
-            counts = ", ".join(f"{k} {v}" for k, v in ins.counts().items())
+            counts = ", ".join(
+                f"{presentation.choice_label(k)} {v}" for k, v in ins.counts().items()
+            )
             yield [
-                "instruction",
+                _("instruction"),
                 m.number,
                 ins.unit.name,
                 "",
                 "",
                 "",
                 "",
-                ins.result or "(open)",
+                presentation.choice_label(ins.result) if ins.result else _("(open)"),
                 "",
-                f"{ins.method}; {counts}",
+                counts,
             ]
         division = getattr(m, "division", None) if hasattr(m, "division") else None
         if division is None:
@@ -134,63 +160,89 @@ def _rows(session: Session) -> Iterator[list[Any]]:
         )
         for v in votes:
             yield [
-                "vote",
+                _("vote"),
                 m.number,
                 v.unit_name,
                 v.seat_id,
-                v.member_name + (" (alternate)" if v.is_alternate else ""),
-                v.choice,
+                v.member_name + (" (" + _("alternate") + ")" if v.is_alternate else ""),
+                presentation.choice_label(v.choice),
                 str(v.weight),
-                v.instruction.result if v.instruction else "",
-                "yes" if v.is_deviation else "",
+                presentation.choice_label(v.instruction.result) if v.instruction else "",
+                _("yes") if v.is_deviation else "",
                 "",
             ]
         if division.status == division.Status.CLOSED:
             totals = division.totals
+            quorum = _("quorate") if division.is_quorate else _("not quorate")
             yield [
-                "division",
+                _("division"),
                 m.number,
                 "",
                 "",
                 "",
-                "adopted" if division.is_adopted else "rejected",
+                _("adopted") if division.is_adopted else _("rejected"),
                 "",
                 "",
                 "",
-                f"for {totals.get('for')}, against {totals.get('against')}, abstain "
-                f"{totals.get('abstain')}; {division.explanation}",
+                _(
+                    "for %(for)s, against %(against)s, abstain %(abstain)s; present %(present)s"
+                    " of %(seats)s seats; %(quorum)s"
+                )
+                % {
+                    "for": totals.get("for"),
+                    "against": totals.get("against"),
+                    "abstain": totals.get("abstain"),
+                    "present": totals.get("seats_present"),
+                    "seats": division.rule.get("seats"),
+                    "quorum": quorum,
+                },
             ]
         else:
             live = actions.live_tally(division)["totals"]
             yield [
-                "division",
+                _("division"),
                 m.number,
                 "",
                 "",
                 "",
-                "open",
+                _("open"),
                 "",
                 "",
                 "",
-                ", ".join(f"{k} {v}" for k, v in live.items()),
+                ", ".join(f"{presentation.choice_label(k)} {v}" for k, v in live.items()),
             ]
 
 
-def minutes_csv(session: Session) -> str:
-    out = io.StringIO()
-    writer = SafeWriter(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for row in _rows(session):
-        writer.writerow(row)
-    return out.getvalue()
+def _font_path() -> Path | None:
+    configured = os.environ.get("ASAMBLEA_PDF_FONT")
+    for candidate in ((configured,) if configured else ()) + FONT_CANDIDATES:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
 
 
-def minutes_pdf(session: Session) -> bytes:
+def minutes_csv(session: Session, *, language: str | None = None) -> str:
+    with translation.override(language or language_of(session)):
+        out = io.StringIO()
+        writer = SafeWriter(out, lineterminator="\n")
+        writer.writerow(csv_header())
+        for row in _rows(session):
+            writer.writerow(row)
+        return out.getvalue()
+
+
+def minutes_pdf(session: Session, *, language: str | None = None) -> bytes:
+    with translation.override(language or language_of(session)):
+        return _pdf(session)
+
+
+def _pdf(session: Session) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(f"Minutes: {session.title}")
+    pdf.set_title(_("Minutes: %(title)s") % {"title": session.title})
+    pdf.set_lang(translation.get_language() or settings.LANGUAGE_CODE)
     font = _font_path()
     if font is not None:
         pdf.add_font("body", "", str(font))
@@ -212,25 +264,39 @@ def minutes_pdf(session: Session) -> bytes:
         pdf.set_font(family, size=size)
         pdf.multi_cell(width, height, text(s), new_x="LMARGIN", new_y="NEXT")
 
+    small = {"size": 8, "height": 4.2}
     for row in _rows(session):
-        section, motion, unit, seat, name, choice, weight, instructed, deviation, detail = row
-        if section == "session":
-            line(f"Minutes: {name}", size=15, height=8)
+        _section, motion, unit, seat, name, choice, weight, instructed, deviation, detail = row
+        kind = row[0]
+        if kind == _("session"):
+            line(_("Minutes: %(title)s") % {"title": name}, size=15, height=8)
             line(f"{unit}. {detail}")
-        elif section == "agenda":
-            line(f"Agenda: {detail}")
-        elif section == "attendance":
-            line(f"Present: {name} ({unit}, seat {seat}); {detail}", size=8, height=4.2)
-        elif section == "motion":
+        elif kind == _("agenda"):
+            line(_("Agenda: %(item)s") % {"item": detail})
+        elif kind == _("attendance"):
+            words = {"name": name, "unit": unit, "seat": seat, "detail": detail}
+            line(_("Present: %(name)s (%(unit)s, seat %(seat)s); %(detail)s") % words, **small)
+        elif kind == _("motion"):
             pdf.ln(2)
-            line(f"Motion {motion}, proposed by {name}", size=11, height=6)
+            line(
+                _("Motion %(n)s, proposed by %(name)s") % {"n": motion, "name": name},
+                size=11,
+                height=6,
+            )
             line(detail)
-        elif section == "instruction":
-            line(f"Instruction of {unit}: {instructed} ({detail})")
-        elif section == "vote":
-            flag = f"; instructed {instructed}" if instructed else ""
-            flag += " — DEVIATION" if deviation else ""
-            line(f"{name} ({unit}): {choice}, weight {weight}{flag}", size=8, height=4.2)
-        elif section == "division":
-            line(f"Result of motion {motion}: {choice}. {detail}", size=10, height=5.5)
+        elif kind == _("instruction"):
+            words = {"unit": unit, "result": instructed, "detail": detail}
+            line(_("Instruction of %(unit)s: %(result)s (%(detail)s)") % words)
+        elif kind == _("vote"):
+            flag = "; " + _("instructed %(i)s") % {"i": instructed} if instructed else ""
+            flag += " — " + _("DEVIATION") if deviation else ""
+            words = {"name": name, "unit": unit, "choice": choice, "weight": weight}
+            line(_("%(name)s (%(unit)s): %(choice)s, weight %(weight)s") % words + flag, **small)
+        elif kind == _("division"):
+            words = {"n": motion, "outcome": choice, "detail": detail}
+            line(
+                _("Result of motion %(n)s: %(outcome)s. %(detail)s") % words,
+                size=10,
+                height=5.5,
+            )
     return bytes(pdf.output())

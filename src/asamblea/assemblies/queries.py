@@ -101,10 +101,19 @@ def legal_number(body: Body) -> tuple[int, Fraction]:
     return sum(counts.values()), _amount(counts, body)
 
 
+def sitting(session: Session) -> Any:
+    """Who sits now; once the session is closed, who sat when it closed (closing ends every
+    attendance at the closing time, and a closed session that showed "0 present" beside divisions
+    that were quorate read as a contradiction)."""
+    if session.status == Session.Status.CLOSED and session.closed_at is not None:
+        return Attendance.objects.filter(session=session, left_at__gte=session.closed_at)
+    return Attendance.objects.filter(session=session, left_at__isnull=True)
+
+
 def present_counts(session: Session) -> dict[int, int]:
-    """Seats with someone sitting, per sending unit."""
+    """Seats with someone sitting, per sending unit (at its close, for a closed session)."""
     return dict(
-        Attendance.objects.filter(session=session, left_at__isnull=True)
+        sitting(session)
         .values_list("seat__unit_id")
         .annotate(n=Count("id"))
         .values_list("seat__unit_id", "n")

@@ -10,23 +10,29 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from asamblea.assemblies import actions, minutes
+from asamblea.assemblies import actions, minutes, presentation
 from asamblea.assemblies.models import (
     Attendance,
     DelegateVote,
+    Deviation,
     Division,
+    Instruction,
     Motion,
     Resolution,
     Session,
 )
-from asamblea.core.errors import NotFoundOrForbidden
+from asamblea.assemblies.queries import division_weights, sitting
+from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.permissions import Forbidden, is_active_user
 from asamblea.registry.models import Body, Member
 from asamblea.rules.divisions import CHOICES
 
@@ -40,16 +46,49 @@ def _or_404(fetch: Any, *args: Any) -> Any:
         raise Http404(exc.detail) from None
 
 
-def _tally_context(division: Division) -> dict[str, Any]:
-    """Totals of an open division (live) or of a closed one (as recorded)."""
+def division_context(division: Division) -> dict[str, Any]:
+    """What every page showing a division says of it (the shared partials ``_division.html`` and
+    ``_tally.html``): its rule in words, the totals (live while open, as recorded once closed),
+    who is present and whether that makes a quorum."""
+    rule = division.rule or {}
     if division.status == Division.Status.CLOSED:
-        totals = {c: division.totals.get(c, "0") for c in CHOICES}
+        totals = {c: presentation.as_fraction(division.totals.get(c, "0")) for c in CHOICES}
         counts = None
+        seats_present = division.totals.get("seats_present")
+        present = presentation.as_fraction(division.totals.get("present", "0"))
     else:
         live = actions.live_tally(division)
-        totals = {c: str(live["totals"][c]) for c in CHOICES}
+        totals = live["totals"]
         counts = live["counts"]
-    return {"division": division, "totals": totals, "counts": counts}
+        seats_present, present = actions.present_amount(
+            division.motion.session, division_weights(division)
+        )
+    rows = [
+        (c, presentation.choice_label(c), totals[c], counts[c] if counts else None) for c in CHOICES
+    ]
+    return {
+        "division": division,
+        "tally_rows": rows,
+        "any_inexact": any(presentation.is_inexact(t) for t in [*totals.values(), present]),
+        "by_weight": rule.get("basis") == "weight",
+        "totals": totals,
+        "counts": counts,
+        "cast": sum(counts.values()) if counts else None,
+        "seats_present": seats_present,
+        "present": present,
+        "seats": rule.get("seats"),
+        "legal": presentation.as_fraction(rule.get("legal", 0)),
+        "quorate_now": presentation.is_quorate_now(rule, present),
+        "rule_words": [
+            presentation.threshold_words(rule),
+            presentation.quorum_words(rule),
+            presentation.mandate_words(rule.get("mandate_mode", "report")),
+        ],
+    }
+
+
+def _tally_context(division: Division) -> dict[str, Any]:
+    return division_context(division)
 
 
 def session_list(request: HttpRequest) -> HttpResponse:
@@ -87,6 +126,12 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     }
     if open_division is not None:
         context.update(_tally_context(open_division))
+        context["my_seats"] = _my_seats(request.user, session)
+    context["deviations"] = (
+        Deviation.objects.filter(vote__division__motion__session=session)
+        .select_related("vote__division__motion", "vote__member", "instruction")
+        .order_by("vote__division__motion__number", "vote__unit_name", "vote__member_name")
+    )
     return render(request, "assemblies/session_detail.html", context)
 
 
@@ -94,7 +139,7 @@ def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
     """Who sits in each seat now, 100 a page (a national assembly has thousands)."""
     session = _or_404(actions.access_session_by_id, session_id)
     attendance = (
-        Attendance.objects.filter(session=session, left_at__isnull=True)
+        sitting(session)
         .select_related("member", "seat__unit")
         .order_by("seat__unit__name", "seat__number")
     )
@@ -139,8 +184,8 @@ def division_detail(request: HttpRequest, division_id: int) -> HttpResponse:
     deviation = format_html(' <strong class="error">{}</strong>', _("deviation"))
     rows = format_html_join(
         "\n",
-        '<tr><td><a href="{}{}/">{}</a>{}</td><td>{}</td><td>{}</td><td class="num">{}</td>'
-        "<td>{}{}</td></tr>",
+        '<tr><td><a href="{}{}/">{}</a>{}</td><td>{}</td><td>{}</td>'
+        '<td class="num" title="{}">{}</td><td>{}{}</td></tr>',
         (
             (
                 base,
@@ -149,7 +194,8 @@ def division_detail(request: HttpRequest, division_id: int) -> HttpResponse:
                 alternate if is_alternate else "",
                 unit,
                 labels[choice],
-                str(Fraction(num, den)),
+                f"{num}/{den}",
+                presentation.amount(Fraction(num, den)),
                 labels.get(instructed or "", ""),
                 deviation if is_deviation else "",
             )
@@ -211,15 +257,128 @@ def delegate_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
+def _minutes_language(request: HttpRequest, session: Session) -> str:
+    """The minutes' language: ``?lang=`` when it names a language of the site, else the
+    organisation's (its ``language`` setting), else the site's default (Spanish)."""
+    known = {code for code, _name in settings.LANGUAGES}
+    asked = request.GET.get("lang", "")
+    if asked in known:
+        return asked
+    chosen = (session.body.organisation.settings or {}).get("language", "")
+    return chosen if chosen in known else settings.LANGUAGE_CODE
+
+
 def session_minutes_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _or_404(actions.access_session_by_id, session_id)
-    response = HttpResponse(minutes.minutes_pdf(session), content_type="application/pdf")
+    body = minutes.minutes_pdf(session, language=_minutes_language(request, session))
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="minutes-session-{session.pk}.pdf"'
     return response
 
 
 def session_minutes_csv(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _or_404(actions.access_session_by_id, session_id)
-    response = HttpResponse(minutes.minutes_csv(session), content_type="text/csv; charset=utf-8")
+    body = minutes.minutes_csv(session, language=_minutes_language(request, session))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="minutes-session-{session.pk}.csv"'
     return response
+
+
+def _my_seats(user: Any, session: Session) -> list[Attendance]:
+    """The seats ``user`` sits in now (their own, or as the alternate standing in)."""
+    if not is_active_user(user):
+        return []
+    return list(
+        Attendance.objects.filter(session=session, member__user=user, left_at__isnull=True)
+        .select_related("seat__unit", "member")
+        .order_by("seat__unit__name", "seat__number")
+    )
+
+
+def _current_division(session: Session) -> Division | None:
+    """The open division, else the last one decided (what the hall wants to see)."""
+    divisions = Division.objects.filter(motion__session=session).select_related(
+        "motion__session__body__organisation"
+    )
+    return (
+        divisions.filter(status=Division.Status.OPEN).first()
+        or divisions.order_by("-closed_at", "-id").first()
+    )
+
+
+def projector(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The hall's screen: the current division in large type, no controls, refreshed every few
+    seconds by a meta refresh (no JavaScript needed). Public, like everything it shows."""
+    session = _or_404(actions.access_session_by_id, session_id)
+    division = _current_division(session)
+    context: dict[str, Any] = {"session": session, "division": division}
+    if division is not None:
+        context.update(division_context(division))
+    context["seats_now"], context["present_now"] = actions.present_amount(session)
+    context["total_seats"] = actions.legal_number(session.body)[0]
+    return render(request, "assemblies/projector.html", context)
+
+
+def division_vote(request: HttpRequest, division_id: int) -> HttpResponse:
+    """A delegate's (or standing-in alternate's) roll-call page: the open division, their unit's
+    instruction, and a vote for each seat they sit in. Votes go through the same
+    ``check_cast_votes`` as the API and the CLI, and are public as cast."""
+    if not is_active_user(request.user):
+        return redirect_to_login(request.get_full_path(), reverse("web:login"))
+    division = _or_404(actions.access_division_by_id, division_id)
+    session = division.motion.session
+    error = ""
+    status = 200
+    if request.method == "POST":
+        seat_id = request.POST.get("seat_id", "")
+        try:
+            actions.check_cast_votes(
+                request.user,
+                division.pk,
+                [(int(seat_id) if seat_id.isdigit() else 0, request.POST.get("choice", ""))],
+            )
+        except Forbidden as exc:
+            return render(
+                request, "assemblies/vote_refused.html", {"detail": exc.detail}, status=403
+            )
+        except ActionError as exc:
+            error, status = exc.detail, 409 if exc.code in ("conflict", "blocked") else 400
+        else:
+            return HttpResponseRedirect(request.get_full_path(), status=303)
+    seats = _my_seats(request.user, session)
+    if not seats:
+        detail = _("You are not marked present in a seat of this session.")
+        return render(request, "assemblies/vote_refused.html", {"detail": detail}, status=403)
+    cast = {
+        v.seat_id: v
+        for v in DelegateVote.objects.filter(
+            division=division, seat_id__in=[a.seat_id for a in seats]
+        )
+    }
+    instructions = {
+        int(unit): (pk, result) for unit, (pk, result) in (division.instructed or {}).items()
+    }
+    counts = {
+        i.pk: i.counts()
+        for i in Instruction.objects.filter(pk__in=[pk for pk, _r in instructions.values()])
+    }
+    rows = []
+    for a in seats:
+        pk, result = instructions.get(a.seat.unit_id, (None, None))
+        rows.append(
+            {
+                "attendance": a,
+                "vote": cast.get(a.seat_id),
+                "instructed": result,
+                "instruction_counts": counts.get(pk) if pk else None,
+            }
+        )
+    context = {
+        "session": session,
+        "motion": division.motion,
+        "rows": rows,
+        "error": error,
+        "bound": (division.rule or {}).get("mandate_mode") == "bound",
+        **division_context(division),
+    }
+    return render(request, "assemblies/division_vote.html", context, status=status)

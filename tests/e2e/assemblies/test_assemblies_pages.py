@@ -116,12 +116,16 @@ def test_minutes_pdf_opens_and_contains_every_roll_call_name(client):
     assert len(names) == 4
     for name in names:
         assert name in text, name
-    assert "DEVIATION" in text
+    # In the session's language (Spanish by default), or in the one asked for.
+    assert "DESVIACIÓN" in text and "Acta:" in text
+    english = client.get(f"/assemblies/sessions/{session.pk}/minutes.pdf?lang=en")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(english.content)).pages)
+    assert "DEVIATION" in text and "Minutes:" in text
 
 
 def test_minutes_csv_has_a_row_per_vote_with_name_unit_choice_and_weight(client):
     built, session, division = session_with_division(names=NAMES + ["Mamani, José", "Ccama, Ana"])
-    response = client.get(f"/assemblies/sessions/{session.pk}/minutes.csv")
+    response = client.get(f"/assemblies/sessions/{session.pk}/minutes.csv?lang=en")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     votes = [r for r in rows if r["section"] == "vote"]
     assert {r["name"] for r in votes} == set(NAMES + ["Mamani, José", "Ccama, Ana"])
