@@ -9,6 +9,7 @@ urlpatterns = [
     path("elections/", include("asamblea.elections.urls")),
     path("assemblies/", include("asamblea.assemblies.urls")),
     path("record/", include("asamblea.recordstore.urls")),
+    path("trustees/", include("asamblea.trustees.urls")),
     path("console/", include("asamblea.console.urls")),
     path("", include("asamblea.registry.urls")),
     path("", include("asamblea.web.urls")),

@@ -1,0 +1,92 @@
+"""The board's public page, the trustee's own page and proposing a board (two officers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from asamblea.core import approvals
+from asamblea.core.action import System
+from asamblea.core.errors import ActionError
+from asamblea.registry.models import Member, OfficerRole
+from asamblea.trustees.actions.boards import do_create_board
+from asamblea.trustees.models import Trustee, TrusteeBoard
+from fixtures.trustees import make_board, make_trustee_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_board_page_is_public_and_says_what_k_and_n_mean(org: Any) -> None:
+    board, _shares = make_board(org, k=3, n=5)
+    page = Client().get(f"/trustees/{board.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Any 3 of the 5 trustees together can decrypt a total." in text
+    assert "2 or fewer trustees cannot decrypt anything" in text
+    assert "3 trustees refusing or unavailable can stop a vote from being decided" in text
+    assert "3 days" in text
+    assert "<script" not in text.replace('type="application/json"', "")
+    es = Client().get(f"/trustees/{board.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Cualquier" in es and "Junta de custodios" in es
+    assert Client().get("/trustees/").status_code == 200
+    assert Client().get("/trustees/99999/").status_code == 404
+
+
+def test_trustee_page_lists_steps_and_says_it_needs_the_command_line(org: Any, unit: Any) -> None:
+    users = [make_trustee_user(org, unit) for _ in range(2)]
+    board = do_create_board(System("test"), org, unit=None, k=2, n=2, trustees=users)
+    anonymous = Client().get("/trustees/me/")
+    assert anonymous.status_code == 302
+    client = Client()
+    client.force_login(users[0])
+    text = client.get("/trustees/me/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"asamblea trustee step --server http://testserver --board {board.pk}" in text
+    assert "publish your certificate" in text
+    assert "command line or with JavaScript" in text
+    assert f'id="trustee-params-{board.pk}"' in text
+
+
+def test_proposing_a_board_needs_a_registrar_and_a_second_officer(org: Any, unit: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    registrar = get_user_model().objects.create_user("reg", password="x")
+    officer = get_user_model().objects.create_user("off", password="x")
+    OfficerRole.objects.create(user=registrar, organisation=org, role="registrar")
+    OfficerRole.objects.create(user=officer, organisation=org, role="election_officer")
+    trustees = [make_trustee_user(org, unit) for _ in range(3)]
+    ids = "\n".join(Member.objects.get(user=u).public_id for u in trustees)
+    stranger = Client()
+    stranger.force_login(trustees[0])
+    assert stranger.get("/trustees/new/").status_code == 403
+    client = Client()
+    client.force_login(registrar)
+    preview = client.post(
+        "/trustees/new/",
+        {"organisation": org.slug, "k": "2", "n": "3", "trustees": ids, "preview": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Any 2 of the 3 trustees" in preview.content.decode()
+    bad = client.post(
+        "/trustees/new/",
+        {"organisation": org.slug, "k": "1", "n": "3", "trustees": ids, "propose": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert bad.status_code == 400 and "at least 2" in bad.content.decode()
+    done = client.post(
+        "/trustees/new/",
+        {"organisation": org.slug, "k": "2", "n": "3", "trustees": ids, "propose": "1"},
+    )
+    assert done.status_code == 200
+    assert TrusteeBoard.objects.count() == 0
+    approval = approvals.pending_for(officer, org.pk)[0]
+    with pytest.raises(approvals.Forbidden):
+        approvals.check_approve(registrar, approval.pk, fresh_code=None, factor_checked=True)
+    with pytest.raises(ActionError):  # a trustee may not approve their own seat (not found)
+        approvals.check_approve(trustees[0], approval.pk, fresh_code=None, factor_checked=True)
+    approvals.check_approve(officer, approval.pk, fresh_code=None, factor_checked=True)
+    board = TrusteeBoard.objects.get()
+    assert board.state == "keygen" and (board.k, board.n) == (2, 3)
+    assert [t.user for t in Trustee.objects.filter(board=board)] == trustees
+    assert OfficerRole.objects.filter(role="trustee", organisation=org).count() == 3
