@@ -1,6 +1,7 @@
 """Sealed ballots (asamblea.crypto) against Debian's belenios-tool 2.0 on the same yes/no election.
 
     .venv/bin/python bench/bench_sealing.py [--ballots 10000] [--samples 200] [--workers N]
+        [--app-ballots 10000] [--database-url URL] [--ballot-file FILE]
         [--belenios-ballots N] [--skip-belenios]
 
 1. Primitives: libsodium's ristretto255 operations through pysodium's wrappers and through our
@@ -9,15 +10,23 @@
    of the sum), each timed alone over ``--samples`` ballots on one core; verification starts from
    the canonical JSON bytes, as a verifier reading the record does. Plurality (5 candidates) and
    approval (5, at most 3) for scale, and a profile of where verification's time goes.
-3. The post-vote pipeline for ``--ballots`` yes/no ballots (sealed beforehand, not timed): verify
-   every ballot and refuse copied ciphertexts (over ``--workers`` processes), add the ciphertexts
-   up, three partial decryptions of a 3-of-5 board with proofs, verify the partials, combine and
-   take the discrete logarithms. Cores used and peak memory are printed.
+3. The post-vote pipeline for ``--ballots`` yes/no ballots, sealed beforehand into a file (not
+   timed), then streamed chunk by chunk (1,000 ballots, as the record publishes them; never all
+   in memory): verify every ballot and refuse copied ciphertexts over ``--workers`` processes, add
+   the ciphertexts up, three partial decryptions of a 3-of-5 board with proofs, verify the
+   partials, combine and take the discrete logarithms. Cores used and peak memory are printed.
+   ``--ballots 1000000`` is the issue's million-ballot run (about half an hour on 2 cores).
 4. belenios-tool 2.0 (when installed: ``apt-get install belenios-tool``) on the same election:
    a 3-of-5 Pedersen board, a question of answers Yes/No with 0..1 selected, the same ballots
    (two thirds yes). Timed: making one ballot (a process each, as the tool works; wall and CPU),
    ``election verify``, the encrypted tally, three partial decryptions, the result, and the final
    verification. Belenios runs on one core; ratios are Belenios' time over ours.
+
+5. The same pipeline through the application for ``--app-ballots`` voters (0 skips it): a recall
+   vote under a 3-of-5 board on SQLite in a temporary folder (or ``--database-url``), the ballots
+   cast with the plain selection and sealed at the door (setup), then timed: the close, three
+   trustees' partial decryptions through their action, the count, the export of the record and
+   ``asamblea verify``'s check of it over ``--workers`` processes.
 
 Goals (issue 18): seal <= 2 ms per ballot, verify <= 1 ms per ballot per core, the 10,000-ballot
 pipeline < 60 s. Nothing is asserted: figures are printed for ADR 0008.
@@ -31,15 +40,18 @@ import json
 import os
 import pstats
 import resource
+import secrets
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -186,14 +198,15 @@ def _seal_chunk(choices: list[list[int]]) -> list[bytes]:
     return [B.canonical_bytes(B.seal_ballot(_PK, ELECTION, [YES_NO], [c])[0]) for c in choices]
 
 
-def _verify_chunk(
-    chunk: list[bytes],
-) -> tuple[list[tuple[bytes, bytes, bytes, bytes]], int, float]:
-    """Verify a chunk; return each valid ballot's two ciphertexts, the count refused and the CPU
-    seconds this worker spent (wall time per core would count the other users of a shared
-    machine)."""
+def _verify_chunk(chunk: list[bytes]) -> tuple[tuple[bytes, ...], list[bytes], int, float]:
+    """Verify a chunk; return the sum of its valid ballots (yes alpha, yes beta, no alpha, no
+    beta), their ciphertexts' alphas (to refuse copies across chunks), the count refused and
+    the CPU seconds this worker spent (wall time per core would count the other users of a
+    shared machine)."""
     cpu = time.process_time()
-    out, refused = [], 0
+    ya, yb, na, nb = G.IDENTITY, G.IDENTITY, G.IDENTITY, G.IDENTITY
+    alphas: list[bytes] = []
+    refused = 0
     for data in chunk:
         try:
             sealed = B.ballot_from_json(json.loads(data))
@@ -202,15 +215,43 @@ def _verify_chunk(
             refused += 1
             continue
         yes, no = sealed.answers[0].choices
-        out.append((yes.alpha, yes.beta, no.alpha, no.beta))
-    return out, refused, time.process_time() - cpu
+        ya, yb = G.add(ya, yes.alpha), G.add(yb, yes.beta)
+        na, nb = G.add(na, no.alpha), G.add(nb, no.beta)
+        alphas += [bytes(yes.alpha), bytes(no.alpha)]
+    return (bytes(ya), bytes(yb), bytes(na), bytes(nb)), alphas, refused, time.process_time() - cpu
 
 
-def _chunks(items: list, size: int) -> list[list]:  # type: ignore[type-arg]
-    return [items[i : i + size] for i in range(0, len(items), size)]
+CHUNK = 1000  # ballots per chunk, as the record publishes them
 
 
-def pipeline(n: int, workers: int) -> dict[str, float]:
+def _choice_chunks(n: int) -> Iterator[list[list[int]]]:
+    for start in range(0, n, CHUNK):
+        yield [[0, 1] if i % 3 == 2 else [1, 0] for i in range(start, min(n, start + CHUNK))]
+
+
+def _file_chunks(path: Path) -> Iterator[list[bytes]]:
+    with path.open("rb") as f:
+        chunk: list[bytes] = []
+        for line in f:
+            chunk.append(line.rstrip(b"\n"))
+            if len(chunk) == CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _peak_mib() -> tuple[float, float]:
+    """Peak resident memory of this process and of the largest worker, in MiB (Linux: KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, child
+
+
+def pipeline(n: int, workers: int, ballot_file: Path | None = None) -> dict[str, float]:
+    """Seal ``n`` ballots into a file (setup), then stream it: verify every ballot and refuse
+    copies over ``workers`` processes, chunk by chunk (never all ballots in memory), add up the
+    encrypted tally, three partial decryptions of a 3-of-5 board, verify them, combine."""
     print(f"== post-vote pipeline: {n:,} yes/no ballots, 3-of-5 board, {workers} worker(s) ==")
     started = time.perf_counter()
     board = BoardContext("bench/board", 3, 5)
@@ -222,36 +263,47 @@ def pipeline(n: int, workers: int) -> dict[str, float]:
     print(
         f"key generation of the board (all five trustees, one machine): {time.perf_counter() - started:.2f} s"
     )
-    choices = [[0, 1] if i % 3 == 2 else [1, 0] for i in range(n)]
+    tmp = None
+    if ballot_file is None:
+        tmp = tempfile.TemporaryDirectory(prefix="asamblea-bench-sealed-")
+        ballot_file = Path(tmp.name) / "ballots.jsonl"
     started = time.perf_counter()
-    with Pool(workers, initializer=_init, initargs=(params.public_key,)) as pool:
-        records = [b for part in pool.map(_seal_chunk, _chunks(choices, 250)) for b in part]
+    with (
+        Pool(workers, initializer=_init, initargs=(params.public_key,)) as pool,
+        ballot_file.open("wb") as out,
+    ):
+        for part in pool.imap(_seal_chunk, _choice_chunks(n)):
+            out.writelines(b + b"\n" for b in part)
     sealing = time.perf_counter() - started
-    print(f"(setup) sealing {n:,} ballots on {workers} worker(s): {sealing:.1f} s")
+    print(
+        f"(setup) sealing {n:,} ballots on {workers} worker(s) into a file of "
+        f"{ballot_file.stat().st_size / 2**20:,.0f} MiB: {sealing:.1f} s"
+    )
 
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
-    with Pool(workers, initializer=_init, initargs=(params.public_key,)) as pool:
-        results = pool.map(_verify_chunk, _chunks(records, 250))
-    valid = [c for part, _, _ in results for c in part]
-    refused = sum(r for _, r, _ in results)
-    verify_cpu = sum(c for _, _, c in results)
+    cpu0 = time.process_time()
+    sums = [G.IDENTITY] * 4
     seen: set[bytes] = set()
-    copies = 0
-    for yes_a, _, no_a, _ in valid:
-        for alpha in (yes_a, no_a):
-            copies += alpha in seen
-            seen.add(alpha)
-    stages["verify every ballot, refuse copies"] = time.perf_counter() - t0
-
-    t = time.perf_counter()
-    yes = Ciphertext(G.IDENTITY, G.IDENTITY)
-    no = Ciphertext(G.IDENTITY, G.IDENTITY)
-    for ya, yb, na, nb in valid:
-        yes = Ciphertext(G.add(yes.alpha, G.Point(ya)), G.add(yes.beta, G.Point(yb)))
-        no = Ciphertext(G.add(no.alpha, G.Point(na)), G.add(no.beta, G.Point(nb)))
-    tally = (yes, no)
-    stages["homomorphic tally"] = time.perf_counter() - t
+    copies = refused = verified = 0
+    verify_cpu = 0.0
+    last = t0
+    with Pool(workers, initializer=_init, initargs=(params.public_key,)) as pool:
+        for part_sum, alphas, bad, cpu in pool.imap(_verify_chunk, _file_chunks(ballot_file)):
+            sums = [G.add(a, G.Point(b)) for a, b in zip(sums, part_sum, strict=True)]
+            for alpha in alphas:
+                copies += alpha in seen
+                seen.add(alpha)
+            refused += bad
+            verified += len(alphas) // 2
+            verify_cpu += cpu
+            if time.perf_counter() - last > 30:
+                last = time.perf_counter()
+                rate = verified / (last - t0)
+                print(f"  ... {verified:,} verified ({rate:,.0f}/s)", flush=True)
+    stages["verify every ballot, refuse copies, add up"] = time.perf_counter() - t0
+    main_cpu = time.process_time() - cpu0
+    tally = (Ciphertext(sums[0], sums[1]), Ciphertext(sums[2], sums[3]))
 
     ctx = Context(ELECTION, YES_NO.question_id, params.public_key)
     t = time.perf_counter()
@@ -268,25 +320,161 @@ def pipeline(n: int, workers: int) -> dict[str, float]:
     result = T.combine(ctx, params, tally, partials, dlog)
     stages["combine (verifies again) and discrete log"] = time.perf_counter() - t
     total = time.perf_counter() - t0
+    if tmp is not None:
+        tmp.cleanup()
 
-    expected = [sum(c[0] for c in choices), sum(c[1] for c in choices)]
+    expected = [sum(1 for i in range(n) if i % 3 != 2), sum(1 for i in range(n) if i % 3 == 2)]
     assert result == expected and refused == 0 and copies == 0, (result, expected, refused, copies)
     for name, seconds in stages.items():
         print(f"  {name:<44} {seconds:>8.3f} s")
-    rss = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    )
+    own, child = _peak_mib()
     print(
         f"  {'total':<44} {total:>8.2f} s   result yes={result[0]:,} no={result[1]:,}; "
-        f"peak memory of one process {rss / 1024:.0f} MiB"
+        f"{workers} worker process(es) on {os.cpu_count()} core(s); peak memory: this process "
+        f"{own:,.0f} MiB, largest worker {child:,.0f} MiB, so at most "
+        f"{own + workers * child:,.0f} MiB together"
     )
-    verify = stages["verify every ballot, refuse copies"]
+    verify = stages["verify every ballot, refuse copies, add up"]
     print(
         f"  verification: {1e3 * verify / n:.3f} ms wall per ballot on {workers} worker(s), "
-        f"{1e3 * verify_cpu / n:.3f} ms CPU per ballot"
+        f"{1e3 * verify_cpu / n:.3f} ms CPU per ballot in the workers, "
+        f"{1e3 * main_cpu / n:.3f} ms in the collecting process"
     )
-    return {"pipeline": total, "verify_cpu": verify_cpu / n, **stages}
+    return {
+        "pipeline": total,
+        "verify_cpu": verify_cpu / n,
+        "peak_mib": own + workers * child,
+        **stages,
+    }
+
+
+# --- the same, through the application -----------------------------------------------------------
+
+
+def app_pipeline(n: int, workers: int, database_url: str | None) -> dict[str, float]:
+    """A recall vote of ``n`` members through the application (SQLite in a temporary folder, or
+    ``database_url``): ``n`` ballots cast with the plain selection and sealed at the door (setup),
+    then timed: the close (ballots published in chunks, encrypted tally, decryption requested),
+    three trustees' partial decryptions posted through their action (3-of-5 board), the count,
+    the export of the record and ``asamblea verify``'s check of it over ``workers`` processes."""
+    print(f"== the post-vote pipeline through the application: {n:,} voters, 3-of-5 board ==")
+    tmp = Path(tempfile.mkdtemp(prefix="asamblea-bench-app-"))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="asamblea.settings",
+        DATABASE_URL=database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
+        ASAMBLEA_VAR_DIR=str(tmp),
+        ASAMBLEA_SECRET_KEY=secrets.token_urlsafe(40),
+    )
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("migrate", verbosity=0)
+    from asamblea.core.action import System
+    from asamblea.core.clock import now
+    from asamblea.elections import actions as elections
+    from asamblea.record.verify import DirSource, verify_record
+    from asamblea.recordstore.export import export_to_dir
+    from asamblea.registry import actions as registry
+    from asamblea.registry.models import Body, Member, Membership
+    from asamblea.trustees.actions.boards import do_create_board
+    from asamblea.trustees.actions.decryption import check_post_partial
+    from asamblea.trustees.ceremony import run_in_process
+    from asamblea.trustees.models import DecryptionRequest, Trustee
+    from asamblea.trustees.sharefile import partials_for
+
+    t = time.perf_counter()
+    slug = f"bench-{secrets.token_hex(3)}"
+    org = registry.do_create_organisation(None, slug=slug, name="Bench")
+    unit = registry.do_create_body(None, org, code="U1", name="Unit", kind=Body.Kind.WORKPLACE)
+    assembly = registry.do_create_body(
+        None, org, code="A1", name="Assembly", kind=Body.Kind.ASSEMBLY
+    )
+    at = now()
+    Member.objects.bulk_create(
+        [
+            Member(organisation=org, member_ref=f"M{i:07d}", display_name=f"M {i}", created_at=at)
+            for i in range(n)
+        ],
+        batch_size=1000,
+    )
+    members = list(Member.objects.filter(organisation=org).order_by("member_ref"))
+    Membership.objects.bulk_create(
+        [Membership(member=m, unit=unit, joined_on=at.date()) for m in members], batch_size=1000
+    )
+    users = []
+    for i, member in enumerate(members[:5]):
+        user = get_user_model().objects.create_user(
+            f"trustee-{i}", password=secrets.token_urlsafe(16)
+        )
+        member.user = user
+        member.save(update_fields=["user"])
+        users.append(user)
+    board = do_create_board(System("bench"), org, unit=None, k=3, n=5, trustees=users)
+    shares = [f.share for f in run_in_process(board)]
+    election = elections.do_create_election(
+        None, organisation=org, unit=unit, body=assembly, title="Recall", kind="recall",
+        method="yesno",
+    )  # fmt: skip
+    elections.do_open_nominations(None, election)
+    codes = list(elections.do_open_election(None, election).printed_codes.values())
+    print(f"(setup) {n:,} members, the board's key generation, the vote opened: "
+          f"{time.perf_counter() - t:.1f} s")  # fmt: skip
+    t = time.perf_counter()
+    box = elections.BallotBox.load(election.pk)
+    for i, code in enumerate(codes):
+        vote = "no" if i % 3 == 2 else "yes"
+        elections.check_cast(box, code, {"vote": vote}, secrets.token_urlsafe(24))
+    cast = time.perf_counter() - t
+    print(f"(setup) {n:,} casts sealed at the door, one process: {cast:.1f} s "
+          f"({1e3 * cast / n:.2f} ms each)")  # fmt: skip
+
+    stages: dict[str, float] = {}
+
+    def timed(label: str, fn: Any) -> Any:
+        t = time.perf_counter()
+        out = fn()
+        stages[label] = time.perf_counter() - t
+        print(f"  {label:<44} {stages[label]:>8.2f} s", flush=True)
+        return out
+
+    timed(
+        "close (publish, encrypted tally, request)",
+        lambda: elections.do_close_election(None, election),
+    )
+    request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:tally")
+
+    def decrypt() -> None:
+        for share in shares[:3]:
+            trustee = Trustee.objects.select_related("user").get(board=board, index=share.index)
+            payload = partials_for(share, G.point_from_text(board.public_key), request.groups)
+            check_post_partial(trustee.user, request.pk, payload)
+            request.refresh_from_db()
+
+    timed("3 partial decryptions posted and checked", decrypt)
+    election.refresh_from_db()
+    timed("count from the decrypted totals", lambda: elections.do_count_election(None, election))
+    timed("export the record", lambda: export_to_dir(org, tmp / "export"))
+    summary = timed(
+        f"asamblea verify, {workers} process(es)",
+        lambda: verify_record(DirSource(tmp / "export"), jobs=workers),
+    )
+    election.refresh_from_db()
+    total = sum(stages.values())
+    tally = (election.result or {}).get("tally")
+    own, child = _peak_mib()
+    print(
+        f"  {'total':<44} {total:>8.2f} s   tally {tally}; {summary.entries:,} record entries; "
+        f"peak memory: this process {own:,.0f} MiB, largest worker {child:,.0f} MiB"
+    )
+    yes = sum(1 for i in range(n) if i % 3 != 2)
+    assert tally and (tally["yes"], tally["no"]) == (yes, n - yes), tally
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"app_pipeline": total, **stages}
 
 
 # --- belenios-tool ------------------------------------------------------------------------------
@@ -472,11 +660,26 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--belenios-ballots", type=int, default=None)
     parser.add_argument("--skip-belenios", action="store_true")
+    parser.add_argument(
+        "--app-ballots",
+        type=int,
+        default=10_000,
+        help="voters of the pipeline through the application (0: skip it)",
+    )
+    parser.add_argument("--database-url", default=None, help="for the application's pipeline")
+    parser.add_argument(
+        "--ballot-file", type=Path, default=None, help="keep the sealed ballots in this file"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} core(s); load average {os.getloadavg()[0]:.2f}")
     primitives()
     ours = one_ballot(args.samples)
-    pipe = pipeline(args.ballots, args.workers)
+    pipe = pipeline(args.ballots, args.workers, args.ballot_file)
+    app = (
+        app_pipeline(args.app_ballots, args.workers, args.database_url)
+        if args.app_ballots
+        else None
+    )
     bel = None
     n_bel = args.ballots if args.belenios_ballots is None else args.belenios_ballots
     if not args.skip_belenios and n_bel > 0:
@@ -489,6 +692,16 @@ def main() -> int:
     print(
         f"{args.ballots:,}-ballot pipeline:        {pipe['pipeline']:7.1f} s    (goal < 60 s for 10,000)"
     )
+    print(
+        f"{args.ballots:,}-ballot tally with every proof verified: {pipe['pipeline']:7.1f} s on "
+        f"{args.workers} worker(s), peak memory at most {pipe['peak_mib']:,.0f} MiB "
+        "(goal for 1,000,000: < 15 min, < 2 GB)"
+    )
+    if app is not None:
+        print(
+            f"{args.app_ballots:,}-voter pipeline through the application (close, 3 partial "
+            f"decryptions, count, export, verify): {app['app_pipeline']:7.1f} s   (goal < 60 s)"
+        )
     if bel is not None:
         scale = args.ballots / n_bel
         print(
