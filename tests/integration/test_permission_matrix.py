@@ -501,3 +501,175 @@ def test_casting_is_authorised_by_the_voting_code_alone_whatever_the_bearer() ->
         }
         status = _attempt(client, ("post", path, body), world.own.tokens[role])
         assert status in (400, 403, 429), f"{role}: a wrong code must be refused, got {status}"
+
+
+# --- The chair's console (console:sessions:*) and the delegates' roll-call form ---------------
+# Every page and form of /console/sessions/ has a row here, and the delegate's vote form too; a
+# URL of the chair's console with no row fails test_every_chairs_console_url_is_in_the_table.
+# Requests are made as a browser would: a session signed in with a verified second factor (the
+# officers' sign-in), the CSRF check off (a test below checks it on). "Allowed" and "refused"
+# as above; anonymous visitors are sent to a sign-in page. Pages that list what the signed-in
+# chair may do (``personal``) answer a chair of another organisation with their own list.
+
+
+@dataclass(frozen=True)
+class WebRow:
+    allowed: frozenset[str]
+    # (path, POST data, or None for a GET)
+    build: Callable[[World], tuple[str, dict[str, Any] | None]]
+    personal: bool = False
+
+
+def _s(w: World, key: str = "session") -> int:
+    return w.objects[key].pk
+
+
+CHAIRS_CONSOLE: dict[str, WebRow] = {
+    "index": WebRow(_roles("chair"), lambda w: ("/console/sessions/", None), personal=True),
+    "session": WebRow(_roles("chair"), lambda w: (f"/console/sessions/{_s(w)}/", None)),
+    "attendance": WebRow(
+        _roles("chair"), lambda w: (f"/console/sessions/{_s(w)}/attendance/", None)
+    ),
+    "schedule": WebRow(
+        _roles("chair"),
+        lambda w: (
+            "/console/sessions/schedule",
+            {"body_id": w.own.assembly.pk, "title": "Otra", "scheduled_at": "2030-01-01T10:00"},
+        ),
+    ),
+    "open": WebRow(
+        _roles("chair"), lambda w: (f"/console/sessions/{_s(w, 'scheduled_session')}/open", {})
+    ),
+    "close": WebRow(_roles("chair"), lambda w: (f"/console/sessions/{_s(w)}/close", {})),
+    "attend": WebRow(
+        _roles("chair"),
+        lambda w: (
+            f"/console/sessions/{_s(w)}/attendance/mark",
+            {"seat_id": w.objects["mandate"].seat_id},
+        ),
+    ),
+    "depart": WebRow(
+        _roles("chair"),
+        lambda w: (
+            f"/console/sessions/{_s(w)}/attendance/depart",
+            {"seat_id": w.objects["mandate"].seat_id},
+        ),
+    ),
+    "attend_all": WebRow(
+        _roles("chair"), lambda w: (f"/console/sessions/{_s(w)}/attendance/all", {})
+    ),
+    "propose": WebRow(
+        _roles("chair"),
+        lambda w: (
+            f"/console/sessions/{_s(w)}/motions",
+            {"title": "Moción", "text": "Texto", "proposer_name": "Base"},
+        ),
+    ),
+    "withdraw": WebRow(
+        _roles("chair"),
+        lambda w: (f"/console/sessions/{_s(w)}/motions/{_s(w, 'motion')}/withdraw", {}),
+    ),
+    "open_division": WebRow(
+        _roles("chair"),
+        lambda w: (f"/console/sessions/{_s(w)}/motions/{_s(w, 'motion')}/division", {}),
+    ),
+    "close_division": WebRow(
+        _roles("chair"),
+        lambda w: (f"/console/sessions/{_s(w)}/divisions/{_s(w, 'division')}/close", {}),
+    ),
+    # The clerk's form: the chair enters any seat's vote; a delegate sitting in the seat may
+    # cast their own through it too (the same check_cast_votes as the API).
+    "record_vote": WebRow(
+        _roles("chair", "delegate"),
+        lambda w: (
+            f"/console/sessions/{_s(w)}/divisions/{_s(w, 'division')}/vote",
+            {"seat_id": w.objects["mandate"].seat_id, "choice": "for"},
+        ),
+    ),
+    "resolution_status": WebRow(
+        _roles("chair"),
+        lambda w: (
+            f"/console/sessions/{_s(w)}/resolutions/{_s(w, 'resolution')}/status",
+            {"status": "partly_met", "note": "avance"},
+        ),
+    ),
+}
+# The delegate's own roll-call form (/assemblies/divisions/ID/vote/).
+DELEGATE_VOTE = WebRow(
+    _roles("chair", "delegate"),
+    lambda w: (
+        f"/assemblies/divisions/{_s(w, 'division')}/vote/",
+        {"seat_id": w.objects["mandate"].seat_id, "choice": "for"},
+    ),
+)
+
+
+def _web_client(user: Any, **kwargs: Any) -> Client:
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client = Client(**kwargs)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session.save()
+    return client
+
+
+def _web_attempt(client: Client, path: str, data: dict[str, Any] | None) -> Any:
+    response = None
+    try:
+        with transaction.atomic():
+            response = client.post(path, data) if data is not None else client.get(path)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return response
+
+
+def _web_check(row: WebRow) -> None:
+    world = _build_world()
+    path, data = row.build(world)
+    anon = _web_attempt(Client(), path, data)
+    assert anon.status_code == 302 and "login/" in anon["Location"], "anonymous: sign in first"
+    wrong: list[str] = []
+    for role in ROLES:
+        for where, org in (("own", world.own), ("other", world.other)):
+            status = _web_attempt(_web_client(org.users[role]), path, data).status_code
+            allowed = (where == "own" or row.personal) and role in row.allowed
+            if status >= 500:
+                wrong.append(f"{role}@{where}: server error {status}")
+            elif allowed and status in (401, 403, 404, 405):
+                wrong.append(f"{role}@{where}: expected allowed, got {status}")
+            elif not allowed and status not in (403, 404):
+                wrong.append(f"{role}@{where}: expected refused (403/404), got {status}")
+    assert not wrong, f"{path}: " + "; ".join(wrong)
+
+
+def test_every_chairs_console_url_is_in_the_table() -> None:
+    from django.urls import URLPattern
+
+    from asamblea.console.sessions import urls as sessions_urls
+
+    names = {p.name for p in sessions_urls.urlpatterns if isinstance(p, URLPattern)}
+    assert names - set(CHAIRS_CONSOLE) == set(), "chair's console URLs with no matrix row"
+    assert set(CHAIRS_CONSOLE) - names == set(), "rows for chair's console URLs that are gone"
+
+
+@pytest.mark.parametrize("name", sorted(CHAIRS_CONSOLE))
+def test_each_role_may_use_the_chairs_console_or_not(name: str) -> None:
+    _web_check(CHAIRS_CONSOLE[name])
+
+
+def test_each_role_may_vote_on_the_delegates_roll_call_page_or_not() -> None:
+    _web_check(DELEGATE_VOTE)
+
+
+CHAIRS_CONSOLE_PAGES = {"index", "session", "attendance"}
+
+
+@pytest.mark.parametrize("name", sorted(set(CHAIRS_CONSOLE) - CHAIRS_CONSOLE_PAGES))
+def test_every_chairs_console_form_refuses_a_post_without_its_csrf_token(name: str) -> None:
+    world = _build_world()
+    path, data = CHAIRS_CONSOLE[name].build(world)
+    client = _web_client(world.own.users["chair"], enforce_csrf_checks=True)
+    assert _web_attempt(client, path, data).status_code == 403
