@@ -185,6 +185,52 @@ def enable_secure_delete() -> None:
             cur.execute("PRAGMA secure_delete=ON")
 
 
+# --- fixed-length cast requests -----------------------------------------------------------------
+# A network observer sees each request's length through TLS. The browser's sealed ballot has a
+# fixed length by construction; without JavaScript the review form's options are submitted as
+# values of one width (``|ljust:OPTION_WIDTH`` in the template, stripped by the view), and the cast
+# form carries, besides the ballot, a hidden PAD_FIELD that brings the encoded ballot up to the
+# widest ballot the election allows. Approval's review form cannot hide how many boxes were ticked
+# without JavaScript (docs/operations.md).
+
+PAD_FIELD = "pad"
+OPTION_WIDTH = 7  # the longest fixed option: "abstain" and "against"
+
+
+def form_length(value: str) -> int:
+    """Bytes of ``value`` in an application/x-www-form-urlencoded body, as browsers encode it."""
+    from urllib.parse import quote_plus
+
+    return len(quote_plus(value, safe="*"))
+
+
+def widest_ballot(method: str, keys: list[str], rules: dict[str, Any]) -> int:
+    """The encoded length of the widest canonical ballot the election allows."""
+    from asamblea.rules import ballots as counting
+    from asamblea.rules.divisions import INSTRUCTION_OPTIONS
+
+    kind = counting.ballot_kind(method)
+    longest = sorted(keys, key=len, reverse=True)
+    if kind == "yesno":
+        options: list[dict[str, Any]] = [{"vote": v} for v in ("yes", "no", "abstain")]
+    elif kind == "instruction":
+        options = [{"vote": v} for v in INSTRUCTION_OPTIONS]
+    elif kind == "choice":
+        options = [{"choice": None}] + [{"choice": k} for k in longest[:1]]
+    elif kind == "approval":
+        limit = int(rules.get("max_choices") or len(keys))
+        options = [{"approve": longest[:limit]}]
+    else:
+        limit = int(rules.get("max_rankings") or len(keys))
+        options = [{"ranking": longest[:limit]}]
+    return max(form_length(counting.canonical_ballot(method, o, keys, rules)) for o in options)
+
+
+def cast_padding(content: str, widest: int) -> str:
+    """What PAD_FIELD carries so that ``ballot`` and ``pad`` together always weigh the same."""
+    return "x" * max(widest - form_length(content), 0)
+
+
 # Paths of the casting views (web and API): never logged, never in error reports.
 CASTING_PATH = re.compile(r"/(?:api/)?elections/\d+/(?:vote|cast|ballot)")
 
