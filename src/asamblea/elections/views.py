@@ -73,8 +73,9 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def selection_from_post(election: Election, post: Any) -> dict[str, Any]:
     """The voter's marks from the ballot form, in the shape of counting.canonical_ballot."""
     kind = counting.ballot_kind(election.method)
-    if kind == "yesno":
-        return {"vote": post.get("vote")}
+    if kind in ("yesno", "instruction"):
+        # Submitted at one width (secrecy.OPTION_WIDTH), so a yes and an abstain weigh the same.
+        return {"vote": (post.get("vote") or "").strip()}
     if kind == "choice":
         return {"choice": [c for c in post.getlist("choice") if c]}
     if kind == "approval":
@@ -191,6 +192,13 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
         ballot=content,
         readable=_readable(election, content),
         key=secrets.token_urlsafe(24),
+        # The cast request weighs the same whatever the ballot (secrecy.cast_padding).
+        pad=secrecy.cast_padding(
+            content,
+            secrecy.widest_ballot(
+                election.method, actions.candidate_keys(election), election.rules
+            ),
+        ),
     )
     return render(request, "elections/vote_review.html", ctx)
 
