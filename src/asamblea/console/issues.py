@@ -23,6 +23,18 @@ _EXACT = {
     "the candidate must be a member of the unit": gettext_lazy(
         "The candidate must be a member of the unit."
     ),
+    # Sealed votes (docs/adr/0013): the trustees' steps, in elections.queries.sealing_issues.
+    "no trustee board: name trustees first (a ready board of the unit or of the organisation "
+    "seals the vote, and k of its n trustees decrypt the totals)": gettext_lazy(
+        "No board of trustees is ready: a ready board of the unit or of the organisation seals "
+        "the vote, and enough of its trustees decrypt the totals. Name the trustees first."
+    ),
+    "closed, awaiting decryption: k of the board's trustees must decrypt the tally": (
+        gettext_lazy(
+            "Closed, awaiting decryption: enough of the board's trustees must decrypt the "
+            "totals before the count."
+        )
+    ),
     "codes are issued only while the vote is open": gettext_lazy(
         "Voting cards are issued only while the vote is open."
     ),

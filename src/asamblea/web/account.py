@@ -146,7 +146,11 @@ def officer_login(request: HttpRequest) -> HttpResponse:
                 request.session[OFFICER_SINCE] = at
                 request.session[OFFICER_SEEN] = at
                 request.session.set_expiry(settings.ASAMBLEA_OFFICER_IDLE_SECONDS)
-                default = reverse("admin:index") if user.is_staff else reverse("web:home")
+                # Officers land on their console; the platform operator, who holds no office,
+                # on the admin.
+                default = (
+                    reverse("admin:index") if user.is_superuser else reverse("console:dashboard")
+                )
                 signed_in: HttpResponse = redirect(_safe_next(request, default))
                 signed_in.set_cookie(
                     signin.DEVICE_COOKIE,

@@ -24,6 +24,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from test_permission_matrix import (  # noqa: E402
@@ -277,6 +279,14 @@ def _world() -> World:
     return world
 
 
+def sign_in(client: Client, user: Any) -> None:
+    """A session as the officers' sign-in leaves it: the user, and their verified device."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session.save()
+
+
 class _Rollback(Exception):
     pass
 
@@ -306,7 +316,7 @@ def _check(table: dict[str, Row], name: str) -> None:
     for role in ROLES:
         for where, org in (("own", world.own), ("other", world.other)):
             client = Client()
-            client.force_login(org.users[role])
+            sign_in(client, org.users[role])
             path, data = row.build(world, f"{where}-{role}")
             status = _attempt(client, path, data).status_code
             allowed = (where == "own" or row.personal) and role in row.allowed
@@ -334,7 +344,7 @@ def test_every_console_form_refuses_a_post_without_its_csrf_token(name: str) -> 
     world = _world()
     row = FORMS[name]
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.own.users["registrar"])
+    sign_in(client, world.own.users["registrar"])
     path, data = row.build(world, "own-registrar")
     assert _attempt(client, path, data).status_code == 403
 
@@ -343,7 +353,7 @@ def test_every_console_form_refuses_a_post_without_its_csrf_token(name: str) -> 
 def test_every_console_form_answers_only_posts(name: str) -> None:
     world = _world()
     client = Client()
-    client.force_login(world.own.users["registrar"])
+    sign_in(client, world.own.users["registrar"])
     path, _data = FORMS[name].build(world, "own-registrar")
     assert client.get(path).status_code == 405
 
@@ -353,7 +363,23 @@ def test_a_token_of_someone_else_cannot_be_revoked_from_the_console() -> None:
     victim = ApiToken.objects.filter(user=world.own.users["registrar"]).first()
     assert victim is not None
     client = Client()
-    client.force_login(world.own.users["election_officer"])
+    sign_in(client, world.own.users["election_officer"])
     assert client.post(f"/console/tokens/{victim.pk}/revoke").status_code == 404
     victim.refresh_from_db()
     assert victim.revoked_at is None
+
+
+@pytest.mark.parametrize("name", sorted(set(PAGES) | set(FORMS)))
+def test_an_officer_without_a_second_factor_is_sent_to_the_officers_sign_in(name: str) -> None:
+    """A session opened with a member's e-mail code (no TOTP) holds no office on the console;
+    only one's own tokens page is open to it (creating a token asks for a fresh code)."""
+    world = _world()
+    row = PAGES.get(name) or FORMS[name]
+    client = Client()
+    client.force_login(world.own.users["registrar"])
+    path, data = row.build(world, "own-registrar")
+    response = _attempt(client, path, data)
+    if name.startswith("token"):
+        assert response.status_code != 302 or "/officer/login/" not in response["Location"]
+    else:
+        assert response.status_code == 302 and "/officer/login/" in response["Location"]

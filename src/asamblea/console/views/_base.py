@@ -27,14 +27,34 @@ def refused(request: HttpRequest, status: int, detail: str = "") -> HttpResponse
     )
 
 
-def signed_in(view: View) -> View:
-    """Anonymous visitors go to the officers' sign-in; refusals of the one predicate become
-    403 and 404 pages, whatever view raised them."""
+def _verified(request: HttpRequest) -> bool:
+    """Signed in through the officers' sign-in: password and a TOTP code (django_otp marks the
+    session). A member's one-time e-mail code is no second factor for an office."""
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(is_verified and is_verified())
 
+
+def _sign_in_first(request: HttpRequest) -> HttpResponse:
+    return redirect_to_login(request.get_full_path(), reverse("web:officer_login"))
+
+
+def signed_in(view: View) -> View:
+    """Only a session signed in with a second factor reaches the console; anyone else goes to
+    the officers' sign-in. Refusals of the one predicate become 403 and 404 pages, whatever
+    view raised them."""
+    return _guarded(view, verified=True)
+
+
+def signed_in_any(view: View) -> View:
+    """Any signed-in person (a delegate's tokens page): each action asks its own factor."""
+    return _guarded(view, verified=False)
+
+
+def _guarded(view: View, *, verified: bool) -> View:
     @functools.wraps(view)
     def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_active_user(request.user):
-            return redirect_to_login(request.get_full_path(), reverse("web:officer_login"))
+        if not is_active_user(request.user) or (verified and not _verified(request)):
+            return _sign_in_first(request)
         try:
             return view(request, *args, **kwargs)
         except NotFoundOrForbidden:

@@ -124,10 +124,13 @@ def _officer(request: HttpRequest, election: Election) -> bool:
 
 
 def _trustees_url() -> str:
-    try:
-        return reverse("trustees:list")
-    except NoReverseMatch:
-        return ""
+    """The trustees' pages (helper A's app), when they are mounted."""
+    for name in ("trustees:index", "trustees:list", "trustees:boards"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return ""
 
 
 @signed_in

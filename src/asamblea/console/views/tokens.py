@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from asamblea.console.forms import TokenForm
-from asamblea.console.views._base import acted, signed_in
+from asamblea.console.views._base import acted, signed_in_any
 from asamblea.core.approvals import NO_FRESH_FACTOR, fresh_factor
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
@@ -27,7 +27,7 @@ def _has_device(user: object) -> bool:
 
 
 @never_cache
-@signed_in
+@signed_in_any
 def tokens(request: HttpRequest) -> HttpResponse:
     rows = ApiToken.objects.filter(user=request.user).order_by("-created_at")[:50]
     return render(
@@ -45,7 +45,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@signed_in
+@signed_in_any
 def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
@@ -70,7 +70,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@signed_in
+@signed_in_any
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     row = ApiToken.objects.select_related("user").filter(pk=token_id).first()
     if row is None or row.user_id != request.user.pk:
