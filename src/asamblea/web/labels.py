@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 KIND = {
     "workplace": _("workplace"),
@@ -46,6 +47,52 @@ LEVEL = {
     "macro-regional": _("macro-regional"),
     "national": _("national"),
     "student_federation": _("student federation"),
+}
+
+ELECTION_KIND = {
+    "delegates": _("delegate election"),
+    "by_election": _("by-election"),
+    "recall": _("recall vote"),
+    "instruction": _("instruction vote"),
+}
+
+ELECTION_STATE = {
+    "draft": _("draft"),
+    "nominations": _("nominations"),
+    "open": pgettext_lazy("a vote", "open"),
+    "closed": pgettext_lazy("a vote", "closed"),
+    "counted": _("counted"),
+    "certified": _("certified"),
+}
+
+PETITION_STATE = {
+    "open": _("collecting signatures"),
+    "voting": _("recall vote open"),
+    "meeting": _("awaiting the general meeting's result"),
+    "passed": pgettext_lazy("a recall", "passed"),
+    "failed": pgettext_lazy("a recall", "failed"),
+    "expired": pgettext_lazy("a recall petition", "expired"),
+}
+
+METHOD = {
+    "plurality": _("plurality (one mark)"),
+    "approval": _("approval"),
+    "irv": _("instant runoff"),
+    "stv-scottish": _("single transferable vote (Scottish rules)"),
+    "stv-wigm": _("single transferable vote (weighted inclusive Gregory)"),
+    "stv-meek": _("single transferable vote (Meek)"),
+    "schulze": _("Schulze"),
+    "yesno": _("yes or no"),
+    "instruction": _("instruction (for, against, abstain, free)"),
+}
+
+ANSWER = {
+    "yes": pgettext_lazy("an answer", "Yes"),
+    "no": pgettext_lazy("an answer", "No"),
+    "abstain": _("Abstain"),
+    "for": pgettext_lazy("an instruction", "For"),
+    "against": pgettext_lazy("an instruction", "Against"),
+    "free": pgettext_lazy("an instruction", "Free vote"),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from asamblea.web import account, views
+from asamblea.web import account, member, views
 
 app_name = "web"
 
@@ -9,6 +9,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.me, name="me"),
     path("me/report/<int:election_id>/", views.report_misuse, name="report_misuse"),
+    path("me/recall/<int:mandate_id>/", member.start_recall, name="start_recall"),
+    path("me/petitions/<int:petition_id>/sign/", member.sign_petition, name="sign_petition"),
+    path(
+        "me/petitions/<int:petition_id>/withdraw/",
+        member.withdraw_signature,
+        name="withdraw_signature",
+    ),
+    path("elections/<int:election_id>/code/", member.check_code, name="check_code"),
     path("login/", account.login, name="login"),
     path("login/code/", account.login_code, name="login_code"),
     path("officer/login/", account.officer_login, name="officer_login"),

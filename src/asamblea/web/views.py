@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from asamblea.registry.models import (
-    Alternate,
-    Body,
-    Mandate,
-    Member,
-    Membership,
-    Organisation,
-    RollEntry,
-)
+from asamblea.registry.models import Alternate, Body, Mandate, Organisation
 from asamblea.registry.queries import latest_roll_size
 
 
@@ -67,74 +59,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def me(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth.views import redirect_to_login
+    """The member's home: their unit and delegates, what they can do now, what they did."""
+    from asamblea.web.member import home_context, signed_in_member
 
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("web:login"))
     # Only the signed-in member's own data: looked up by the session's user, never by a parameter.
-    member = Member.objects.select_related("organisation").filter(user=request.user).first()
+    member = signed_in_member(request)
     if member is None:
         return render(request, "web/me.html", {"member": None})
-    memberships = list(
-        Membership.objects.filter(member=member)
-        .select_related("unit")
-        .order_by("-joined_on", "-pk")
-    )
-    mandates = list(
+    context = home_context(member)
+    context["mandates"] = list(
         Mandate.objects.filter(member=member)
         .select_related("seat__body", "seat__unit")
         .order_by("-started_at")
     )
-    alternates = list(
+    context["alternates"] = list(
         Alternate.objects.filter(member=member, used_at__isnull=True)
         .select_related("body", "unit")
         .order_by("body__name", "position")
     )
-    current = next((m for m in memberships if m.left_on is None), None)
-    return render(
-        request,
-        "web/me.html",
-        {
-            "member": member,
-            "org": member.organisation,
-            "current": current,
-            "memberships": memberships,
-            "mandates": mandates,
-            "alternates": alternates,
-            "votes": _my_votes(member),
-            "reported": request.GET.get("reported") == "1",
-        },
-    )
-
-
-def _my_votes(member: Member) -> list[tuple[Any, bool]]:
-    """Each vote on a roll the member is on, and whether a ballot was recorded for them.
-
-    From the participation rows only: whether, never what. Two queries, whatever the count.
-    """
-    from asamblea.elections.models import Election, Participation
-
-    entries = dict(RollEntry.objects.filter(member=member).values_list("roll_id", "pk"))
-    if not entries:
-        return []
-    elections = list(
-        Election.objects.filter(roll_id__in=entries, opened_at__isnull=False).order_by(
-            "-opened_at"
-        )[:100]
-    )
-    voted = set(
-        Participation.objects.filter(
-            election__in=elections, roll_entry_id__in=entries.values()
-        ).values_list("election_id", flat=True)
-    )
-    return [(e, e.pk in voted) for e in elections]
+    context["reported"] = request.GET.get("reported") == "1"
+    return render(request, "web/me.html", context)
 
 
 @require_POST
 def report_misuse(request: HttpRequest, election_id: int) -> HttpResponse:
     """A member reports a ballot recorded for them that they did not cast (an audit entry)."""
-    from django.contrib.auth.views import redirect_to_login
-
     from asamblea.core.errors import ActionError
     from asamblea.elections import actions
 

@@ -53,6 +53,26 @@ def membership_end(code: str) -> str:
     return labels.label(labels.MEMBERSHIP_END, code)
 
 
+@register.filter
+def election_kind(code: str) -> str:
+    return labels.label(labels.ELECTION_KIND, code)
+
+
+@register.filter
+def election_state(code: str) -> str:
+    return labels.label(labels.ELECTION_STATE, code)
+
+
+@register.filter
+def petition_state(code: str) -> str:
+    return labels.label(labels.PETITION_STATE, code)
+
+
+@register.filter
+def method(code: str) -> str:
+    return labels.label(labels.METHOD, code)
+
+
 @register.simple_tag
 def available_languages() -> list[dict[str, str]]:
     """Declared languages that have a catalogue: dropping one into locale/ makes it appear here."""
@@ -193,3 +213,72 @@ def tracking(value: Any) -> str:
     from asamblea.web.codes import display_code
 
     return display_code(str(value or ""))
+
+
+@register.simple_tag(takes_context=True)
+def my_signature(context: Any, petition: Any) -> dict[str, bool]:
+    """Whether the signed-in member may sign ``petition`` (on its frozen roll) and has signed it.
+    Only about the member themself; never anyone else's signature."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"member": False, "on_roll": False, "signed": False}
+    from asamblea.elections.models import Signature
+    from asamblea.registry.models import RollEntry
+
+    entry = RollEntry.objects.filter(roll_id=petition.roll_id, member__user=user).first()
+    if entry is None:
+        return {"member": True, "on_roll": False, "signed": False}
+    signed = Signature.objects.filter(
+        petition=petition, roll_entry=entry, withdrawn_at__isnull=True
+    ).exists()
+    return {"member": True, "on_roll": True, "signed": signed}
+
+
+@register.filter
+def votes(value: Any) -> str:
+    """A count as stored (an integer, or a decimal string with the method's places, already
+    truncated by the rules), with the language's separators and every stored digit."""
+    if value is None or value == "":
+        return ""
+    try:
+        exact = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    places = max(0, -int(exact.as_tuple().exponent))
+    return formats.number_format(exact, places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def change(value: Any) -> str:
+    """A round's change: "+12", "−3,5", or empty when there was none."""
+    if value is None or value == "":
+        return ""
+    exact = Decimal(str(value))
+    if exact == 0:
+        return ""
+    return ("+" if exact > 0 else "\u2212") + votes(abs(exact))
+
+
+@register.simple_tag
+def count_rounds(election: Any, result: Any) -> list[Any]:
+    """The rounds of ``election``'s count, with candidates' names (asamblea.web.results)."""
+    from asamblea.web import results
+
+    if not result:
+        return []
+    names = {c.key: c.name for c in election.candidates.all()}
+    return results.rounds(result, names)
+
+
+@register.simple_tag
+def tally_bars(result: Any) -> dict[str, Any]:
+    from asamblea.web import results
+
+    return results.yes_no(result or {})
+
+
+@register.filter
+def answer(code: str) -> str:
+    """A yes/no or instruction answer's name."""
+    return labels.label(labels.ANSWER, code)
