@@ -92,7 +92,7 @@ SECRET_TABLES = (
 
 # SQLite's checkpoint after close: attempts, and the pause between them (seconds). Each attempt
 # also waits up to the connection's busy timeout for the readers to let go.
-CHECKPOINT_ATTEMPTS = 10
+CHECKPOINT_ATTEMPTS = 3
 CHECKPOINT_PAUSE = 0.5
 
 
