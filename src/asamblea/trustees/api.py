@@ -20,10 +20,10 @@ from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.crypto.group import point_from_text
 from asamblea.record.entries.trustees import board_key_fingerprint
 from asamblea.registry.models import Body as OrgBody
-from asamblea.registry.models import Member, OfficerRole, Organisation
+from asamblea.registry.models import Member, Organisation
 from asamblea.trustees import queries
 from asamblea.trustees.access import access_board, access_request
-from asamblea.trustees.actions.boards import check_propose_board
+from asamblea.trustees.actions.boards import check_propose_board, holds_office
 from asamblea.trustees.actions.decryption import check_post_partial
 from asamblea.trustees.actions.keygen import check_publish
 from asamblea.trustees.models import DecryptionRequest, Trustee, TrusteeBoard
@@ -121,7 +121,7 @@ def _trustee_user(org: Organisation, ref: str, position: int) -> Any:
     if member is not None:
         return member.user
     user = get_user_model().objects.filter(username=ref).first()
-    if user is not None and OfficerRole.objects.filter(user=user, organisation=org).exists():
+    if user is not None and holds_office(user, org):
         return user
     raise ActionError(
         f"trustee {position + 1}: no member (with a sign-in) or officer {ref!r}",

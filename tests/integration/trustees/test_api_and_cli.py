@@ -177,6 +177,6 @@ def test_api_refusals(org: Any, unit: Any) -> None:
     )
     assert no_csrf.status_code in (401, 403)
     assert DecryptionPartial.objects.count() == 0
-    public = Client().get(f"/api/trustees/boards/{board.pk}").json()
+    public = Client().get(f"/api/trustees/boards/{board.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
     assert public["state"] == "ready" and len(public["meaning"]) == 4
     assert "Any 2 of the 3 trustees" in public["meaning"][0]

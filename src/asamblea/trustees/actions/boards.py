@@ -24,7 +24,7 @@ from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
 from asamblea.core.models import Approval
-from asamblea.core.permissions import Forbidden, Role, require_role
+from asamblea.core.permissions import Forbidden, Role, has_role, require_role
 from asamblea.record.entries.trustees import TrusteeBoardCreatedV1, TrusteeNamePart
 from asamblea.registry.actions.officers import OFFICERS
 from asamblea.registry.models import Body, Member, OfficerRole, Organisation
@@ -64,18 +64,27 @@ def validate_board(
     without_office = 0
     for i, user in enumerate(users, start=1):
         member = member_of(user, organisation)
-        officer = OfficerRole.objects.filter(user=user, organisation=organisation).exclude(
-            role=Role.TRUSTEE
-        )
-        if member is None and not officer.exists():
+        officer = holds_office(user, organisation, unit)
+        if member is None and not officer:
             raise ActionError(
                 f"trustee {i} is neither a member nor an officer of the organisation",
                 field=f"trustees[{i - 1}]",
             )
-        if not officer.exists():
+        if not officer:
             without_office += 1
     if without_office == 0:
         raise ActionError("at least one trustee must hold no office", field="trustees")
+
+
+# The offices (the trustee role itself is not one).
+OFFICES = (Role.REGISTRAR, Role.ELECTION_OFFICER, Role.TELLER, Role.CHAIR)
+
+
+def holds_office(user: Any, organisation: Organisation, unit: Body | None = None) -> bool:
+    """An office for the whole organisation, or for the board's unit."""
+    return has_role(user, organisation, OFFICES) or (
+        unit is not None and has_role(user, organisation, OFFICES, unit)
+    )
 
 
 def member_of(user: Any, organisation: Organisation) -> Member | None:
