@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.ratelimit import client_address
 from asamblea.elections import actions, queries, secrecy
-from asamblea.elections.actions import sealing
+from asamblea.elections.actions import ranked, sealing
 from asamblea.elections.models import Election, RecallPetition, TrackingCode
 from asamblea.rules import ballots as counting
 
@@ -106,6 +106,13 @@ def _ballot_context(election: Election) -> dict[str, Any]:
 
 def _seal_params(election: Election, keys: list[str]) -> dict[str, Any] | None:
     """The ``seal-params`` data block for the browser's sealer (None: nothing to seal there)."""
+    if election.is_sealed and ranked.is_ranked(election.method) and keys:
+        return ranked.ranked_seal_params(
+            seal_id=election.seal_id,
+            public_key=election.public_key,
+            keys=keys,
+            rules=election.rules,
+        )
     if not (election.is_sealed and counting.is_sealable(election.method)):
         return None
     return sealing.seal_params(

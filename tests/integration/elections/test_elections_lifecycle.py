@@ -226,14 +226,23 @@ def test_ranked_elections_count_through_the_engine_and_recount_from_the_record(m
         actions.check_cast(election, "B" * 20, {"ranking": [k[0], k[0]]}, _key(99))
     o1, o2 = world.officers
     actions.do_close_election(o1, election)
-    actions.do_count_election(o1, election)
+    # Sealed rankings: shuffled at close, decrypted by k trustees, the last of whom counts them
+    # (ADR 0014; tests/integration/elections/test_elections_ranked_sealed.py).
+    from asamblea.record.recount_ranked import recount_ranked
+    from asamblea.trustees.models import DecryptionRequest
+    from fixtures.trustees import decrypt
+
+    decrypt(
+        DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings"),
+        world.shares[:2],
+    )
     election.refresh_from_db()
     result = election.result
     assert len(result["winners"]) == 2 and k[0] in result["winners"]
     assert sorted(result["winners"] + result["alternates"]) == sorted(k)
     assert result["blank"] == 1 and result["voters"] == 9
     entries = record_entries(world.org)
-    recount(next(e for e in entries if e["type"] == "election_counted"), entries)
+    recount_ranked(next(e for e in entries if e["type"] == "election_ranked_counted"), entries)
     actions.do_certify_election(o1, election)
     actions.do_certify_election(o2, election)
     held = set(

@@ -30,7 +30,7 @@ from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
 from asamblea.core.models import ReplacedCredential
 from asamblea.elections import secrecy
-from asamblea.elections.actions import sealing
+from asamblea.elections.actions import ranked, sealing
 from asamblea.elections.actions._common import State
 from asamblea.elections.models import (
     Ballot,
@@ -77,7 +77,7 @@ class BallotBox:
     roll_id: int | None
     candidates: tuple[str, ...]
     # For a sealed vote: what its ballots are sealed under (None: a plaintext vote).
-    seal: sealing.SealSpec | None = None
+    seal: sealing.SealSpec | ranked.RankedSpec | None = None
 
     @classmethod
     def load(cls, election_id: int) -> BallotBox:
@@ -100,6 +100,10 @@ class BallotBox:
         if public_key and counting.is_sealable(method):
             seal = sealing.SealSpec.of(
                 seal_id=seal_id, public_key=public_key, method=method, keys=keys, rules=rules
+            )
+        elif public_key and ranked.is_ranked(method) and keys:
+            seal = ranked.RankedSpec.of(
+                seal_id=seal_id, public_key=public_key, keys=keys, rules=rules
             )
         return cls(election_id, state, method, rules, roll_id, keys, seal)
 
@@ -188,7 +192,10 @@ def check_cast(
     if sealed is not None:
         if election.seal is None:
             raise ActionError("this vote takes a selection, not a sealed ballot", field="sealed")
-        stored = sealing.accept_sealed(election.seal, sealed)
+        if isinstance(election.seal, ranked.RankedSpec):
+            stored = ranked.accept_sealed_ranking(election.seal, sealed)
+        else:
+            stored = sealing.accept_sealed(election.seal, sealed)
         content, tracking, fingerprints = stored.content, stored.tracking_code, stored.fingerprints
         digest = secrecy.ballot_digest(key, content)
     else:
@@ -203,7 +210,10 @@ def check_cast(
         digest = secrecy.ballot_digest(key, content)
         tracking, fingerprints = secrecy.new_tracking_code(), ()
         if election.seal is not None:
-            stored = sealing.seal_selection(election.seal, content)
+            if isinstance(election.seal, ranked.RankedSpec):
+                stored = ranked.seal_ranked(election.seal, content)
+            else:
+                stored = sealing.seal_selection(election.seal, content)
             content, tracking, fingerprints = (
                 stored.content,
                 stored.tracking_code,

@@ -25,7 +25,7 @@ from asamblea.core.permissions import Forbidden
 from asamblea.counting.methods import METHODS
 from asamblea.elections import hooks, secrecy
 from asamblea.elections.access import access_election_by_id
-from asamblea.elections.actions import sealing
+from asamblea.elections.actions import ranked, sealing
 from asamblea.elections.actions._common import (
     State,
     freeze_roll,
@@ -47,7 +47,6 @@ from asamblea.elections.models import (
     Certification,
     Election,
     IdempotencyRecord,
-    Participation,
     RecallPetition,
     TrackingCode,
     VotingCredential,
@@ -270,6 +269,8 @@ def do_open_election(ctx: ActionContext, election: Election) -> Opened:
     ctx.record(election.organisation, entry, body=election.body)
     if sealing.sealable(election):
         sealing.record_sealing(ctx, election, [c.key for c in candidates])
+    elif election.is_sealed and ranked.is_ranked(election.method):
+        ranked.record_sealing(ctx, election, [c.key for c in candidates])
     return Opened(election, printed)
 
 
@@ -328,6 +329,10 @@ def do_close_election(ctx: ActionContext, election: Election) -> Election:
         # Ciphertexts only: published in chunks, added into the tally, sent to the trustees.
         sealing.close_sealed(ctx, election, contents, voters)
         return election
+    if election.is_sealed and ranked.is_ranked(election.method):
+        # Published, then shuffled by the server (UNPROVEN: ADR 0014) and sent to the trustees.
+        ranked.close_ranked(ctx, election, contents, voters)
+        return election
     entry = ElectionClosedV1(
         election=election.pk,
         voters=voters,
@@ -353,6 +358,9 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
         _counted(ctx, election, result)
         hooks.counted(ctx, election)
         return election
+    if election.is_sealed and ranked.is_ranked(election.method):
+        # Counted by the trustees' last partial decryption (elections.actions.ranked).
+        raise BlockingIssues([ranked.RANKINGS_AWAITING_DECRYPTION])
     ballots = [
         json.loads(c)
         for c in Ballot.objects.filter(election=election).values_list("content", flat=True)

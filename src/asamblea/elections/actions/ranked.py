@@ -1,0 +1,342 @@
+"""Sealed ranked votes (IRV, STV, Schulze): sealing at the door, the STOPGAP shuffle at close, the
+trustees' decryption of the shuffled list, and the count (docs/adr/0014-ranked-sealed-stopgap.md).
+
+A ranked ballot cannot be counted from a homomorphic total: each ranking must be decrypted. To
+decrypt them without handing the trustees a ballot they could link to its voter, at close the
+server re-encrypts every ciphertext and permutes the ballots IN MEMORY, then asks the trustees to
+decrypt that shuffled list. There is NO proof of this shuffle: the record says so ("unproven
+server shuffle, to be replaced by the verifiable mix of issue 14"). What it protects against and
+what not:
+
+- storage (the database, its WAL, backups, logs) never holds a plaintext ranking linked to a
+  voter: it holds sealed ballots (as every sealed vote) and, after decryption, the rankings in the
+  shuffled order, which nothing stored relates to the cast order;
+- the running server at close knows the permutation for as long as the close runs, and so could
+  link each sealed ballot (and what storage links to it) to its decrypted ranking; it could also
+  replace ballots in the shuffle undetected. Issue 14's verifiable mix by the trustees removes both.
+
+The completion handler (subject ``"election:<election pk>:rankings"``, dispatched by
+:mod:`.sealing`) runs inside the door of the trustee submission that brings the k-th partial decryption: it solves each rank's
+discrete log (bounded by the number of candidates), publishes the numbers in chunks, reads the
+rankings (a malformed one is spoilt, as Belenios does) and counts them with the existing engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from asamblea.core.action import ActionContext
+from asamblea.core.clock import now
+from asamblea.core.errors import ActionError
+from asamblea.crypto import ranked
+from asamblea.crypto.elgamal import DiscreteLog
+from asamblea.crypto.group import Point, point_from_text, point_to_text
+from asamblea.elections.actions.sealing import MAX_SEALED_CHARS, Sealed, on_election_decrypted
+from asamblea.elections.models import Election
+from asamblea.elections.queries import standing_candidates
+from asamblea.record.entries.ranked import (
+    CHUNK,
+    UNPROVEN,
+    RankedBallotsV1,
+    RankedClosedV1,
+    RankedCountedV1,
+    RankedSealingV1,
+    RankingsDecryptedV1,
+    RankingsShuffledV1,
+)
+from asamblea.record.recount_ranked import (
+    chain_digests,
+    chunk_digest,
+    rank_positions,
+    rankings_from_values,
+)
+from asamblea.rules import ballots as counting
+from asamblea.trustees.decryption import DecryptionGroup, request_decryption
+from asamblea.trustees.models import DecryptionRequest
+
+SUBJECT_KIND = "rankings"
+QUESTION_ID = "q1"
+RANKINGS_AWAITING_DECRYPTION = (
+    "closed, awaiting decryption: k of the board's trustees must decrypt the shuffled rankings;"
+    " the last one to do so counts them"
+)
+
+
+def is_ranked(method: str) -> bool:
+    return counting.ballot_kind(method) == "ranked"
+
+
+def ranked_question(keys: Sequence[str], rules: Mapping[str, Any]) -> ranked.RankedQuestion:
+    """The shape of a ranked ballot: one rank position per rank the rules allow (all the
+    candidates unless ``max_rankings`` says fewer), each holding 0 (nobody) or a candidate."""
+    if not keys:
+        raise ValueError("a ranked ballot needs at least one candidate")
+    return ranked.RankedQuestion(QUESTION_ID, len(keys), rank_positions(len(keys), rules))
+
+
+@dataclass(frozen=True)
+class RankedSpec:
+    """What an open sealed ranked vote's ballots are sealed under and must look like (the
+    ranked counterpart of :class:`.sealing.SealSpec`, which casting takes either of)."""
+
+    seal_id: str
+    public_key: Point
+    question: ranked.RankedQuestion
+    keys: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, *, seal_id: str, public_key: str, keys: Sequence[str], rules: Mapping[str, Any]
+    ) -> RankedSpec:
+        return cls(seal_id, point_from_text(public_key), ranked_question(keys, rules), tuple(keys))
+
+
+def ranking_numbers(content: str, keys: Sequence[str]) -> list[int]:
+    """A validated ranking (``counting.canonical_ballot``'s content) as candidate numbers 1..c."""
+    position = {k: i + 1 for i, k in enumerate(keys)}
+    return [position[k] for k in json.loads(content)["ranking"]]
+
+
+def _stored(ballot: ranked.SealedRanking) -> Sealed:
+    return Sealed(
+        ranked.canonical_bytes(ballot).decode(),
+        ranked.tracking_code(ballot),
+        tuple(point_to_text(c.alpha) for c in ballot.ranks),
+    )
+
+
+def seal_ranked(spec: RankedSpec, content: str) -> Sealed:
+    """Seal a validated ranking at the door, in memory; its randomness is dropped here."""
+    ballot, _opening = ranked.seal_ranking(
+        spec.public_key, spec.seal_id, spec.question, ranking_numbers(content, spec.keys)
+    )
+    del _opening
+    return _stored(ballot)
+
+
+def accept_sealed_ranking(spec: RankedSpec, text: str) -> Sealed:
+    """A ranking sealed in the browser: parsed strictly, every proof verified under this
+    election's context. Copies of ciphertexts already cast are refused at the insert."""
+    if not isinstance(text, str) or len(text) > MAX_SEALED_CHARS:
+        raise ActionError("the sealed ballot is too long", field="sealed")
+    try:
+        ballot = ranked.ranking_from_json(json.loads(text, parse_constant=_refuse_constant))
+        ranked.verify_ranking(spec.public_key, spec.seal_id, spec.question, ballot)
+    except ValueError as exc:  # InvalidRanking is a ValueError; so is bad JSON
+        raise ActionError(f"the sealed ballot is not valid: {exc}", field="sealed") from None
+    return _stored(ballot)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def ranked_seal_params(
+    *, seal_id: str, public_key: str, keys: Sequence[str], rules: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``seal-params`` block of a ranked ballot page, for the browser's sealer."""
+    question = ranked_question(keys, rules)
+    return {
+        "election": seal_id,
+        "public_key": public_key,
+        "questions": [
+            {
+                "id": question.question_id,
+                "kind": "ranked",
+                "choices": question.candidates,
+                "ranks": question.ranks,
+                "answers": list(keys),
+            }
+        ],
+        "candidates": list(keys),
+    }
+
+
+def record_sealing(ctx: ActionContext, election: Election, keys: Sequence[str]) -> None:
+    """At open (inside its door, once the board is bound): the ranked ballot's shape."""
+    question = ranked_question(keys, election.rules)
+    ctx.record(
+        election.organisation,
+        RankedSealingV1(
+            election=election.pk,
+            board=election.board.uid if election.board else "",
+            public_key=election.public_key,
+            seal_id=election.seal_id,
+            question=question.question_id,
+            candidates=question.candidates,
+            ranks=question.ranks,
+        ),
+        body=election.body,
+    )
+
+
+# --- close: publication, the stopgap shuffle and the request to the trustees --------------------
+
+
+def _publish(ctx: ActionContext, election: Election, contents: Sequence[str], voters: int) -> None:
+    """Every sealed ballot on the record, sorted by tracking code, in chunks."""
+    ballots = sorted(
+        (json.loads(c) for c in contents),
+        key=lambda obj: ranked.tracking_code(ranked.ranking_from_json(obj)),
+    )
+    starts = range(0, max(len(ballots), 1), CHUNK)
+    digests = []
+    for n, start in enumerate(starts):
+        part = ballots[start : start + CHUNK]
+        digests.append(chunk_digest(part))
+        ctx.record(
+            election.organisation,
+            RankedBallotsV1(
+                election=election.pk,
+                chunk=n,
+                chunks=len(starts),
+                ballots=part,
+                digest=digests[-1],
+            ),
+            body=election.body,
+        )
+    ctx.record(
+        election.organisation,
+        RankedClosedV1(
+            election=election.pk,
+            voters=voters,
+            roll_size=election.roll.size if election.roll else 0,
+            ballots=len(ballots),
+            chunks=len(starts),
+            chain=chain_digests(digests),
+        ),
+        body=election.body,
+    )
+
+
+def close_ranked(
+    ctx: ActionContext, election: Election, contents: Sequence[str], voters: int
+) -> DecryptionRequest | None:
+    """At close, inside the close's door: publish the sealed rankings, shuffle them (UNPROVEN)
+    and ask the election's board to decrypt the shuffled list. With no ballot, count at once
+    (nothing to decrypt). ``contents`` are the stored sealed ballots, each verified at cast."""
+    _publish(ctx, election, contents, voters)
+    public_key = point_from_text(election.public_key)
+    keys = [c.key for c in standing_candidates(election)]
+    question = ranked_question(keys, election.rules)
+    ballots = [ranked.ranking_from_json(json.loads(c)) for c in contents]
+    if not ballots:
+        _count(ctx, election, keys, [], request=0)
+        return None
+    shuffled = ranked.stopgap_shuffle(public_key, [b.ranks for b in ballots])
+    del ballots
+    flat = [c for ranks in shuffled for c in ranks]
+    board = election.board
+    if board is None:
+        raise ActionError("this sealed vote has no board of trustees", code="blocked")
+    request = request_decryption(
+        ctx,
+        board,
+        subject=f"election:{election.pk}:{SUBJECT_KIND}",
+        groups=[DecryptionGroup(election.seal_id, QUESTION_ID, flat)],
+    )
+    ctx.audit("shuffle_rankings", election, ballots=len(shuffled), request=request.pk, proof="none")
+    ctx.record(
+        election.organisation,
+        RankingsShuffledV1(
+            election=election.pk,
+            seal_id=election.seal_id,
+            question=question.question_id,
+            ballots=len(shuffled),
+            ranks=question.ranks,
+            request=request.pk,
+            digest=request.digest,
+            proof=UNPROVEN,
+        ),
+        body=election.body,
+    )
+    return request
+
+
+# --- completion: decrypted points to rankings, published and counted ----------------------------
+
+
+def on_rankings_decrypted(
+    ctx: ActionContext, request: DecryptionRequest, election_pk: int, points: list[list[Point]]
+) -> None:
+    """Called by the trustees' submission that completes the decryption, inside its door."""
+    election = (
+        Election.objects.select_for_update(of=("self",))
+        .select_related("organisation", "body", "roll")
+        .get(pk=election_pk)
+    )
+    if election.state != Election.State.CLOSED:
+        raise ActionError(
+            f"election {election.pk} is {election.state}, not closed", code="conflict"
+        )
+    keys = [c.key for c in standing_candidates(election)]
+    question = ranked_question(keys, election.rules)
+    log = DiscreteLog(question.candidates)
+    try:
+        flat = [log.solve(p) for p in points[0]]
+    except ValueError:
+        # Impossible for ballots whose proofs verified: every rank is proved to hold 0..c.
+        raise ActionError("a decrypted rank is not a candidate number", code="conflict") from None
+    r = question.ranks
+    if len(flat) % r:
+        raise ActionError("the decrypted list is not whole ballots", code="conflict")
+    values = [flat[i : i + r] for i in range(0, len(flat), r)]
+    for chunk, start in enumerate(range(0, len(values), CHUNK)):
+        ctx.record(
+            election.organisation,
+            RankingsDecryptedV1(
+                election=election.pk,
+                request=request.pk,
+                chunk=chunk,
+                values=values[start : start + CHUNK],
+            ),
+            body=election.body,
+        )
+    _count(ctx, election, keys, values, request=request.pk)
+
+
+def _count(
+    ctx: ActionContext,
+    election: Election,
+    keys: list[str],
+    values: list[list[int]],
+    *,
+    request: int,
+) -> None:
+    ballots, spoilt = rankings_from_values(values, keys)
+    result = counting.count(
+        election.method,
+        keys,
+        ballots,
+        seats=election.seats,
+        seed=election.seed,
+        rules=election.rules,
+        roll_size=election.roll.size if election.roll else 0,
+    )
+    result["spoilt"] = spoilt
+    election.result = result
+    election.state = Election.State.COUNTED
+    election.counted_at = now()
+    election.save(update_fields=["result", "state", "counted_at"])
+    ctx.audit("count_election", election, winners=result.get("winners"), spoilt=spoilt)
+    ctx.record(
+        election.organisation,
+        RankedCountedV1(
+            election=election.pk,
+            request=request,
+            method=election.method,
+            seats=election.seats,
+            rules=election.rules,
+            seed=election.seed,
+            ballots=len(values),
+            spoilt=spoilt,
+            result={k: v for k, v in result.items() if k != "spoilt"},
+        ),
+        body=election.body,
+    )
+
+
+on_election_decrypted(SUBJECT_KIND, on_rankings_decrypted)
