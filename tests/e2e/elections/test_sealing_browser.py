@@ -243,6 +243,61 @@ def test_the_benaloh_check_gives_files_verify_ballot_accepts_and_seals_anew(
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_a_ranked_ballot_is_sealed_in_the_browser_and_its_check_names_the_ranking(
+    browser: Any, live_server: Any, tmp_path: Path
+) -> None:
+    from asamblea.crypto import ranked
+
+    world = build_world(5)
+    election, codes = open_election(world, method="irv", candidates=3)
+    first, second = world.members[2], world.members[0]
+    page = new_page(browser, javascript=True)
+    posts = cast_posts(page)
+    enter_code(page, live_server, election, codes[world.members[4].pk])
+    page.select_option(f"select[name=rank_{first.public_id}]", "1")
+    page.select_option(f"select[name=rank_{second.public_id}]", "2")
+    review_in_browser(page)
+    review = page.inner_text("#seal-choices")
+    assert re.search(rf"1\.\s*{first.display_name}", review)
+    assert re.search(rf"2\.\s*{second.display_name}", review)
+    page.click("#seal-review summary")
+    page.click("#seal-check-button")
+    (tmp_path / "ballot.json").write_text(page.input_value("#seal-ballot-text"))
+    (tmp_path / "opening.json").write_text(page.input_value("#seal-opening-text"))
+    election.refresh_from_db()
+    done = subprocess.run(  # noqa: S603 - our own command
+        [
+            sys.executable,
+            "-m",
+            "asamblea.cli",
+            "verify-ballot",
+            str(tmp_path / "ballot.json"),
+            str(tmp_path / "opening.json"),
+            "--public-key",
+            election.public_key,
+            "--election",
+            election.seal_id,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"q1: 1. {first.display_name}\nq1: 2. {second.display_name}\n" in done.stdout
+    page.click("#seal-again")
+    page.wait_for_selector("#seal-cast:not([disabled])", timeout=30_000)
+    page.click("#seal-cast")
+    page.wait_for_selector("#tracking-code")
+    assert page.errors == []  # type: ignore[attr-defined]
+    assert set(posts[-1]) == {"csrfmiddlewaretoken", "step", "code", "sealed", "key"}
+    content = Ballot.objects.get(election=election).content
+    stored = ranked.ranking_from_json(json.loads(content))
+    question = ranked.RankedQuestion("q1", 3, 3)
+    ranked.verify_ranking(point_from_text(election.public_key), election.seal_id, question, stored)
+    assert re.sub(r"\s", "", page.inner_text("#tracking-code")) == ranked.tracking_code(stored)
+
+
 def test_every_sealed_cast_request_of_an_election_has_the_same_length(
     browser: Any, live_server: Any
 ) -> None:
