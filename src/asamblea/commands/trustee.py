@@ -30,6 +30,9 @@ a trustee's steps, run on their own computer (the server never sees a share)
   trustee step --board ID --share FILE             do your next key-generation step
   trustee step --board-file B --share FILE [--index I] --out MSG   the same, offline
   trustee send --board ID MSG                      send a message made offline
+  trustee deal --board NEW --share OLDFILE [--board-file B --out MSG]
+                                                   resharing: deal your share to the board that
+                                                   replaces yours
   trustee request ID [--out FILE]                  a decryption request (FILE: for offline use)
   trustee decrypt --share FILE [--request ID]      decrypt every pending request of your board
   trustee decrypt --share FILE --request-file R --out PART         the same, offline
@@ -52,6 +55,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     step.add_argument("--share", type=Path, required=True)
     step.add_argument("--index", type=int, help="your index (offline, first step only)")
     step.add_argument("--out", type=Path, help="write the message here instead of sending it")
+    deal = sub.add_parser("deal", help="resharing: deal your share to the replacing board")
+    deal.add_argument("--board", type=int, metavar="NEW")
+    deal.add_argument("--board-file", type=Path)
+    deal.add_argument("--share", type=Path, required=True, help="your share of the old board")
+    deal.add_argument("--out", type=Path)
     send = sub.add_parser("send", help="send a key-generation message made offline")
     send.add_argument("--board", type=int, required=True, metavar="ID")
     send.add_argument("message", type=Path)
@@ -169,6 +177,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if action == "step":
         return _step(args)
+    if action == "deal":
+        return _deal(args)
     if action == "decrypt":
         return _decrypt(args)
     server = make_server(args)
@@ -285,3 +295,35 @@ def _check_request(request: dict[str, Any], share: Any) -> None:
     if request["uid"] != share.board:
         raise UsageError(f"request {request['id']} is for board {request['uid']}, not yours")
     print(f"request {request['id']}: {request['subject']}", file=sys.stderr)
+
+
+def _deal(args: argparse.Namespace) -> int:
+    from asamblea.trustees import sharefile, steps
+
+    server = None
+    if args.board_file:
+        board = _read_json(args.board_file)
+    elif args.board:
+        server = make_server(args)
+        board = server.get(f"/trustees/boards/{args.board}")
+    else:
+        raise UsageError("say which board: --board NEW (online) or --board-file FILE (offline)")
+    share = sharefile.load(args.share)
+    nxt = steps.deal_step(board, share)
+    sharefile.save(args.share, share)  # the dealing is kept before it leaves
+    if nxt.done:
+        print("enough old trustees have dealt already: nothing to do")
+        return 0
+    if nxt.step is None:
+        who = ", ".join(str(i) for i in nxt.waiting)
+        print(f"waiting for new trustee(s) {who} to publish their certificate; run again later")
+        return 0
+    if args.out or server is None:
+        if not args.out:
+            raise UsageError("offline: say where to write the dealing with --out")
+        _write_json(args.out, {"step": "dealing", "message": nxt.message})
+        print(f"your dealing is in {args.out}: send it with 'asamblea trustee send'")
+        return 0
+    answer = server.post(f"/trustees/boards/{args.board}/dealing", nxt.message)
+    print(f"dealt your share to board {board['board']}; it is {answer['board_state']}")
+    return 0

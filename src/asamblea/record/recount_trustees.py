@@ -27,6 +27,12 @@ from typing import Any
 from asamblea.crypto.elgamal import Ciphertext
 from asamblea.crypto.group import Point, point_from_text, sub
 from asamblea.crypto.proofs import verify_secret_key
+from asamblea.crypto.reshare import (
+    Dealing,
+    assemble_reshared,
+    check_dealing,
+    check_verification_key,
+)
 from asamblea.crypto.threshold import (
     Certificate,
     InvalidPartialDecryption,
@@ -53,6 +59,7 @@ from asamblea.record.entries.trustees import (
     chunks,
     ciphertext_from_json,
     ciphertexts_digest,
+    dealing_from_json,
     points_digest,
     polynomial_from_json,
     proof_from_json,
@@ -74,6 +81,9 @@ class _Board:
     polys: dict[int, Polynomial] = field(default_factory=dict)
     vks: dict[int, VerificationKey] = field(default_factory=dict)
     params: ThresholdParameters | None = None
+    replaces: _Board | None = None
+    dealings: dict[int, Dealing] = field(default_factory=dict)
+    retired: bool = False
 
     @property
     def context(self) -> BoardContext:
@@ -138,7 +148,13 @@ def _created(state: TrusteesState, e: dict[str, Any]) -> None:
     names = [t["index"] for t in e["trustees"]]
     if names != list(range(1, e["n"] + 1)):
         raise _Fail(f"board {e['board']}: trustees must be numbered 1..{e['n']}")
-    state.boards[e["board"]] = _Board(e["board"], e["k"], e["n"])
+    board = _Board(e["board"], e["k"], e["n"])
+    if e["replaces"] is not None:
+        old = _board(state, e["replaces"])
+        if old.params is None or old.retired:
+            raise _Fail(f"board {e['board']} replaces board {old.uid}, which is not ready")
+        board.replaces = old
+    state.boards[e["board"]] = board
 
 
 def _keygen(state: TrusteesState, e: dict[str, Any], j: int, step: str) -> _Board:
@@ -163,9 +179,40 @@ def _certificate(state: TrusteesState, e: dict[str, Any]) -> None:
     board.certs[j] = cert
 
 
+def _old_keys(old: _Board) -> dict[int, Point]:
+    assert old.params is not None
+    return {vk.index: vk.public for vk in old.params.verification_keys}
+
+
+def _dealt(state: TrusteesState, e: dict[str, Any]) -> None:
+    board = _board(state, e["board"])
+    dealing = dealing_from_json(e["dealing"])
+    i = dealing.dealer
+    where = f"old trustee {i}, step dealing"
+    old = board.replaces
+    if old is None or old.uid != e["replaces"]:
+        raise _Fail(f"{where}: board {board.uid} does not replace {e['replaces']}")
+    if board.params is not None:
+        raise _Fail(f"{where}: the board is already assembled")
+    if len(board.certs) != board.n:
+        raise _Fail(f"{where}: dealt before every new certificate")
+    if i in board.dealings or len(board.dealings) >= old.k:
+        raise _Fail(f"{where}: dealt twice, or more than {old.k} dealings")
+    keys = _old_keys(old)
+    if i not in keys:
+        raise _Fail(f"{where}: no such trustee on board {old.uid}")
+    try:
+        check_dealing(board.context, old.uid, keys[i], dealing)
+    except KeyGenerationError as exc:
+        raise _Fail(f"{where}: {exc.reason}") from None
+    board.dealings[i] = dealing
+
+
 def _polynomial(state: TrusteesState, e: dict[str, Any]) -> None:
     j = e["dealer"]
     board = _keygen(state, e, j, "polynomial")
+    if board.replaces is not None:
+        raise _Fail(f"trustee {j}, step polynomial: a reshared board has no polynomials")
     if len(board.certs) != board.n:
         raise _Fail(f"trustee {j}, step polynomial: published before every certificate")
     if j in board.polys:
@@ -181,11 +228,22 @@ def _polynomial(state: TrusteesState, e: dict[str, Any]) -> None:
 def _verification_key(state: TrusteesState, e: dict[str, Any]) -> None:
     j = e["trustee"]
     board = _keygen(state, e, j, "verification key")
-    if len(board.polys) != board.n:
-        raise _Fail(f"trustee {j}, step verification key: published before every polynomial")
     if j in board.vks:
         raise _Fail(f"trustee {j}, step verification key: published twice")
     vk = verification_key_from_json(e["verification_key"])
+    if board.replaces is not None:
+        if len(board.dealings) != board.replaces.k:
+            raise _Fail(f"trustee {j}, step verification key: published before the dealings")
+        try:
+            if vk.index != j:
+                raise KeyGenerationError(j, "made for another index")
+            check_verification_key(board.context, _dealings(board), vk)
+        except KeyGenerationError as exc:
+            raise _Fail(f"trustee {j}, step verification key: {exc.reason}") from None
+        board.vks[j] = vk
+        return
+    if len(board.polys) != board.n:
+        raise _Fail(f"trustee {j}, step verification key: published before every polynomial")
     polys = [board.polys[i] for i in range(1, board.n + 1)]
     combined = [sum_points(p.coefexps[c] for p in polys) for c in range(board.k)]
     if vk.index != j or vk.public != _committed_value(combined, j):
@@ -205,12 +263,26 @@ def _ready(state: TrusteesState, e: dict[str, Any]) -> None:
         raise _Fail(f"board {board.uid}: ready before every verification key")
     order = range(1, board.n + 1)
     try:
-        params = assemble_board(
-            board.context,
-            [board.certs[i] for i in order],
-            [board.polys[i] for i in order],
-            [board.vks[i] for i in order],
-        )
+        if board.replaces is not None:
+            old = board.replaces
+            assert old.params is not None
+            params = assemble_reshared(
+                board.context,
+                [board.certs[i] for i in order],
+                old.uid,
+                old.k,
+                _old_keys(old),
+                old.params.public_key,
+                _dealings(board),
+                [board.vks[i] for i in order],
+            )
+        else:
+            params = assemble_board(
+                board.context,
+                [board.certs[i] for i in order],
+                [board.polys[i] for i in order],
+                [board.vks[i] for i in order],
+            )
     except KeyGenerationError as exc:
         raise _Fail(f"trustee {exc.trustee}, step assembly: {exc.reason}") from None
     except ValueError as exc:
@@ -222,8 +294,25 @@ def _ready(state: TrusteesState, e: dict[str, Any]) -> None:
     board.params = params
 
 
+def _dealings(board: _Board) -> list[Dealing]:
+    return [board.dealings[i] for i in sorted(board.dealings)]
+
+
+def _retired(state: TrusteesState, e: dict[str, Any]) -> None:
+    board = _board(state, e["board"])
+    if board.retired:
+        raise _Fail(f"board {board.uid} is retired twice")
+    if e["successor"] is not None:
+        new = _board(state, e["successor"])
+        if new.replaces is not board or new.params is None:
+            raise _Fail(f"board {board.uid}: {new.uid} is not its ready successor")
+    board.retired = True
+
+
 def _requested(state: TrusteesState, e: dict[str, Any]) -> None:
     board = _board(state, e["board"])
+    if board.retired:
+        raise _Fail(f"request {e['request']}: board {board.uid} is retired")
     if board.params is None:
         raise _Fail(f"request {e['request']}: board {board.uid} is not ready")
     if e["request"] in state.requests:
@@ -331,6 +420,8 @@ _HANDLERS = {
     "trustee_polynomial_published": _polynomial,
     "trustee_verification_key_published": _verification_key,
     "trustee_board_ready": _ready,
+    "trustee_share_dealt": _dealt,
+    "trustee_board_retired": _retired,
     "decryption_requested": _requested,
     "decryption_ciphertexts": _ciphertexts,
     "partial_decryption_posted": _partial,

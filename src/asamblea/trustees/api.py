@@ -26,6 +26,7 @@ from asamblea.trustees.access import access_board, access_request
 from asamblea.trustees.actions.boards import check_propose_board, holds_office
 from asamblea.trustees.actions.decryption import check_post_partial
 from asamblea.trustees.actions.keygen import check_publish
+from asamblea.trustees.actions.resharing import check_deal
 from asamblea.trustees.models import DecryptionRequest, Trustee, TrusteeBoard
 
 router = Router(tags=["trustees"])
@@ -56,6 +57,8 @@ class BoardOut(Schema):
     deadline_hours: int
     demo: bool
     meaning: list[str]
+    replaces: dict[str, Any] | None
+    dealings: list[dict[str, Any]]
     trustees: list[TrusteeOut]
 
 
@@ -73,6 +76,8 @@ def board_out(board: TrusteeBoard) -> dict[str, Any]:
         "deadline_hours": board.deadline_hours,
         "demo": board.demo,
         "meaning": queries.explain(board.k, board.n, board.deadline_hours),
+        "replaces": _replaced(board.replaces),
+        "dealings": [d.message for d in board.dealings.order_by("dealer__index")],
         "trustees": [
             {
                 "index": t.index,
@@ -84,6 +89,19 @@ def board_out(board: TrusteeBoard) -> dict[str, Any]:
             }
             for t in board.trustees.order_by("index")
         ],
+    }
+
+
+def _replaced(old: TrusteeBoard | None) -> dict[str, Any] | None:
+    if old is None:
+        return None
+    return {
+        "id": old.pk,
+        "board": old.uid,
+        "k": old.k,
+        "n": old.n,
+        "public_key": old.public_key,
+        "verification_keys": [t.verification_key for t in old.trustees.order_by("index")],
     }
 
 
@@ -109,6 +127,8 @@ class ProposeIn(Schema):
     trustees: list[str]
     public_names: bool = True
     deadline_hours: int = 72
+    # The id of a ready board whose key this one receives by resharing.
+    replaces: int | None = None
 
 
 class ProposedOut(Schema):
@@ -140,6 +160,7 @@ def propose_board(request: HttpRequest, payload: ProposeIn):  # type: ignore[no-
         if unit is None:
             raise ActionError("no such unit", field="unit")
     users = [_trustee_user(org, ref, i) for i, ref in enumerate(payload.trustees)]
+    replaces = None if payload.replaces is None else access_board(payload.replaces)
     approval = check_propose_board(
         request.user,
         org,
@@ -149,6 +170,7 @@ def propose_board(request: HttpRequest, payload: ProposeIn):  # type: ignore[no-
         trustees=users,
         public_names=payload.public_names,
         deadline_hours=payload.deadline_hours,
+        replaces=replaces,
     )
     return 202, {
         "approval": approval.pk,
@@ -196,6 +218,9 @@ class PublishedOut(Schema):
     "/trustees/boards/{board_id}/{step}", auth=AUTH, response={200: PublishedOut, **ERRORS}
 )
 def publish(request: HttpRequest, board_id: int, step: str, payload: dict[str, Any] = JSON_BODY):  # type: ignore[no-untyped-def]
+    if step == "dealing":
+        row = check_deal(request.user, board_id, payload)
+        return {"index": row.dealer.index, "step": step, "board_state": row.board.state}
     trustee: Trustee = check_publish(request.user, board_id, step, payload)
     trustee.board.refresh_from_db()
     return {"index": trustee.index, "step": step, "board_state": trustee.board.state}

@@ -47,3 +47,35 @@ def run_in_process(board: TrusteeBoard) -> list[ShareFile]:
     for f in files:
         f.public_key = point_from_text(board.public_key)
     return files
+
+
+def reshare_in_process(new_board: TrusteeBoard, old_files: list[ShareFile]) -> list[ShareFile]:
+    """Resharing, all in this process: the new trustees' certificates, the old trustees'
+    dealings (from ``old_files``, the first k of them), the new keys. Test and demo only."""
+    from asamblea.trustees.actions.resharing import check_deal
+    from asamblea.trustees.api import board_out
+    from asamblea.trustees.steps import deal_step, next_step, start
+
+    old = new_board.replaces
+    assert old is not None
+    new_trustees = list(new_board.trustees.select_related("user").order_by("index"))
+    files = []
+    for t in new_trustees:
+        f = start(board_out(new_board), t.index)
+        nxt = next_step(board_out(new_board), f)
+        assert nxt.step == "certificate" and nxt.message is not None
+        check_publish(t.user, new_board.pk, "certificate", nxt.message)
+        files.append(f)
+    for f in old_files[: old.k]:
+        dealer = old.trustees.select_related("user").get(index=f.index)
+        nxt = deal_step(board_out(new_board), f)
+        assert nxt.step == "dealing" and nxt.message is not None
+        check_deal(dealer.user, new_board.pk, nxt.message)
+    for t, f in zip(new_trustees, files, strict=True):
+        nxt = next_step(board_out(new_board), f)
+        assert nxt.step == "verification_key" and nxt.message is not None
+        check_publish(t.user, new_board.pk, "verification_key", nxt.message)
+    new_board.refresh_from_db()
+    for f in files:
+        f.public_key = point_from_text(new_board.public_key)
+    return files

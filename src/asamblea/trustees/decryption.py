@@ -76,7 +76,17 @@ def request_decryption(
     subject: str,
     groups: list[DecryptionGroup],
 ) -> DecryptionRequest:
-    """Record a request for ``board``'s trustees to decrypt ``groups``; inside the caller's door."""
+    """Record a request for ``board``'s trustees to decrypt ``groups``; inside the caller's door.
+
+    A board retired by resharing hands the request to its ready successor (the same key)."""
+    seen = 0
+    while board.state == TrusteeBoard.State.RETIRED and seen < 100:
+        successor = board.replaced_by.filter(state=TrusteeBoard.State.READY).first()
+        if successor is None:
+            successor = board.replaced_by.filter(state=TrusteeBoard.State.RETIRED).first()
+        if successor is None:
+            break
+        board, seen = successor, seen + 1
     if board.state != TrusteeBoard.State.READY:
         raise ActionError(f"the trustee board {board.uid} is not ready", field="board")
     prefix = subject.split(":", 1)[0]

@@ -144,3 +144,19 @@ class DecryptionPartial(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "trustee"], name="decryption_partial_once"),
         ]
+
+
+class ReshareDealing(models.Model):
+    """Resharing: an old trustee's share dealt afresh to a new board (crypto/reshare.py)."""
+
+    board = models.ForeignKey(TrusteeBoard, on_delete=models.PROTECT, related_name="dealings")
+    dealer = models.ForeignKey(Trustee, on_delete=models.PROTECT, related_name="dealings")
+    # The dealing's record JSON (public: commitments, proofs, shares encrypted to new trustees).
+    message = models.JSONField()
+    dealt_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["board_id", "dealer__index"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "dealer"], name="reshare_dealing_once"),
+        ]

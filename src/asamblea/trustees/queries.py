@@ -9,6 +9,7 @@ from asamblea.crypto.threshold import ThresholdParameters
 from asamblea.crypto.transcript import BoardContext
 from asamblea.record.entries.trustees import (
     certificate_from_json,
+    dealing_from_json,
     polynomial_from_json,
     verification_key_from_json,
 )
@@ -37,10 +38,17 @@ def threshold_parameters(board: TrusteeBoard) -> ThresholdParameters:
     if board.state == TrusteeBoard.State.KEYGEN or not board.public_key:
         raise ValueError(f"board {board.uid} has no key yet")
     trustees = list(board.trustees.order_by("index"))
+    if board.replaces_id is not None:
+        # Reshared: the commitments are the old trustees' dealings (crypto/reshare.py).
+        coefexps = tuple(
+            dealing_from_json(d.message).coefexps for d in board.dealings.order_by("dealer__index")
+        )
+    else:
+        coefexps = tuple(polynomial_from_json(t.polynomial).coefexps for t in trustees)
     return ThresholdParameters(
         board_context(board),
         tuple(certificate_from_json(t.certificate) for t in trustees),
-        tuple(polynomial_from_json(t.polynomial).coefexps for t in trustees),
+        coefexps,
         tuple(verification_key_from_json(t.verification_key) for t in trustees),
         point_from_text(board.public_key),
     )
@@ -74,14 +82,35 @@ def pending_steps(trustee: Trustee) -> list[str]:
         others = list(board.trustees.all())
         if trustee.certificate is None:
             return ["certificate"]
+        if board.replaces_id is not None:
+            # Reshared: after every certificate, k old trustees deal; then the new keys.
+            dealt = board.dealings.count() >= board.replaces.k  # type: ignore[union-attr]
+            return ["verification_key"] if trustee.verification_key is None and dealt else []
         if trustee.polynomial is None:
             return ["polynomial"] if all(t.certificate for t in others) else []
         if trustee.verification_key is None:
             return ["verification_key"] if all(t.polynomial for t in others) else []
         return []
-    if board.state == TrusteeBoard.State.READY and pending_requests(trustee):
-        return ["decrypt"]
-    return []
+    steps = []
+    if board.state == TrusteeBoard.State.READY and _must_deal(trustee):
+        steps.append("deal")
+    if pending_requests(trustee):
+        steps.append("decrypt")
+    return steps
+
+
+def successor_in_keygen(board: TrusteeBoard) -> TrusteeBoard | None:
+    return board.replaced_by.filter(state=TrusteeBoard.State.KEYGEN).first()
+
+
+def _must_deal(trustee: Trustee) -> bool:
+    """An old trustee whose board is being replaced, once every new certificate is in, while
+    fewer than k old trustees have dealt and this one has not."""
+    new = successor_in_keygen(trustee.board)
+    if new is None or new.trustees.filter(certificate__isnull=True).exists():
+        return False
+    dealt = new.dealings.all()
+    return dealt.count() < trustee.board.k and not dealt.filter(dealer=trustee).exists()
 
 
 def pending_requests(trustee: Trustee) -> list[DecryptionRequest]:

@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from asamblea.crypto.group import point_from_text
+from asamblea.crypto.reshare import complete_reshare, deal
 from asamblea.crypto.threshold import (
     KeyGenerationError,
     complete_key,
     make_polynomial,
     new_trustee,
 )
+from asamblea.crypto.transcript import BoardContext
 from asamblea.record.entries.trustees import (
     certificate_from_json,
     certificate_to_json,
+    dealing_from_json,
+    dealing_to_json,
     polynomial_from_json,
     polynomial_to_json,
     verification_key_from_json,
@@ -76,6 +80,8 @@ def next_step(board: dict[str, Any], share: ShareFile) -> Next:
         raise ShareFileError(
             "this file has no secrets: it is not the file that made the certificate"
         )
+    if board.get("replaces") and mine["verification_key"] is None:
+        return _reshared_key(board, share)
     if mine["polynomial"] is None:
         waiting = _missing(board, "certificate")
         if waiting:
@@ -111,3 +117,55 @@ def next_step(board: dict[str, Any], share: ShareFile) -> Next:
     if share.share.index != mine_vk.index:
         raise ShareFileError("this share is not this trustee's")
     return Next(done=True)
+
+
+def _reshared_key(board: dict[str, Any], share: ShareFile) -> Next:
+    """A new trustee of a reshared board: after every certificate, k old trustees deal; then
+    this trustee's share is the Lagrange combination of what they dealt (crypto/reshare.py)."""
+    old = board["replaces"]
+    waiting = _missing(board, "certificate")
+    if waiting:
+        return Next(waiting=waiting, waiting_step="certificate")
+    if len(board["dealings"]) < old["k"]:
+        return Next(waiting=(), waiting_step="dealing")
+    assert share.secrets is not None
+    certs = [certificate_from_json(t["certificate"]) for t in board["trustees"]]
+    dealings = [dealing_from_json(d) for d in board["dealings"]]
+    old_keys = {
+        vk["index"]: verification_key_from_json(vk).public for vk in old["verification_keys"]
+    }
+    try:
+        key_share, vk = complete_reshare(
+            share.context, share.secrets, certs, old["board"], old["k"], old_keys, dealings
+        )
+    except KeyGenerationError as exc:
+        raise ShareFileError(
+            f"old trustee {exc.trustee}'s dealing is wrong: {exc.reason}; do not go on, "
+            "tell the organisation"
+        ) from None
+    share.share, share.secrets = key_share, None
+    share.sent["verification_key"] = verification_key_to_json(vk)
+    return Next("verification_key", share.sent["verification_key"])
+
+
+def deal_step(board: dict[str, Any], old_share: ShareFile) -> Next:
+    """An old trustee deals their share to the board that replaces theirs."""
+    old = board.get("replaces")
+    if not old or old["board"] != old_share.board:
+        raise ShareFileError(
+            f"board {board['board']} does not replace your board {old_share.board}"
+        )
+    if old_share.share is None:
+        raise ShareFileError("this file holds no share")
+    key = f"dealing:{board['board']}"
+    if key in old_share.sent:
+        return Next("dealing", old_share.sent[key])
+    waiting = _missing(board, "certificate")
+    if waiting:
+        return Next(waiting=waiting, waiting_step="certificate")
+    if len(board["dealings"]) >= old["k"]:
+        return Next(done=True)
+    certs = [certificate_from_json(t["certificate"]) for t in board["trustees"]]
+    context = BoardContext(board["board"], board["k"], board["n"])
+    old_share.sent[key] = dealing_to_json(deal(context, old["board"], old_share.share, certs))
+    return Next("dealing", old_share.sent[key])

@@ -44,9 +44,7 @@ def test_reshare_keeps_the_key_and_new_shares_decrypt() -> None:
     old_keys = {vk.index: vk.public for vk in old.verification_keys}
     # Trustee 2 lost their share: trustees 1 and 3 deal.
     dealings = [deal(new_ctx, "org/old", old_shares[i], certs) for i in (0, 2)]
-    done = [
-        complete_reshare(new_ctx, s, certs, "org/old", 2, old_keys, dealings) for s, _c in made
-    ]
+    done = [complete_reshare(new_ctx, s, certs, "org/old", 2, old_keys, dealings) for s, _c in made]
     params = assemble_reshared(
         new_ctx, certs, "org/old", 2, old_keys, old.public_key, dealings, [vk for _s, vk in done]
     )

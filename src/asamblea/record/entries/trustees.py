@@ -35,6 +35,7 @@ from asamblea.crypto.group import (
     scalar_to_text,
 )
 from asamblea.crypto.proofs import Proof
+from asamblea.crypto.reshare import Dealing
 from asamblea.crypto.threshold import (
     NONCE_BYTES,
     Certificate,
@@ -187,6 +188,63 @@ def polynomial_from_json(obj: Any, where: str = "polynomial") -> Polynomial:
             for i, x in enumerate(_list(d["proofs"], f"{where}.proofs"))
         ),
         tuple(shares),
+        proof_from_json(d["signature"], f"{where}.signature"),
+    )
+
+
+def _shares_to_json(shares: Sequence[EncryptedShare]) -> list[dict[str, Any]]:
+    return [
+        {
+            "recipient": s.recipient,
+            "alpha": point_to_text(s.alpha),
+            "beta": point_to_text(s.beta),
+            "nonce": b64encode(s.nonce),
+            "data": b64encode(s.data),
+        }
+        for s in shares
+    ]
+
+
+def _shares_from_json(obj: Any, where: str) -> tuple[EncryptedShare, ...]:
+    shares = []
+    for i, raw in enumerate(_list(obj, where)):
+        at = f"{where}[{i}]"
+        s = _keys(raw, {"recipient", "alpha", "beta", "nonce", "data"}, at)
+        shares.append(
+            EncryptedShare(
+                _int(s["recipient"], f"{at}.recipient"),
+                _point(s["alpha"], f"{at}.alpha"),
+                _point(s["beta"], f"{at}.beta"),
+                _bytes(s["nonce"], NONCE_BYTES, f"{at}.nonce"),
+                _bytes(s["data"], SHARE_DATA_BYTES, f"{at}.data"),
+            )
+        )
+    return tuple(shares)
+
+
+def dealing_to_json(d: Dealing) -> dict[str, Any]:
+    return {
+        "dealer": d.dealer,
+        "coefexps": [point_to_text(a) for a in d.coefexps],
+        "proofs": [proof_to_json(x) for x in d.proofs],
+        "shares": _shares_to_json(d.shares),
+        "signature": proof_to_json(d.signature),
+    }
+
+
+def dealing_from_json(obj: Any, where: str = "dealing") -> Dealing:
+    d = _keys(obj, {"dealer", "coefexps", "proofs", "shares", "signature"}, where)
+    return Dealing(
+        _int(d["dealer"], f"{where}.dealer"),
+        tuple(
+            _point(a, f"{where}.coefexps[{i}]")
+            for i, a in enumerate(_list(d["coefexps"], f"{where}.coefexps"))
+        ),
+        tuple(
+            proof_from_json(x, f"{where}.proofs[{i}]")
+            for i, x in enumerate(_list(d["proofs"], f"{where}.proofs"))
+        ),
+        _shares_from_json(d["shares"], f"{where}.shares"),
         proof_from_json(d["signature"], f"{where}.signature"),
     )
 
@@ -391,6 +449,22 @@ class TrusteeBoardReadyV1(Entry):
     board: str
     public_key: str
     fingerprint: str
+
+
+@entry(
+    "trustee_share_dealt",
+    1,
+    example={"board": _BOARD, "replaces": "sindicato-minero/trustees/11aa", "dealing": _POLY},
+)
+@dataclass(frozen=True)
+class TrusteeShareDealtV1(Entry):
+    """Resharing, step 1 (crypto/reshare.py): old trustee ``dealing.dealer`` of ``replaces``
+    deals its share afresh to the new board's trustees; its constant commitment is its old
+    verification key."""
+
+    board: str
+    replaces: str
+    dealing: dict[str, Any]
 
 
 @entry(

@@ -87,6 +87,22 @@ def holds_office(user: Any, organisation: Organisation, unit: Body | None = None
     )
 
 
+def validate_replacement(
+    organisation: Organisation, unit: Body | None, replaces: TrusteeBoard | None
+) -> None:
+    """A board can only replace a ready board of the same organisation and unit, once."""
+    if replaces is None:
+        return
+    if replaces.organisation_id != organisation.pk or replaces.unit_id != (
+        unit.pk if unit else None
+    ):
+        raise ActionError("a new board replaces a board of the same scope", field="replaces")
+    if replaces.state != TrusteeBoard.State.READY:
+        raise ActionError(f"board {replaces.uid} is {replaces.state}, not ready", field="replaces")
+    if replaces.replaced_by.exclude(state=TrusteeBoard.State.RETIRED).exists():
+        raise ActionError(f"board {replaces.uid} is already being replaced", field="replaces")
+
+
 def member_of(user: Any, organisation: Organisation) -> Member | None:
     return (
         Member.objects.filter(
@@ -114,12 +130,15 @@ def check_propose_board(
     trustees: Sequence[Any],
     public_names: bool = True,
     deadline_hours: int = DEFAULT_DEADLINE_HOURS,
+    replaces: TrusteeBoard | None = None,
 ) -> Approval:
-    """A registrar proposes a board; a different officer approves it (two people, not one)."""
+    """A registrar proposes a board; a different officer approves it (two people, not one).
+    With ``replaces``, the new board receives that board's key by resharing (ADR 0012)."""
     require_role(user, organisation, Role.REGISTRAR, detail="only a registrar may propose a board")
     if any(getattr(t, "pk", None) == user.pk for t in trustees):
         raise Forbidden("no one proposes a board with themselves on it")
     validate_board(organisation, unit, k, n, trustees, deadline_hours)
+    validate_replacement(organisation, unit, replaces)
     return approvals.do_propose(
         user,
         CREATE,
@@ -132,6 +151,7 @@ def check_propose_board(
             "trustees": [t.pk for t in trustees],
             "public_names": public_names,
             "deadline_hours": deadline_hours,
+            "replaces": replaces.pk if replaces else None,
         },
     )
 
@@ -155,12 +175,18 @@ def _run(ctx: ActionContext, approval: Approval) -> None:
         trustees=[users[pk] for pk in approval.params["trustees"]],
         public_names=approval.params["public_names"],
         deadline_hours=approval.params["deadline_hours"],
+        replaces=(
+            TrusteeBoard.objects.get(pk=approval.params["replaces"])
+            if approval.params.get("replaces")
+            else None
+        ),
     )
 
 
 def _describe(approval: Approval) -> str:
     p = approval.params
-    return f"standing board of trustees, {p['k']} of {p['n']}"
+    again = " (resharing the key of an existing board)" if p.get("replaces") else ""
+    return f"standing board of trustees, {p['k']} of {p['n']}{again}"
 
 
 approvals.register_kind(
@@ -183,6 +209,7 @@ def do_create_board(
     demo: bool = False,
 ) -> TrusteeBoard:
     validate_board(organisation, unit, k, n, trustees, deadline_hours)
+    validate_replacement(organisation, unit, replaces)
     board = TrusteeBoard.objects.create(
         organisation=organisation,
         unit=unit,

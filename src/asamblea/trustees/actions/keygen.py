@@ -45,6 +45,7 @@ from asamblea.record.entries.trustees import (
     verification_key_to_json,
 )
 from asamblea.trustees.access import access_board, require_trustee
+from asamblea.trustees.actions import resharing
 from asamblea.trustees.models import Trustee, TrusteeBoard
 from asamblea.trustees.queries import board_context
 
@@ -78,6 +79,10 @@ def check_publish(user: Any, board_ref: str | int, step: str, message: Any) -> T
             f"board {board.uid} is {board.state}: key generation is over", code="conflict"
         )
     parsed = _parse(step, message)
+    if board.replaces_id is not None and step == "polynomial":
+        raise ActionError(
+            f"board {board.uid} receives its key by resharing: no polynomial step", field="step"
+        )
     if getattr(trustee, step) is not None:
         if getattr(trustee, step) == message:
             return trustee  # a retry of the very same message
@@ -88,7 +93,10 @@ def check_publish(user: Any, board_ref: str | int, step: str, message: Any) -> T
     if step == "polynomial":
         _check_polynomial_step(board, trustee, parsed)
         return do_publish_polynomial(user, trustee, parsed)
-    _check_verification_key(board, trustee, parsed)
+    if board.replaces_id is not None:
+        resharing.check_reshared_key(board, trustee, parsed)
+    else:
+        _check_verification_key(board, trustee, parsed)
     return do_publish_verification_key(user, trustee, parsed)
 
 
@@ -208,12 +216,15 @@ def do_publish_verification_key(
 
 def _assemble(ctx: ActionContext, board: TrusteeBoard, everyone: list[Trustee]) -> None:
     try:
-        params = assemble_board(
-            board_context(board),
-            [certificate_from_json(t.certificate) for t in everyone],
-            [polynomial_from_json(t.polynomial) for t in everyone],
-            [verification_key_from_json(t.verification_key) for t in everyone],
-        )
+        if board.replaces_id is not None:
+            params = resharing.reshared_parameters(board)
+        else:
+            params = assemble_board(
+                board_context(board),
+                [certificate_from_json(t.certificate) for t in everyone],
+                [polynomial_from_json(t.polynomial) for t in everyone],
+                [verification_key_from_json(t.verification_key) for t in everyone],
+            )
     except KeyGenerationError as exc:
         raise ActionError(
             f"trustee {exc.trustee}: the board does not assemble ({exc.reason})", field="board"
@@ -234,3 +245,5 @@ def _assemble(ctx: ActionContext, board: TrusteeBoard, everyone: list[Trustee]) 
         ),
         body=board.unit,
     )
+    if board.replaces_id is not None:
+        resharing.retire_replaced(ctx, board)
