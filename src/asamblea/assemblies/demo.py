@@ -5,6 +5,10 @@
    one delegate deviates, flagged on the record), adopted by roll call; a march on Lima adopted.
 2. The national assembly (``asamblea-nacional``) adopting the movement's demands, as the
    scenario's source articles report them, as resolutions; their statuses are illustrative.
+3. A regional assembly that sends delegates to the committee, in session on the strike mandate:
+   one of its base units instructs its delegates by a secret vote through the elections
+   machinery, sealed under the demo board of trustees and decrypted by k of them (their shares
+   are in ``var/``: DEMO ONLY), before the division; its delegates then vote as instructed.
 
 Everything goes through the actions, so the record holds every step. Idempotent: a body that
 already has a session is left alone.
@@ -13,13 +17,15 @@ already has a session is left alone.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from asamblea.assemblies import actions
-from asamblea.assemblies.models import Session
+from asamblea.assemblies.models import Instruction, Session
 from asamblea.core.action import System
-from asamblea.registry.models import Body, Mandate, Roll, Seat
+from asamblea.registry.models import Body, Mandate, Member, Roll, RollEntry, Seat
 
 ACTOR = System("demo")
 
@@ -175,6 +181,99 @@ def _national(national: Body, say: Callable[[str], None]) -> None:
     say(f"assemblies: national assembly adopted {adopted} demands as resolutions")
 
 
+def _regional_sender(committee: Body) -> Body | None:
+    """The assembly that sends the most seats to the committee (and has base units' seats)."""
+    counts: dict[int, int] = {}
+    for seat in _held_seats(committee):
+        if not seat.unit.is_base_unit:
+            counts[seat.unit_id] = counts.get(seat.unit_id, 0) + 1
+    for pk, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        body = Body.objects.get(pk=pk)
+        if _instructing_unit(body) is not None:
+            return body
+    return None
+
+
+def _instructing_unit(body: Body) -> Body | None:
+    """The base unit with a held seat in ``body`` and the smallest membership of 12 or more
+    (the demo stays quick: every ballot is sealed and its proofs checked)."""
+    best: tuple[int, str, Body] | None = None
+    for seat in _held_seats(body):
+        unit = seat.unit
+        if not unit.is_base_unit:
+            continue
+        size = Member.objects.filter(
+            memberships__unit=unit, memberships__left_on__isnull=True
+        ).count()
+        if size >= 12 and (best is None or (size, unit.code) < (best[0], best[1])):
+            best = (size, unit.code, unit)
+    return best[2] if best else None
+
+
+def _sealed_instruction(body: Body, say: Callable[[str], None]) -> None:
+    """A regional session whose strike mandate is instructed by a base unit's sealed vote."""
+    from asamblea.elections.actions import do_reissue_credentials
+    from asamblea.elections.actions.casting import check_cast
+    from asamblea.registry.actions import do_freeze_roll
+    from asamblea.trustees.demo import decrypt_with_demo_shares
+    from asamblea.trustees.models import DecryptionRequest
+    from asamblea.trustees.queries import board_for
+
+    unit = _instructing_unit(body)
+    if unit is None or board_for(body.organisation, unit) is None:
+        say("assemblies: no base unit (or no demo board) for a sealed instruction vote; skipped")
+        return
+    session, seats = _open_session(
+        body,
+        "Sesión de la asamblea regional sobre el paro",
+        dt.datetime(2022, 12, 26, 15, 0, tzinfo=dt.UTC),
+        ["Mandato al comité de lucha: paro regional indefinido"],
+        "Puno",
+    )
+    motion = actions.do_propose_motion(
+        ACTOR,
+        session,
+        title="Mandato al comité de lucha: paro regional indefinido",
+        text="La asamblea manda a sus delegados al comité votar por el paro regional indefinido.",
+        proposer_name=unit.name,
+        threshold="majority_cast",
+    )
+    if not Roll.objects.filter(body=unit).exists():
+        do_freeze_roll(ACTOR, unit, purpose="instruction vote")
+    instruction = actions.do_open_instruction(ACTOR, motion, unit)
+    election = instruction.election
+    assert election is not None
+    roll_members = list(
+        Member.objects.filter(
+            pk__in=RollEntry.objects.filter(roll_id=instruction.roll_id).values("member_id")
+        ).order_by("pk")
+    )
+    rng = random.Random(2212)  # noqa: S311 - invented demo votes, reproducible
+    voters = rng.sample(roll_members, max(1, len(roll_members) * 2 // 3))
+    codes = do_reissue_credentials(None, election, voters)
+    options = ["for", "against", "abstain", "free"]
+    for member in voters:
+        vote = rng.choices(options, weights=[6, 2, 1, 1])[0]
+        check_cast(election, codes[member.pk], {"vote": vote}, secrets.token_urlsafe(24))
+    actions.do_close_instruction(ACTOR, instruction)
+    for request in DecryptionRequest.objects.filter(subject=f"election:{election.pk}:tally"):
+        decrypt_with_demo_shares(request)
+    instruction = Instruction.objects.get(pk=instruction.pk)
+    division = actions.do_open_division(ACTOR, motion)
+    instructed = instruction.result
+    votes = [
+        (seat.pk, instructed if seat.unit_id == unit.pk and instructed != "free" else "for")
+        for seat in seats
+    ]
+    actions.do_cast_votes(ACTOR, division, votes)
+    actions.do_close_division(ACTOR, division)
+    actions.do_close_session(ACTOR, session)
+    say(
+        f"assemblies: {unit.code} instructed its delegates '{instructed}' by a sealed vote,"
+        " decrypted by the demo trustees"
+    )
+
+
 def load(organisation: Any, *, progress: Any = None) -> None:
     """Idempotent: a body that already has a session gets nothing more."""
     say = progress or _quiet
@@ -185,6 +284,9 @@ def load(organisation: Any, *, progress: Any = None) -> None:
         )
     }
     committee = bodies.get("comite-lucha-sur")
+    regional = _regional_sender(committee) if committee is not None else None
+    if regional is not None and not Session.objects.filter(body=regional).exists():
+        _sealed_instruction(regional, say)
     if committee is not None and not Session.objects.filter(body=committee).exists():
         if len({s.unit_id for s in _held_seats(committee)}) >= 2:
             _committee(committee, say)
