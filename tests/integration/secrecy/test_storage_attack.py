@@ -38,6 +38,9 @@ PG_SETTINGS = {
     "log_line_prefix": "'%m [%p] %u@%d '",
 }
 
+# Every method the application opens a secret vote with; the test fails if one does not open.
+METHODS = ["recall yes/no", "plurality", "approval", "irv", "stv", "instruction"]
+
 needs_pg = pytest.mark.skipif(not pg_available(), reason="needs PostgreSQL's server binaries")
 
 
@@ -68,6 +71,7 @@ def _run_pg(tmp_path: Path, *, plaintext: bool) -> tuple[dict[str, Any], dict[st
         cluster.start()
         driver = Driver(cluster.url(), tmp_path, plaintext=plaintext)
         mid = driver.until("mid-vote")
+        assert mid["opened"] == METHODS, f"not every method opened: {driver.skipped}"
         needles = Needles(mid["ballots"])
         assert len(needles.literals) >= 5, mid
         at_mid = _pg_look(cluster, needles)
@@ -95,6 +99,7 @@ def _run_sqlite(
     driver = Driver(f"sqlite:///{db}", tmp_path, plaintext=plaintext)
     try:
         mid = driver.until("mid-vote")
+        assert mid["opened"] == METHODS, f"not every method opened: {driver.skipped}"
         needles = Needles(mid["ballots"])
         at_mid = _sqlite_look(db, needles)
         driver.go_on()
