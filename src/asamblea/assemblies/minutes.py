@@ -61,19 +61,6 @@ def _when(value: Any, session: Session, pattern: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(presentation.zone_of(session.body.organisation)).strftime(pattern)
 
 
-def _threshold(m: Motion) -> str:
-    names = {
-        Motion.Threshold.MAJORITY_CAST: _("majority of votes cast"),
-        Motion.Threshold.ABSOLUTE_MAJORITY: _("absolute majority of the seats"),
-        Motion.Threshold.QUALIFIED: _("qualified majority of the legal number"),
-        Motion.Threshold.QUORUM: _("majority of votes cast, with a quorum voting"),
-    }
-    text = names.get(m.threshold, m.threshold)
-    if m.threshold == Motion.Threshold.QUALIFIED:
-        text += f" ({m.threshold_num}/{m.threshold_den})"
-    return text
-
-
 def _rows(session: Session) -> Iterator[list[Any]]:
     """Every row of the minutes, in order: the CSV writes them, the PDF lays them out.
 
@@ -132,7 +119,7 @@ def _rows(session: Session) -> Iterator[list[Any]]:
             "",
             "",
             "",
-            f"{m.title}: {m.text} [{_threshold(m)}; {status}{amends}]",
+            f"{m.title}: {m.text} [{presentation.threshold_label(m)}; {status}{amends}]",
         ]
         for ins in instructions.get(m.pk, []):
             counts = ", ".join(

@@ -216,3 +216,28 @@ def zone_of(organisation: Any) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(str(name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return dt.UTC
+
+
+def threshold_label(motion: Any) -> str:
+    """A motion's threshold by name (the model's labels are English), with its fraction."""
+    names = {
+        "majority_cast": _("majority of votes cast"),
+        "absolute_majority": _("absolute majority of the seats"),
+        "qualified": _("qualified majority of the legal number"),
+        "quorum": _("majority of votes cast, with a quorum voting"),
+    }
+    text = names.get(motion.threshold, motion.threshold)
+    if motion.threshold == "qualified":
+        text += f" ({motion.threshold_num}/{motion.threshold_den})"
+    return text
+
+
+def history_note(note: str) -> str:
+    """A resolution's history note; the one the adoption writes ("adopted") in words."""
+    return _("adopted") if note == "adopted" else note
+
+
+def resolution_kind_label(kind: str) -> str:
+    return {"demand": _("demand"), "strike_call": _("strike call"), "march": _("march")}.get(
+        kind, kind
+    )

@@ -92,7 +92,7 @@ def _tally_context(division: Division) -> dict[str, Any]:
 
 
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = Session.objects.select_related("body").order_by("-scheduled_at", "-id")
+    sessions = Session.objects.select_related("body__organisation").order_by("-scheduled_at", "-id")
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))
     return render(request, "assemblies/session_list.html", {"page": page})
 
@@ -223,7 +223,7 @@ def division_detail(request: HttpRequest, division_id: int) -> HttpResponse:
 
 
 def body_resolutions(request: HttpRequest, body_id: int) -> HttpResponse:
-    body = Body.objects.filter(pk=body_id).first()
+    body = Body.objects.select_related("organisation").filter(pk=body_id).first()
     if body is None:
         raise Http404(_("body not found"))
     resolutions = (
@@ -245,7 +245,7 @@ def delegate_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404(_("delegate not found"))
     votes = (
         DelegateVote.objects.filter(member=member)
-        .select_related("division__motion__session__body", "instruction")
+        .select_related("division__motion__session__body__organisation", "instruction")
         .order_by("-cast_at", "-id")
     )
     page = Paginator(votes, VOTES_PER_PAGE).get_page(request.GET.get("page"))

@@ -39,6 +39,21 @@ def status(value: str) -> str:
 
 
 @register.filter
+def threshold(motion: Any) -> str:
+    return presentation.threshold_label(motion)
+
+
+@register.filter
+def resolution_kind(value: str) -> str:
+    return presentation.resolution_kind_label(value)
+
+
+@register.filter
+def note(value: str) -> str:
+    return presentation.history_note(value)
+
+
+@register.filter
 def local(value: dt.datetime | None, organisation: Any) -> str:
     """``value`` in the organisation's time zone, with the zone named: "2026-12-07 10:00 Lima"."""
     if value is None:
