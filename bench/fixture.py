@@ -86,12 +86,13 @@ def build(
         unit=unit,
         body=assembly,
         title="Bench delegate election",
-        trusted=True,
     )
     elections.do_open_nominations(None, election)
     keys = []
     for member in Member.objects.filter(organisation=org).order_by("member_ref")[:candidates]:
         keys.append(elections.do_nominate(None, election, member).key)
+    # A secret vote opens only under a ready board of trustees (ADR 0013): its ballots are sealed.
+    SHARES[slug] = make_board(org)
     opened = elections.do_open_election(None, election)
     codes = list(opened.printed_codes.values())
     division_id, delegate_tokens = None, []
@@ -113,6 +114,38 @@ def build(
             f"/o/{slug}/",
         ],
     )
+
+
+# The trustees' shares of each fixture's board, by organisation (bench data: in memory only).
+SHARES: dict[str, list[Any]] = {}
+
+
+def make_board(org: Any, k: int = 2, n: int = 3) -> list[Any]:
+    """A ready board of ``n`` trustees (members in no unit) for ``org``, its key generation run
+    in this process through the trustees' actions (bench data only); returns the shares."""
+    from django.contrib.auth import get_user_model
+
+    from asamblea.core.action import System
+    from asamblea.core.clock import now
+    from asamblea.registry.models import Member
+    from asamblea.trustees.actions.boards import do_create_board
+    from asamblea.trustees.ceremony import run_in_process
+
+    users = []
+    for i in range(1, n + 1):
+        user = get_user_model().objects.create_user(
+            username=f"trustee-{org.slug}-{i}", password=secrets.token_urlsafe(16)
+        )
+        Member.objects.create(
+            organisation=org,
+            member_ref=f"trustee-{i}",
+            display_name=f"Trustee {i}",
+            user=user,
+            created_at=now(),
+        )
+        users.append(user)
+    board = do_create_board(System("bench"), org, unit=None, k=k, n=n, trustees=users)
+    return [f.share for f in run_in_process(board)]
 
 
 @dataclass

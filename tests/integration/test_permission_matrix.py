@@ -480,6 +480,10 @@ def test_casting_is_authorised_by_the_voting_code_alone_whatever_the_bearer() ->
 
     world = _build_world()
     election = world.objects["election"]
+    # A secret vote opens only under a ready board of trustees (ADR 0013).
+    from fixtures.sample import make_sample_board
+
+    make_sample_board(election.organisation, now())
     elections.do_open_nominations(None, election)
     for member in world.own.members[5:7]:
         elections.do_nominate(None, election, member)

@@ -4,6 +4,11 @@ Idempotent: when the demo elections exist, nothing is loaded. Loads, in small un
 stays quick: certified elections for two units' seats, a recall that passed by secret vote with
 the first alternate seated, an open recall petition, and a by-election in progress whose unused
 voting codes are appended to var/demo-access.txt.
+
+Every vote is sealed (ADR 0013) under the organisation's demo board of trustees, whose shares the
+demo keeps in var/ (DEMO ONLY: :mod:`asamblea.trustees.demo` says so loudly); each closed vote's
+tally is decrypted by k of those trustees through the real submission action before it is
+counted.
 """
 
 from __future__ import annotations
@@ -77,6 +82,27 @@ def _small_units(org: Any) -> list[tuple[Body, Body]]:
     return [p for p in ordered if sizes.get(p[0].pk, 0) >= 12]
 
 
+def _decrypt(election: Election) -> None:
+    """The demo trustees decrypt the closed vote's tally (their shares are in var/: demo only)."""
+    from asamblea.trustees.demo import decrypt_with_demo_shares
+    from asamblea.trustees.models import DecryptionRequest
+
+    request = DecryptionRequest.objects.filter(subject__startswith=f"election:{election.pk}:")
+    for each in request.order_by("pk"):
+        decrypt_with_demo_shares(each)
+
+
+def _close_count_certify(o1: Any, o2: Any, election: Election) -> None:
+    actions.do_close_election(o1, election)
+    _decrypt(election)
+    election.refresh_from_db()
+    # A ranked vote is counted by the trustee submission that completes its decryption.
+    if election.state == Election.State.CLOSED:
+        actions.do_count_election(o1, election)
+    actions.do_certify_election(o1, election)
+    actions.do_certify_election(o2, election)
+
+
 def _cast(election: Election, voters: list[Member], choose: Callable[[int], dict]) -> None:
     codes = actions.do_reissue_credentials(None, election, voters)
     for i, member in enumerate(voters):
@@ -102,24 +128,21 @@ def _election(o1: Any, unit: Body, body: Body, title: str, method: str, n: int) 
 
 
 def _certified(o1: Any, o2: Any, unit: Body, body: Body, method: str, rng: random.Random) -> None:
-    election = _election(o1, unit, body, f"delegates of {unit.name} to {body.name}", method, 4)
+    election = _election(o1, unit, body, f"delegados de {unit.name} ante {body.name}", method, 4)
     election = actions.do_open_election(o1, election).election
     keys = actions.candidate_keys(election)
     roll = actions._open_members(unit)
     voters = rng.sample(roll, max(1, len(roll) * 3 // 5))
 
     def choose(i: int) -> dict:
-        if method == "irv":
+        if method in ("irv", "stv-scottish"):
             order = list(keys)
             rng.shuffle(order)
             return {"ranking": order[: rng.randint(1, len(order))]}
         return {"choice": rng.choices(keys, weights=[5, 3, 2, 1][: len(keys)])[0]}
 
     _cast(election, voters, choose)
-    actions.do_close_election(o1, election)
-    actions.do_count_election(o1, election)
-    actions.do_certify_election(o1, election)
-    actions.do_certify_election(o2, election)
+    _close_count_certify(o1, o2, election)
 
 
 def _passed_recall(o1: Any, o2: Any, unit: Body, body: Body, rng: random.Random) -> None:
@@ -130,7 +153,7 @@ def _passed_recall(o1: Any, o2: Any, unit: Body, body: Body, rng: random.Random)
         return
     roll = [m for m in actions._open_members(unit) if m != mandate.member]
     petition = actions.do_open_petition(
-        None, mandate, roll[0], "Voted for the agreement the assembly had rejected."
+        None, mandate, roll[0], "Votó por el acuerdo que la asamblea había rechazado."
     )
     for m in roll:
         actions.do_sign(None, petition, m)
@@ -141,10 +164,7 @@ def _passed_recall(o1: Any, o2: Any, unit: Body, body: Body, rng: random.Random)
     assert election is not None
     voters = rng.sample(roll, max(1, len(roll) // 2))
     _cast(election, voters, lambda i: {"vote": "yes" if i % 4 else "no"})
-    actions.do_close_election(o1, election)
-    actions.do_count_election(o1, election)
-    actions.do_certify_election(o1, election)
-    actions.do_certify_election(o2, election)
+    _close_count_certify(o1, o2, election)
 
 
 def _open_petition(unit: Body, body: Body) -> None:
@@ -155,7 +175,7 @@ def _open_petition(unit: Body, body: Body) -> None:
         return
     roll = [m for m in actions._open_members(unit) if m != mandate.member]
     petition = actions.do_open_petition(
-        None, mandate, roll[0], "Has not reported back to the unit since the strike began."
+        None, mandate, roll[0], "No ha rendido cuentas a la base desde que empezó el paro."
     )
     for m in roll[:2]:
         actions.do_sign(None, petition, m)
@@ -193,10 +213,16 @@ def load(organisation: Any, *, progress: Any = None) -> None:
         _say(progress, "too few units with seats for the elections demo: skipped")
         return
     rng = random.Random(2022)  # noqa: S311 - invented demo votes, reproducible
+    from asamblea.trustees.demo import make_demo_board
+
     with transaction.atomic():
+        # The standing board every demo vote is sealed under (made once; shares in var/).
+        make_demo_board(organisation, progress=progress)
         o1, o2 = _officers(organisation)
         _certified(o1, o2, *units[0], "plurality", rng)
         _certified(o1, o2, *units[1], "irv", rng)
+        if len(units) > 5:
+            _certified(o1, o2, *units[5], "stv-scottish", rng)
         _say(progress, "demo elections certified")
         _passed_recall(o1, o2, *units[2], rng)
         _open_petition(*units[3])

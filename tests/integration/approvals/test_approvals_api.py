@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from approval_helpers import fresh_code, token_for, wrong_code
 from django.test import Client
-from elections_builders import build_world, open_election, record_entries
+from elections_builders import build_world, decrypt_tally, open_election, record_entries
 
 from asamblea.core import clock
 from asamblea.core.errors import ActionError
@@ -25,6 +25,7 @@ def _counted(world) -> Election:
     member = world.members[0]
     actions.check_cast(election, codes[member.pk], {"choice": member.public_id}, "k" * 20)
     actions.do_close_election(world.officers[0], election)
+    decrypt_tally(world, election)
     actions.do_count_election(world.officers[0], election)
     election.refresh_from_db()
     return election
@@ -144,9 +145,10 @@ def test_a_credential_reissue_needs_a_second_officer_goes_on_the_record_and_tell
     (entry,) = record_entries(world.org, "credentials_reissued")
     assert (entry["election"], entry["count"]) == (election.pk, 1)
     assert member.public_id not in str(entry)
-    notice = OutboxMessage.objects.get(subject__startswith="Your voting card was replaced")
-    assert notice.recipient == "socia@example.org" and "replaced on" in notice.body
-    assert not notice.is_secret and "did not ask" in notice.body
+    # In the member's language (the site's default, Spanish: issue 17).
+    notice = OutboxMessage.objects.get(subject__startswith="Tu tarjeta de votación fue reemplazada")
+    assert notice.recipient == "socia@example.org" and "fue reemplazada el" in notice.body
+    assert not notice.is_secret and "no pediste" in notice.body
     with pytest.raises(ActionError, match="this card was replaced on"):
         actions.check_cast(election, old_code, {"choice": member.public_id}, "r" * 20)
     # Any other unknown code keeps the one answer.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from approval_helpers import fresh_code, wrong_code
 from django.urls import reverse
-from elections_builders import build_world, open_election, record_entries
+from elections_builders import build_world, decrypt_tally, open_election, record_entries
 
 from asamblea.core.models import Approval
 from asamblea.elections import actions
@@ -20,6 +20,7 @@ def _counted(world) -> Election:  # type: ignore[no-untyped-def]
     member = world.members[0]
     actions.check_cast(election, codes[member.pk], {"choice": member.public_id}, "k" * 20)
     actions.do_close_election(world.officers[0], election)
+    decrypt_tally(world, election)
     actions.do_count_election(world.officers[0], election)
     election.refresh_from_db()
     return election

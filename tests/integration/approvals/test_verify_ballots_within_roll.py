@@ -53,7 +53,8 @@ def _resign(org, entries: list[dict], forged: Path, out: Path) -> None:  # type:
 def test_verify_fails_naming_the_entry_when_ballots_exceed_the_credentials_issued(tmp_path):
     world = build_world(3, seats=1)
     record_actions.do_sign_checkpoint(world.org)
-    election, codes = open_election(world, candidates=2)
+    # A vote opened before sealing (election_closed v1, ballots in the clear).
+    election, codes = open_election(world, candidates=2, plaintext=True)
     choice = {"choice": world.members[0].public_id}
     for i, member in enumerate(world.members[:2]):
         actions.check_cast(election, codes[member.pk], choice, f"key-{i:04d}" * 3)
