@@ -33,7 +33,7 @@ const utf8 = new TextEncoder();
 
 // --- scalars and points --------------------------------------------------------------------------
 
-function mod(a) {
+export function mod(a) {
   const r = a % ORDER;
   return r < 0n ? r + ORDER : r;
 }
@@ -71,12 +71,12 @@ export function randomScalar() {
 
 // Zero scalar and identity point answered here, as group.mul does: noble's constant-time
 // multiply refuses a zero scalar.
-function baseMul(k) {
+export function baseMul(k) {
   k = mod(k);
   return k === 0n ? Point.ZERO : Point.BASE.multiply(k);
 }
 
-function mul(k, p) {
+export function mul(k, p) {
   k = mod(k);
   if (k === 0n || p.equals(Point.ZERO)) return Point.ZERO;
   return p.multiply(k);
@@ -106,8 +106,14 @@ export function b64decode(text, length) {
   return out;
 }
 
-const pointText = (p) => b64encode(p.toBytes());
-const scalarText = (k) => b64encode(scalarToBytes(k));
+export const pointText = (p) => b64encode(p.toBytes());
+export const scalarText = (k) => b64encode(scalarToBytes(k));
+
+export function scalarFromText(text) {
+  const k = numberFromLE(b64decode(text, 32));
+  if (k >= ORDER) throw new Error("scalar not reduced mod L");
+  return k;
+}
 
 // --- transcript (crypto/transcript.py) -------------------------------------------------------------
 
