@@ -97,6 +97,16 @@ class Trustee(models.Model):
     def __str__(self) -> str:
         return f"trustee {self.index} of {self.board.uid}"
 
+    @property
+    def steps_done(self) -> int:
+        """Key-generation messages published (a reshared board's trustees have no polynomial)."""
+        done = [self.certificate, self.verification_key]
+        if self.board.replaces_id is None:
+            done.append(self.polynomial)
+        elif self.verification_key is not None:
+            done.append(True)
+        return sum(x is not None for x in done)
+
 
 class DecryptionRequest(models.Model):
     class State(models.TextChoices):

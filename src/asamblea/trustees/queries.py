@@ -136,11 +136,18 @@ def explain(k: int, n: int, deadline_hours: int) -> list[str]:
         deadline = ngettext("%(n)d hour", "%(n)d hours", deadline_hours) % {"n": deadline_hours}
     return [
         _("Any %(k)d of the %(n)d trustees together can decrypt a total.") % {"k": k, "n": n},
-        _("%(less)d or fewer trustees cannot decrypt anything, even working together.")
+        ngettext(
+            "%(less)d trustee alone cannot decrypt anything.",
+            "%(less)d or fewer trustees cannot decrypt anything, even working together.",
+            k - 1,
+        )
         % {"less": k - 1},
-        _(
+        ngettext(
+            "%(block)d trustee refusing or unavailable can stop a vote from being decided, "
+            "a recall included.",
             "%(block)d trustees refusing or unavailable can stop a vote from being decided, "
-            "a recall included."
+            "a recall included.",
+            n - k + 1,
         )
         % {"block": n - k + 1},
         _(
