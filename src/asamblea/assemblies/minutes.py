@@ -51,9 +51,12 @@ def csv_header() -> list[str]:
 
 
 def language_of(session: Session) -> str:
-    """The session's language: the organisation's ``language`` setting, else the site's."""
+    """The session's language: its organisation's language, else the site's (Spanish)."""
     known = {code for code, _name in settings.LANGUAGES}
-    chosen = (session.body.organisation.settings or {}).get("language", "")
+    organisation = session.body.organisation
+    chosen = getattr(organisation, "language", "") or (organisation.settings or {}).get(
+        "language", ""
+    )
     return chosen if chosen in known else settings.LANGUAGE_CODE
 
 

@@ -258,14 +258,10 @@ def delegate_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _minutes_language(request: HttpRequest, session: Session) -> str:
-    """The minutes' language: ``?lang=`` when it names a language of the site, else the
-    organisation's (its ``language`` setting), else the site's default (Spanish)."""
+    """``?lang=`` when it names a language of the site, else the session's (its organisation's)."""
     known = {code for code, _name in settings.LANGUAGES}
     asked = request.GET.get("lang", "")
-    if asked in known:
-        return asked
-    chosen = (session.body.organisation.settings or {}).get("language", "")
-    return chosen if chosen in known else settings.LANGUAGE_CODE
+    return asked if asked in known else minutes.language_of(session)
 
 
 def session_minutes_pdf(request: HttpRequest, session_id: int) -> HttpResponse:

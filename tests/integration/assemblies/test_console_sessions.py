@@ -8,6 +8,7 @@ the attendance shown for a closed session (it said "Present 0 of 89" beside quor
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 import re
@@ -444,3 +445,30 @@ def test_a_closed_session_shows_who_sat_at_its_close_not_zero():
     attendance = Client().get(reverse("assemblies:attendance", args=[session.pk])).content
     for name in NAMES:
         assert name.encode() in attendance
+
+
+def test_times_show_in_the_organisations_zone_and_minutes_in_its_language():
+    built, chair, *_ = world()
+    built.org.time_zone = "America/Lima"
+    built.org.language = "en"
+    built.org.save(update_fields=["time_zone", "language"])
+    session = actions.do_schedule_session(
+        None,
+        built.body,
+        title="Sesión",
+        scheduled_at=dt.datetime(2026, 12, 28, 15, 0, tzinfo=dt.UTC),
+    )
+    html = Client().get(reverse("assemblies:session", args=[session.pk])).content.decode()
+    assert "2026-12-28 10:00" in html and "Lima" in html
+    console = signed_in(chair).get(reverse("console:sessions:session", args=[session.pk]))
+    assert "2026-12-28 10:00" in console.content.decode()
+    # Scheduling from the console reads the time in the organisation's zone.
+    signed_in(chair).post(
+        reverse("console:sessions:schedule"),
+        {"body_id": built.body.pk, "title": "Otra", "scheduled_at": "2026-12-29T09:30"},
+    )
+    other = Session.objects.get(title="Otra")
+    assert other.scheduled_at == dt.datetime(2026, 12, 29, 14, 30, tzinfo=dt.UTC)
+    text = Client().get(reverse("assemblies:minutes_csv", args=[session.pk])).content.decode()
+    assert text.startswith("section,motion,unit")
+    assert "2026-12-28 10:00" in text and "America/Lima" in text

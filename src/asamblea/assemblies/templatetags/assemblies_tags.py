@@ -1,14 +1,13 @@
-"""Template filters of the assemblies' pages: amounts, rules in words, labels and local times."""
+"""Template filters of the assemblies' pages: amounts, rules in words and labels. Times are shown
+through the site's ``when`` filter (asamblea_web), in the organisation's time zone."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import template
 
 from asamblea.assemblies import presentation
-from asamblea.assemblies.presentation import zone_of
 
 register = template.Library()
 
@@ -51,14 +50,3 @@ def resolution_kind(value: str) -> str:
 @register.filter
 def note(value: str) -> str:
     return presentation.history_note(value)
-
-
-@register.filter
-def local(value: dt.datetime | None, organisation: Any) -> str:
-    """``value`` in the organisation's time zone, with the zone named: "2026-12-07 10:00 Lima"."""
-    if value is None:
-        return ""
-    zone = zone_of(organisation)
-    shown = value.astimezone(zone)
-    label = "UTC" if zone is dt.UTC else str(zone).rsplit("/", 1)[-1].replace("_", " ")
-    return f"{shown:%Y-%m-%d %H:%M} {label}"
