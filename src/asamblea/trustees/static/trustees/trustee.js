@@ -130,7 +130,7 @@
     log.className = "trustee-log";
     log.setAttribute("role", "status");
     const report = (text, keep) => {
-      if (!keep && log.lastChild && log.lastChild.dataset.transient) log.lastChild.remove();
+      if (log.lastChild && log.lastChild.dataset.transient) log.lastChild.remove();
       const li = document.createElement("li");
       li.textContent = text;
       if (!keep) li.dataset.transient = "1";
