@@ -235,3 +235,40 @@ def test_a_sealed_ranked_vote_with_no_ballot_is_counted_at_close():
     entries = record_entries(world.org)
     [counted] = [e for e in entries if e["type"] == "election_ranked_counted"]
     recount_ranked(counted, entries)
+
+
+def test_a_ranked_ballot_page_carries_its_ranks_and_a_vote_without_javascript_is_sealed(client):
+    import re
+
+    from asamblea.elections import secrecy
+
+    secrecy.GUESS_LIMIT.reset()
+    world = build_world(6)
+    election, codes = open_election(world, method="irv", candidates=3, rules={"max_rankings": 2})
+    keys = actions.candidate_keys(election)
+    code = next(iter(codes.values()))
+    url = f"/elections/{election.pk}/vote/"
+    page = client.post(url, {"step": "code", "code": code})
+    assert page.status_code == 200
+    params = json.loads(
+        re.search(
+            r'<script id="seal-params" type="application/json">(.*?)</script>',
+            page.content.decode(),
+            re.S,
+        ).group(1)
+    )
+    [question] = params["questions"]
+    assert question["kind"] == "ranked" and question["ranks"] == 2 and question["choices"] == 3
+    assert params["election"] == election.seal_id and question["answers"] == keys
+    # Without JavaScript: the ranks as typed, sealed by the server at the door.
+    marks = {f"rank_{keys[2]}": "1", f"rank_{keys[0]}": "2"}
+    review = client.post(url, {"step": "review", "code": code, **marks})
+    assert review.status_code == 200, review.content
+    html = review.content.decode()
+    ballot = re.search(r'name="ballot" value="([^"]*)"', html).group(1).replace("&quot;", '"')
+    key = re.search(r'name="key" value="([^"]*)"', html).group(1)
+    receipt = client.post(url, {"step": "cast", "code": code, "ballot": ballot, "key": key})
+    assert receipt.status_code == 200
+    [stored] = Ballot.objects.filter(election=election).values_list("content", flat=True)
+    assert json.loads(stored)["kind"] == "ranked" and keys[2] not in stored
+    secrecy.GUESS_LIMIT.reset()
