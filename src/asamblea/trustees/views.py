@@ -130,15 +130,30 @@ def propose(request: HttpRequest) -> HttpResponse:
         "trustees": data.get("trustees", ""),
         "public_names": data.get("public_names", "on" if request.method == "GET" else ""),
         "deadline_hours": data.get("deadline_hours", str(DEFAULT_DEADLINE_HOURS)),
+        "replaces": data.get("replaces", ""),
     }
-    context: dict[str, Any] = {"orgs": orgs, "form": form, "error": "", "field": ""}
+    ready = list(
+        TrusteeBoard.objects.filter(organisation__in=orgs, state=TrusteeBoard.State.READY)
+        .select_related("organisation", "unit")
+        .order_by("organisation__name", "pk")
+    )
+    context: dict[str, Any] = {
+        "orgs": orgs,
+        "form": form,
+        "ready": ready,
+        "error": "",
+        "field": "",
+    }
     try:
         k = _int(form["k"], DEFAULT_K, "k")
         n = _int(form["n"], DEFAULT_N, "n")
         hours = _int(form["deadline_hours"], DEFAULT_DEADLINE_HOURS, "deadline_hours")
         context["meaning"] = queries.explain(k, n, hours)
         if request.method == "POST" and "propose" in request.POST:
-            approval = _propose(request, orgs, form, k, n, hours)
+            replaces = next((b for b in ready if str(b.pk) == form["replaces"]), None)
+            if form["replaces"] and replaces is None:
+                raise ActionError(_("Choose a ready board to replace."), field="replaces")
+            approval = _propose(request, orgs, form, k, n, hours, replaces)
             context["approval"] = approval
             context["approval_url"] = reverse("web:approval", args=[approval.pk])
     except ActionError as exc:
@@ -149,7 +164,13 @@ def propose(request: HttpRequest) -> HttpResponse:
 
 
 def _propose(
-    request: HttpRequest, orgs: list[Organisation], form: dict[str, str], k: int, n: int, hours: int
+    request: HttpRequest,
+    orgs: list[Organisation],
+    form: dict[str, str],
+    k: int,
+    n: int,
+    hours: int,
+    replaces: TrusteeBoard | None,
 ) -> Any:
     org = next((o for o in orgs if o.slug == form["organisation"]), None)
     if org is None:
@@ -179,4 +200,5 @@ def _propose(
         trustees=users,
         public_names=bool(form["public_names"]),
         deadline_hours=hours,
+        replaces=replaces,
     )

@@ -139,3 +139,33 @@ def test_demo_board_keeps_shares_in_var_and_decrypts(
     request = request_for(board, ("q1", [4, 1]))
     assert demo.decrypt_pending(org) == 1
     assert [(request.pk, [[4, 1]])] == COMPLETED
+
+
+def test_a_request_of_more_than_a_chunk_is_recorded_and_checked_in_chunks(org: Any) -> None:
+    import json
+
+    from asamblea.record.entries.trustees import CHUNK
+    from asamblea.record.recount_trustees import check_trustees
+    from asamblea.recordstore.models import RecordEntry
+
+    board, shares = make_board(org, k=2, n=2)
+    values = [i % 3 for i in range(CHUNK + 7)]
+    request = request_for(board, ("q1", values), ("q2", [1]))
+    decrypt(request, shares)
+    assert [(request.pk, [values, [1]])] == COMPLETED
+    rows = RecordEntry.objects.filter(organisation=org).order_by("index")
+    entries = [json.loads(r.canonical) for r in rows]
+    chunks = [e for e in entries if e["type"] == "decryption_ciphertexts"]
+    partials = [e for e in entries if e["type"] == "partial_decryption_posted"]
+    assert [(e["group"], e["chunk"], len(e["ciphertexts"])) for e in chunks] == [
+        (0, 0, CHUNK),
+        (0, 1, 7),
+        (1, 0, 1),
+    ]
+    assert len(partials) == 2 * 3
+    assert check_trustees(entries).failures == {}
+    # A factor swapped inside the second chunk is named at its absolute position.
+    second = next(e for e in partials if e["chunk"] == 1)
+    second["factors"][2], second["factors"][3] = second["factors"][3], second["factors"][2]
+    failure = check_trustees(entries).failures[second["index"]]
+    assert f"position {CHUNK + 2}" in failure

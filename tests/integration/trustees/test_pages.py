@@ -90,3 +90,32 @@ def test_proposing_a_board_needs_a_registrar_and_a_second_officer(org: Any, unit
     assert board.state == "keygen" and (board.k, board.n) == (2, 3)
     assert [t.user for t in Trustee.objects.filter(board=board)] == trustees
     assert OfficerRole.objects.filter(role="trustee", organisation=org).count() == 3
+
+
+def test_proposing_a_reshare_names_the_board_it_replaces(org: Any, unit: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    old, _shares = make_board(org, k=2, n=3)
+    registrar = get_user_model().objects.create_user("reg2", password="x")
+    officer = get_user_model().objects.create_user("off2", password="x")
+    OfficerRole.objects.create(user=registrar, organisation=org, role="registrar")
+    OfficerRole.objects.create(user=officer, organisation=org, role="chair")
+    trustees = [make_trustee_user(org, unit) for _ in range(2)]
+    ids = "\n".join(Member.objects.get(user=u).public_id for u in trustees)
+    client = Client()
+    client.force_login(registrar)
+    form = {"organisation": org.slug, "k": "2", "n": "2", "trustees": ids, "propose": "1"}
+    wrong = client.post("/trustees/new/", {**form, "replaces": "999999"})
+    assert wrong.status_code == 400
+    done = client.post("/trustees/new/", {**form, "replaces": str(old.pk)})
+    assert done.status_code == 200
+    approval = approvals.pending_for(officer, org.pk)[0]
+    assert "resharing" in approvals.describe(approval)
+    approvals.check_approve(officer, approval.pk, fresh_code=None, factor_checked=True)
+    new = TrusteeBoard.objects.get(replaces=old)
+    assert new.state == "keygen"
+    # An old trustee now has a step: deal, once every new certificate is in (not yet).
+    from asamblea.trustees import queries
+
+    old_trustee = Trustee.objects.get(board=old, index=1)
+    assert queries.pending_steps(old_trustee) == []

@@ -26,7 +26,6 @@ from asamblea.core.errors import ActionError
 from asamblea.core.models import Approval
 from asamblea.core.permissions import Forbidden, Role, has_role, require_role
 from asamblea.record.entries.trustees import TrusteeBoardCreatedV1, TrusteeNamePart
-from asamblea.registry.actions.officers import OFFICERS
 from asamblea.registry.models import Body, Member, OfficerRole, Organisation
 from asamblea.trustees.models import Trustee, TrusteeBoard
 
@@ -159,7 +158,8 @@ def check_propose_board(
 def _may_approve(user: Any, approval: Approval) -> None:
     if user.pk in approval.params.get("trustees", []):
         raise Forbidden("no one approves a board they sit on")
-    require_role(user, approval.organisation_id, OFFICERS, hidden="approval")
+    # An office, not the trustee role: a trustee does not approve boards of trustees.
+    require_role(user, approval.organisation_id, OFFICES, hidden="approval")
 
 
 def _run(ctx: ActionContext, approval: Approval) -> None:
