@@ -21,12 +21,13 @@ from urllib.parse import parse_qs
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "elections"))
-from elections_builders import build_world, open_election  # noqa: E402
+from elections_builders import build_world, decrypt_tally, open_election  # noqa: E402
 
 from asamblea.crypto import ballot as sealed_ballots  # noqa: E402
 from asamblea.crypto.group import point_from_text  # noqa: E402
-from asamblea.elections import secrecy  # noqa: E402
+from asamblea.elections import actions, secrecy  # noqa: E402
 from asamblea.elections.models import Ballot, Election  # noqa: E402
+from asamblea.recordstore.export import export_to_dir  # noqa: E402
 from asamblea.rules import ballots as counting  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -128,8 +129,24 @@ def stored_ballot(election: Election) -> sealed_ballots.SealedBallot:
     return sealed
 
 
+def _published_ballots(path: Path) -> list[str]:
+    """The sealed ballots a record export's file publishes, as canonical JSON."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("type") == "ballots_published":
+            out += [
+                sealed_ballots.canonical_bytes(sealed_ballots.ballot_from_json(b)).decode()
+                for b in entry["ballots"]
+            ]
+    return out
+
+
 def test_with_javascript_the_choice_never_leaves_the_browser(
-    browser: Any, live_server: Any
+    browser: Any, live_server: Any, tmp_path: Path
 ) -> None:
     world = build_world(5)
     election, codes = open_election(world, method="plurality", candidates=3)
@@ -157,6 +174,29 @@ def test_with_javascript_the_choice_never_leaves_the_browser(
     assert set(cast) == {"csrfmiddlewaretoken", "step", "code", "sealed", "key"}
     assert all(chosen.public_id not in body for body in page.raw_posts[1:])  # type: ignore[attr-defined]
     assert "choice=" not in "".join(page.raw_posts)  # type: ignore[attr-defined]
+    # On the record: close, the trustees decrypt, count; the export verifies offline, every
+    # proof of the browser's ballot checked, and its tracking code is among the published ones.
+    actions.do_close_election(world.officers[0], election)
+    decrypt_tally(world, election)
+    actions.do_count_election(world.officers[0], election)
+    election.refresh_from_db()
+    assert election.result["winners"] == [chosen.public_id]
+    export_to_dir(world.org, tmp_path / "record")
+    done = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "asamblea.cli", "verify", str(tmp_path / "record")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    published = [
+        ballot
+        for line in (tmp_path / "record").rglob("*")
+        if line.is_file() and line.suffix in (".jsonl", ".json")
+        for ballot in _published_ballots(line)
+    ]
+    assert sealed_ballots.canonical_bytes(sealed).decode() in published
 
 
 def test_without_javascript_the_server_seals_and_the_page_says_so(
