@@ -338,6 +338,48 @@ def test_a_ranked_ballot_is_sealed_in_the_browser_and_its_check_names_the_rankin
     assert re.sub(r"\s", "", page.inner_text("#tracking-code")) == ranked.tracking_code(stored)
 
 
+def test_a_recall_vote_sealed_in_browsers_decrypts_to_what_was_marked(
+    browser: Any, live_server: Any
+) -> None:
+    # Yes, no and an abstention, each sealed in a browser: the options are padded to one width
+    # in the form (secrecy.OPTION_WIDTH), the sealed ballots all weigh the same, and the
+    # decrypted totals are exactly one yes and one no.
+    world = build_world(6)
+    officer = world.officers[0]
+    election = actions.do_create_election(
+        officer,
+        organisation=world.org,
+        unit=world.unit,
+        body=world.assembly,
+        title="Recall",
+        kind="recall",
+        method="yesno",
+    )
+    actions.do_open_nominations(officer, election)
+    codes = list(actions.do_open_election(officer, election).printed_codes.values())
+    lengths = []
+    for code, answer in zip(codes, ("yes", "no", "abstain"), strict=False):
+        page = new_page(browser, javascript=True)
+        cast_posts(page)
+        enter_code(page, live_server, election, code)
+        page.check(f"input[name=vote][value^={answer}]")
+        review_in_browser(page)
+        shown = page.inner_text("#seal-choices") if page.is_visible("#seal-choices") else ""
+        if answer == "abstain":
+            assert page.is_visible("#seal-blank")
+        else:
+            assert shown.startswith({"yes": "Yes", "no": "No"}[answer])
+        page.click("#seal-cast")
+        page.wait_for_selector("#tracking-code")
+        assert page.errors == []  # type: ignore[attr-defined]
+        lengths.append(len(page.raw_posts[-1]))  # type: ignore[attr-defined]
+        page.context.close()
+    assert len(set(lengths)) == 1, lengths
+    actions.do_close_election(officer, election)
+    decrypt_tally(world, election)
+    assert election.totals == [{"question": "q1", "totals": [1, 1]}]
+
+
 def test_every_sealed_cast_request_of_an_election_has_the_same_length(
     browser: Any, live_server: Any
 ) -> None:
