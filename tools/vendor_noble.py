@@ -5,7 +5,8 @@ Usage: .venv/bin/python tools/vendor_noble.py
 Installs exactly what tools/vendor_noble/package-lock.json pins (``npm ci --ignore-scripts``, so
 no package runs code at install) into a temporary folder, then copies into
 src/asamblea/elections/static/elections/vendor/noble/ only the modules that ``curves/ed25519.js``
-(ristretto255) and ``hashes/sha2.js`` (SHA-512, SHA-256) import, following their imports. Bare
+(ristretto255), ``hashes/sha2.js`` (SHA-512, SHA-256) and ``ciphers/chacha.js``
+(XChaCha20-Poly1305, for the trustees' key generation) import, following their imports. Bare
 imports between the two packages (``'@noble/hashes/sha2.js'``) are rewritten to relative paths,
 because the page may not carry an import map (an inline script, which the strict CSP refuses).
 Source-map comments are dropped (the maps are not shipped). Each package's LICENSE is copied and
@@ -27,7 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "tools" / "vendor_noble"
 OUT = ROOT / "src" / "asamblea" / "elections" / "static" / "elections" / "vendor" / "noble"
-ENTRY_POINTS = (("curves", "ed25519.js"), ("hashes", "sha2.js"), ("hashes", "utils.js"))
+ENTRY_POINTS = (
+    ("curves", "ed25519.js"),
+    ("hashes", "sha2.js"),
+    ("hashes", "utils.js"),
+    ("ciphers", "chacha.js"),
+)
 IMPORT = re.compile(r"""(\bfrom\s+|\bimport\s+|\bexport\s+\*\s+from\s+)(['"])([^'"]+)\2""")
 SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$\n?", re.MULTILINE)
 
@@ -102,7 +108,7 @@ def main() -> int:
             "Vendored by tools/vendor_noble.py from the npm registry; do not edit by hand.",
             "",
         ]
-        for name in ("curves", "hashes"):
+        for name in ("curves", "hashes", "ciphers"):
             meta = json.loads((modules / name / "package.json").read_text())
             pinned = lock["packages"][f"node_modules/@noble/{name}"]
             shutil.copy(modules / name / "LICENSE", OUT / name / "LICENSE")

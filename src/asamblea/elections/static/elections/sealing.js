@@ -131,9 +131,14 @@ function contextFields(context) {
 }
 
 export function challenge(tag, context, parts) {
+  return challengeOver(tag, contextFields(context), parts);
+}
+
+// The same over other context fields (a board's: transcript.BoardContext.fields).
+export function challengeOver(tag, fields, parts) {
   const h = sha512.create();
   const all = [utf8.encode(PROTOCOL), utf8.encode(tag), utf8.encode(GROUP_NAME)];
-  for (const part of [...all, ...contextFields(context), ...parts]) {
+  for (const part of [...all, ...fields, ...parts]) {
     h.update(indexBytes(part.length));
     h.update(part);
   }
