@@ -21,6 +21,7 @@ GAP_X = 22
 GAP_Y = 8
 PAD = 4
 LINE_CHARS = 17
+SCALE = 1.2
 
 
 @dataclass
@@ -114,8 +115,11 @@ def render_svg(
     layout(nodes, edges)
     width = max(n.x for n in nodes.values()) + NODE_W + PAD
     height = max(n.y for n in nodes.values()) + NODE_H + PAD
+    # Drawn at SCALE: the smallest text (10 units) is 12 px on any screen; a narrow screen scrolls
+    # the figure sideways, never the page.
     parts = [
-        f'<svg class="graph" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'<svg class="graph" width="{width * SCALE:.0f}" height="{height * SCALE:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
     ]
     # Each link leaves and enters its boxes at its own height, so links and their seat counts

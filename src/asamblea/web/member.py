@@ -261,7 +261,8 @@ def check_code(request: HttpRequest, election_id: int) -> HttpResponse:
                     found = codes.filter(code__iexact=form).values_list("code", flat=True).first()
                     if found:
                         break
-    status = 200 if found or not typed else 404
+    # Not found is an answer, not a missing page.
+    status = 200
     return render(
         request,
         "web/check_code.html",

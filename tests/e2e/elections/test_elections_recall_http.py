@@ -167,7 +167,13 @@ def test_a_recall_runs_end_to_end_through_http_and_seats_the_first_alternate(cli
         if e["type"] in table:
             table[e["type"]](e, entries)
     subjects = " | ".join(m.subject for m in mail.outbox)
-    for expected in ("Recall petition opened", "threshold reached", "Vote open", "passed"):
+    # In the members' language (the site's default, Spanish: issue 17).
+    for expected in (
+        "petición de revocatoria",
+        "se alcanzó el umbral",
+        "Votación abierta",
+        "aprobada",
+    ):
         assert expected in subjects, expected
 
 

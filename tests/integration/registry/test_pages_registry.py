@@ -99,8 +99,9 @@ def test_weighted_body_shows_each_seat_weight_exactly(client, sample):
     html = client.get(
         reverse("registry:body", args=[sample.org.slug, sample.assemblies[0].code])
     ).content.decode()
-    # Puno's first unit: 120 members over 2 seats; second: 157 over 2 (kept as a fraction).
-    assert ">60<" in html and ">157/2<" in html
+    # Puno's first unit: 120 members over 2 seats; second: 157 over 2, shown as a decimal with
+    # the exact fraction on demand (issue 17).
+    assert ">60<" in html and "<summary>78,50</summary>" in html and "157/2" in html
 
 
 def test_unknown_organisation_and_body_are_404(client, sample):

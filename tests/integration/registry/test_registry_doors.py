@@ -70,6 +70,9 @@ def test_the_registrys_private_actions_are_the_register_and_credentials_each_wit
         "registry.export_members",
         "registry.create_api_token",
         "registry.revoke_api_token",
+        # How pages are shown (a member's language, an organisation's time zone): issue 17.
+        "registry.set_member_language",
+        "registry.set_presentation",
     }
     assert all(PRIVATE_ACTIONS[name].strip() for name in private)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from asamblea.assemblies.access import access_motion_by_id
 from asamblea.assemblies.models import Division, Instruction, InstructionParticipation, Motion
@@ -25,6 +26,7 @@ from asamblea.assemblies.queries import legal_number
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.mail import organisation_language, translated
 from asamblea.core.permissions import Role, is_active_user, require_role
 from asamblea.elections import hooks
 from asamblea.elections.actions.lifecycle import (
@@ -43,6 +45,9 @@ from asamblea.record.entries.assemblies import (
 from asamblea.registry.models import Body, Member, Roll, RollEntry, Seat
 from asamblea.rules import ballots as counting
 from asamblea.rules.divisions import INSTRUCTION_OPTIONS, instruction_result
+
+# The instruction vote's title, in the organisation's language.
+INSTRUCTION_TITLE = gettext_noop("Instruction of %(unit)s: %(motion)s")
 
 
 def _latest_roll(unit: Body) -> Roll | None:
@@ -78,7 +83,11 @@ def do_open_instruction(ctx: ActionContext, motion: Motion, unit: Body) -> Instr
         organisation=unit.organisation,
         unit=unit,
         body=motion.session.body,
-        title=f"Instruction of {unit.name}: {motion.title}"[:200],
+        title=translated(
+            organisation_language(unit.organisation),
+            INSTRUCTION_TITLE,
+            {"unit": unit.name, "motion": motion.title},
+        )[:200],
         seats=1,
         method=counting.INSTRUCTION,
         kind=Election.Kind.INSTRUCTION,

@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 
 from asamblea.core.action import ActionContext
 from asamblea.core.clock import now
-from asamblea.core.outbox import queue_email
+from asamblea.core.mail import member_language, queue_translated
 from asamblea.core.permissions import Forbidden, Role, has_role
 from asamblea.elections.models import Election
 from asamblea.registry import actions as registry
-from asamblea.registry.models import Body, Member, Membership, Organisation, Roll, RollEntry
+from asamblea.registry.models import Body, Member, Membership, Organisation, Roll
 
 State = Election.State
 R = TypeVar("R")
@@ -81,14 +81,26 @@ def own_member(user: Any) -> Member | None:
     return Member.objects.filter(user=user).first()
 
 
-def notify_unit(unit: Body, subject: str, body: str, roll: Roll | None = None) -> None:
+def notify_unit(
+    unit: Body,
+    subject: str,
+    body: str,
+    roll: Roll | None = None,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Mail the unit's members (those on ``roll`` when given), each in their own language:
+    ``subject`` and ``body`` are catalogue ids (marked with gettext_noop) with ``params``."""
     if roll is not None:
-        emails = (
-            RollEntry.objects.filter(roll=roll)
-            .exclude(member__email="")
-            .values_list("member__email", flat=True)
+        members: Any = (
+            Member.objects.filter(roll_entries__roll=roll)
+            .exclude(email="")
+            .select_related("organisation")
         )
     else:
-        emails = [m.email for m in open_members(unit) if m.email]
-    for email in emails:
-        queue_email(email, subject, body)
+        members = (
+            Member.objects.filter(memberships__unit=unit, memberships__left_on__isnull=True)
+            .exclude(email="")
+            .select_related("organisation")
+        )
+    for member in members:
+        queue_translated(member.email, member_language(member), subject, body, params)

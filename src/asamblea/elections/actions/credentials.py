@@ -11,12 +11,15 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.urls import reverse
+
 from asamblea.core import approvals
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
+from asamblea.core.mail import member_language, queue_translated, site_url
 from asamblea.core.models import Approval, ReplacedCredential
-from asamblea.core.outbox import queue_email
+from asamblea.elections import messages as m
 from asamblea.elections import secrecy
 from asamblea.elections.actions._common import State, locked, nested, require_officer_of
 from asamblea.elections.models import Election, Participation, VotingCredential
@@ -33,7 +36,8 @@ def issue_credentials(election: Election, roll: Roll) -> dict[int, str]:
     those with an address, returned (member pk -> code) for the others' printed cards."""
     printed: dict[int, str] = {}
     rows = []
-    for entry in RollEntry.objects.filter(roll=roll).select_related("member"):
+    vote_url = site_url(reverse("elections:vote", args=[election.pk]))
+    for entry in RollEntry.objects.filter(roll=roll).select_related("member__organisation"):
         code = secrets_code()
         rows.append(
             VotingCredential(
@@ -44,12 +48,12 @@ def issue_credentials(election: Election, roll: Roll) -> dict[int, str]:
             )
         )
         if entry.member.email:
-            queue_email(
+            queue_translated(
                 entry.member.email,
-                f"Vote open: {election.title}",
-                f"The vote '{election.title}' is open.\n\nYour single-use voting code:\n\n"
-                f"    {secrecy.format_code(code)}\n\nVote at /elections/{election.pk}/vote/ . "
-                "Nobody, not even the officers, can see how you vote.",
+                member_language(entry.member),
+                m.VOTE_OPEN_SUBJECT,
+                m.VOTE_OPEN_BODY,
+                {"title": election.title, "code": secrecy.format_code(code), "url": vote_url},
                 is_secret=True,
             )
         else:
@@ -106,12 +110,12 @@ approvals.register_kind(
 def _tell_member(election: Election, member: Member, at: dt.datetime) -> None:
     if not member.email:
         return
-    queue_email(
+    queue_translated(
         member.email,
-        f"Your voting card was replaced: {election.title}",
-        f"Your voting card for '{election.title}' was replaced on {at:%Y-%m-%d %H:%M} UTC; the "
-        "old card no longer works. If you did not ask for a new card, tell your organisation's "
-        "registrar or election officers at once: someone else may hold it.",
+        member_language(member),
+        m.CARD_REPLACED_SUBJECT,
+        m.CARD_REPLACED_BODY,
+        {"title": election.title, "at": f"{at:%Y-%m-%d %H:%M}"},
     )
 
 

@@ -24,6 +24,7 @@ from asamblea.core.models import Approval
 from asamblea.core.permissions import Forbidden
 from asamblea.counting.methods import METHODS
 from asamblea.elections import hooks, secrecy
+from asamblea.elections import messages as m
 from asamblea.elections.access import access_election_by_id
 from asamblea.elections.actions import ranked, sealing
 from asamblea.elections.actions._common import (
@@ -489,9 +490,10 @@ def do_certify_election(
         _seat_winners(ctx, election, winners, alternates)
     notify_unit(
         election.unit,
-        f"Result certified: {election.title}",
-        f"The result of '{election.title}' is certified and published on the public record.",
+        m.CERTIFIED_SUBJECT,
+        m.CERTIFIED_BODY,
         roll=election.roll,
+        params=m.election_params(election),
     )
     return election
 
@@ -559,7 +561,7 @@ def succeed(ctx: ActionContext, mandate: Mandate, reason: str) -> Mandate | Elec
         organisation=seat.body.organisation,
         unit=seat.unit,
         body=seat.body,
-        title=f"By-election: {seat}",
+        title=m.by_election_title(seat),
         seats=1,
         method=counting.PLURALITY,
         kind=Election.Kind.BY_ELECTION,
@@ -587,7 +589,8 @@ def decide_recall(ctx: ActionContext, petition: RecallPetition, *, passed: bool,
     ctx.audit("decide_recall", petition, passed=passed, how=how)
     notify_unit(
         petition.unit,
-        f"Recall of {mandate.member.display_name}: {'passed' if passed else 'failed'}",
-        f"The recall of {mandate.member.display_name} {'passed' if passed else 'failed'}.",
+        m.RECALL_PASSED_SUBJECT if passed else m.RECALL_FAILED_SUBJECT,
+        m.RECALL_PASSED_BODY if passed else m.RECALL_FAILED_BODY,
         roll=petition.roll,
+        params=m.recall_params(petition),
     )

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from asamblea.core.action import ActionContext, System, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.mail import organisation_language, site_url, translated
 from asamblea.core.permissions import Forbidden, Role, is_operator
+from asamblea.elections import messages as m
 from asamblea.elections.actions._common import (
     freeze_roll,
     holds_office,
@@ -137,11 +141,16 @@ def do_open_petition(
     ctx.record(org, entry, body=mandate.seat.body)
     notify_unit(
         unit,
-        f"Recall petition opened against {mandate.member.display_name}",
-        f"A member opened a petition to recall {mandate.member.display_name} from "
-        f"{mandate.seat.body}.\nReason: {petition.reason}\nMembers of the unit may sign until "
-        f"{petition.deadline_at:%Y-%m-%d}.",
+        m.PETITION_OPENED_SUBJECT,
+        m.PETITION_OPENED_BODY,
         roll=roll,
+        params={
+            "name": mandate.member.display_name,
+            "body": mandate.seat.body.name,
+            "reason": petition.reason,
+            "deadline": f"{petition.deadline_at:%Y-%m-%d}",
+            "url": site_url(reverse("elections:recall_detail", args=[petition.pk])),
+        },
     )
     return petition
 
@@ -218,7 +227,15 @@ def do_reach_threshold(
             organisation=petition.organisation,
             unit=petition.unit,
             body=mandate.seat.body,
-            title=f"Recall of {mandate.member.display_name} ({mandate.seat})",
+            title=translated(
+                organisation_language(petition.organisation),
+                m.RECALL_TITLE,
+                {
+                    "name": mandate.member.display_name,
+                    "unit": mandate.seat.unit.name,
+                    "body": mandate.seat.body.name,
+                },
+            )[:200],
             seats=1,
             method=counting.YESNO,
             rules={
@@ -237,14 +254,13 @@ def do_reach_threshold(
         do_open_election(ctx, election)
     notify_unit(
         petition.unit,
-        f"Recall of {mandate.member.display_name}: threshold reached",
-        "The recall petition reached its threshold. "
-        + (
-            "A secret recall vote is open: your voting code follows."
-            if route == "vote"
-            else "A general meeting will vote."
-        ),
+        m.THRESHOLD_SUBJECT,
+        m.THRESHOLD_VOTE_BODY if route == "vote" else m.THRESHOLD_MEETING_BODY,
         roll=petition.roll,
+        params={
+            "name": mandate.member.display_name,
+            "url": site_url(reverse("elections:recall_detail", args=[petition.pk])),
+        },
     )
 
 
