@@ -20,7 +20,8 @@ from django.db import close_old_connections, connection, transaction
 
 from asamblea.console.models import ImportJob
 from asamblea.core.clock import now
-from asamblea.core.errors import ActionError
+from asamblea.core.errors import ActionError, NotFoundOrForbidden
+from asamblea.core.permissions import Forbidden
 from asamblea.registry.actions import check_import_members, plan_import
 from asamblea.registry.actions.importing import require_import_permission
 from asamblea.registry.importing import FileRejected, validate_file
@@ -92,7 +93,7 @@ def start_apply(user: Any, job: ImportJob) -> None:
     if not updated:
         raise ActionError("this file is not waiting to be applied", field="import", code="conflict")
     if int(job.summary.get("rows", 0)) <= _inline_rows():
-        apply_now(job.pk, user.pk)
+        apply_now(job.pk, user.pk, refusals=True)
         return
     worker = threading.Thread(target=_in_background, args=(job.pk, user.pk), daemon=True)
     transaction.on_commit(worker.start)
@@ -106,8 +107,11 @@ def _in_background(job_id: int, user_id: int) -> None:
         connection.close()
 
 
-def apply_now(job_id: int, user_id: int) -> None:
-    """Re-read the file (the register may have changed since the preview), plan, apply."""
+def apply_now(job_id: int, user_id: int, *, refusals: bool = False) -> None:
+    """Re-read the file (the register may have changed since the preview), plan, apply.
+
+    ``refusals``: a refusal of permission is raised after the job is marked failed (within a
+    request, so the page answers 403); in the background it is only written on the job."""
     job = ImportJob.objects.select_related("organisation").get(pk=job_id)
     user = get_user_model().objects.get(pk=user_id)
 
@@ -124,6 +128,8 @@ def apply_now(job_id: int, user_id: int) -> None:
         _finish(job, ImportJob.State.FAILED, errors=_as_lines(rejected))
     except ActionError as exc:
         _finish(job, ImportJob.State.FAILED, progress=exc.detail)
+        if refusals and isinstance(exc, Forbidden | NotFoundOrForbidden):
+            raise
     except Exception:
         log.exception("import %s failed", job_id)
         _finish(job, ImportJob.State.FAILED, progress="internal error: nothing was written")

@@ -34,6 +34,13 @@ def fresh_code(user: Any) -> str:
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
+def code_ahead(user: Any) -> str:
+    """A code for the next time step: a device refuses a code it has already accepted, and one
+    officer signs in and approves twice within the same 30 seconds in these tests."""
+    device = TOTPDevice.objects.get(user=user)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + 1):06d}"
+
+
 def sign_in(client: Client, user: Any) -> None:
     """A session as the officers' sign-in leaves it: the user and their verified device."""
     client.force_login(user)
@@ -42,10 +49,18 @@ def sign_in(client: Client, user: Any) -> None:
     session.save()
 
 
-def fresh_organisation(slug: str = "sindicato-sur", units: int = 2) -> Fresh:
+def fresh_organisation(
+    slug: str = "sindicato-sur", units: int = 2, *, trustees_unit: bool = False
+) -> Fresh:
+    """``trustees_unit`` makes a unit of its own first, sending no one to the congress, for the
+    test board's trustees (tests/fixtures/trustees.py puts them in the first unit)."""
     users = get_user_model()
     operator = users.objects.create_superuser(f"{slug}-operadora", password=PASSWORD)
     org = registry.check_create_organisation(operator, slug=slug, name="Sindicato del Sur")
+    if trustees_unit:
+        registry.do_create_body(
+            None, org, code="custodios", name="Custodios", kind=Body.Kind.OTHER_UNIT
+        )
     made = [
         registry.do_create_body(
             None, org, code=f"base-{i}", name=f"Base {i}", kind=Body.Kind.WORKPLACE

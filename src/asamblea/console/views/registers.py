@@ -4,6 +4,7 @@ draws, then apply). Each form calls the registry's own ``check_*``."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,8 +36,6 @@ PAGE = 100
 
 
 def _form_errors(request: HttpRequest, form: object) -> None:
-    from django.contrib import messages
-
     for name, errors in form.errors.items():  # type: ignore[attr-defined]
         for error in errors:
             messages.error(request, f"{name}: {error}" if name != "__all__" else error)
@@ -115,10 +114,17 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 @signed_in
 def import_apply(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    back = reverse("console:import", args=[job.pk])
-    return acted(
-        request, lambda: importing.start_apply(request.user, job), back, _("Import started.")
-    )
+    try:
+        importing.start_apply(request.user, job)
+    except (NotFoundOrForbidden, Forbidden):
+        raise
+    except ActionError as exc:
+        messages.error(request, exc.detail)
+    job.refresh_from_db()
+    # The outcome is on the job's page; a message says only that it is still running.
+    if job.state == ImportJob.State.APPLYING:
+        messages.info(request, _("Import started."))
+    return redirect("console:import", job_id=job.pk)
 
 
 @require_POST

@@ -1,0 +1,239 @@
+"""The officers' cycle on the console in a real browser (Debian's chromium, 360x740, JavaScript
+off), with no shell and no API call by an officer: a fresh organisation whose first two officers
+the platform operator granted; 200 members imported from a CSV with one bad row (refused, nothing
+written), fixed and imported; rolls frozen; seats apportioned; an IRV election created, 4
+members nominated, opened, cards printed through a second officer's approval, members voting on
+the member pages, closed, (the trustees decrypt, when the vote is sealed), counted, certified
+with the second officer; the winner's mandate on the body page. The chair's session half of
+issue 13's cycle is helper G's test.
+
+Screenshots of each console page go to ``$ASAMBLEA_SCREENSHOTS`` when it is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from console_world import PASSWORD, code_ahead, fresh_code, fresh_organisation
+from django.core import mail
+
+from asamblea.core.models import Approval
+from asamblea.elections import secrecy
+from asamblea.elections.models import Election, Participation
+from asamblea.registry.models import Member, Roll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+HEADER = "unit_code,member_ref,display_name,phone,email,joined_on\n"
+
+
+def members_csv(bad: bool) -> bytes:
+    """200 members over two units; every twentieth has no e-mail (a printed card)."""
+    lines = [HEADER]
+    for i in range(1, 201):
+        unit = "base-1" if i <= 120 else "base-2"
+        email = "" if i % 20 == 0 else f"socia{i}@example.org"
+        joined = "2022-13-01" if bad and i == 57 else "2022-03-01"
+        lines.append(f"{unit},S-{i:04d},Socia {i} Mamani,,{email},{joined}\n")
+    return "".join(lines).encode()
+
+
+class Shots:
+    def __init__(self) -> None:
+        folder = os.environ.get("ASAMBLEA_SCREENSHOTS")
+        self.folder = Path(folder) if folder else None
+        self.n = 0
+
+    def __call__(self, page: Any, name: str) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.n += 1
+        page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, url: str, user: Any, code: str) -> None:
+    page.goto(f"{url}/officer/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_token", code)
+    page.click("main button[type=submit]")
+
+
+def post(page: Any, action: str) -> None:
+    """Press the button of the form that posts to ``action``."""
+    page.click(f'form[action="{action}"] button[type=submit]')
+
+
+def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javascript(
+    live_server: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from asamblea.trustees.models import DecryptionRequest
+    from fixtures.trustees import decrypt, make_board
+
+    secrecy.GUESS_LIMIT.reset()
+    fresh = fresh_organisation(units=2, trustees_unit=True)
+    _board, shares = make_board(fresh.org)
+    slug, url = fresh.org.slug, live_server.url
+    shot = Shots()
+    bad, good = tmp_path / "socias.csv", tmp_path / "socias-corregido.csv"
+    bad.write_bytes(members_csv(bad=True))
+    good.write_bytes(members_csv(bad=False))
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        phone = {
+            "java_script_enabled": False,
+            "viewport": {"width": 360, "height": 740},
+            "is_mobile": True,
+            "has_touch": True,
+            "accept_downloads": True,
+            "locale": "es-PE",
+        }
+        first = browser.new_context(**phone).new_page()
+        second = browser.new_context(**phone).new_page()
+
+        # The first officer signs in and lands on the console.
+        sign_in(first, url, fresh.first, fresh_code(fresh.first))
+        assert first.url == f"{url}/console/"
+        shot(first, "dashboard")
+
+        # A file with one bad row is refused whole, with the line, and nothing is written.
+        first.goto(f"{url}/console/o/{slug}/")
+        first.set_input_files("#id_file", str(bad))
+        post(first, f"/console/o/{slug}/imports/new")
+        errors = first.inner_text(".errors-list")
+        assert "58: joined_on:" in errors  # line 58: the header is line 1
+        assert (
+            Member.objects.filter(organisation=fresh.org, member_ref__startswith="S-").count() == 0
+        )
+        shot(first, "import-refused")
+        first.goto(f"{url}/console/o/{slug}/")
+        first.set_input_files("#id_file", str(good))
+        post(first, f"/console/o/{slug}/imports/new")
+        assert Member.objects.filter(member_ref__startswith="S-").count() == 0
+        shot(first, "import-preview")
+        first.click('form[action$="/apply"] button')
+        assert Member.objects.filter(member_ref__startswith="S-").count() == 200
+        shot(first, "import-done")
+
+        # Rolls frozen, seats apportioned with the lot shown.
+        for unit in ("base-1", "base-2"):
+            first.goto(f"{url}/console/o/{slug}/u/{unit}/")
+            post(first, f"/console/o/{slug}/u/{unit}/freeze")
+        assert sorted(
+            Roll.objects.filter(body__code__startswith="base-").values_list("size", flat=True)
+        ) == [80, 120]
+        first.goto(f"{url}/console/o/{slug}/b/congreso/seats/")
+        assert "sha256:" in first.content()
+        shot(first, "seats-preview")
+        post(first, f"/console/o/{slug}/b/congreso/seats/apply")
+        assert fresh.assembly.seats.filter(abolished_at__isnull=True).count() == 5
+
+        # An IRV election: created, 4 nominated, opened (codes by e-mail).
+        first.goto(f"{url}/console/o/{slug}/elections/")
+        first.fill("#id_title", "Delegados de la Base 1 al congreso")
+        first.select_option("#id_unit", "base-1")
+        first.select_option("#id_body", "congreso")
+        first.fill("#id_seats", "1")
+        first.select_option("#id_method", "irv")
+        post(first, f"/console/o/{slug}/elections/new")
+        election = Election.objects.get()
+        base = f"/console/elections/{election.pk}"
+        post(first, f"{base}/step/open-nominations")
+        for ref in ("S-0001", "S-0002", "S-0003", "S-0004"):
+            first.fill("#id_member_ref", ref)
+            post(first, f"{base}/nominate")
+        assert election.candidates.count() == 4
+        shot(first, "election-nominations")
+        post(first, f"{base}/step/open")
+        election.refresh_from_db()
+        assert election.state == "open", first.inner_text("main")
+        shot(first, "election-open")
+
+        # Printed cards: proposed by the first officer, approved by the second, downloaded once.
+        post(first, f"{base}/cards")
+        proposal = Approval.objects.get(kind="elections.reissue_credentials")
+        sign_in(second, url, fresh.second, fresh_code(fresh.second))
+        second.goto(f"{url}/approvals/{proposal.pk}/")
+        second.fill("#code", code_ahead(fresh.second))
+        second.click(f'form[action="/approvals/{proposal.pk}/approve"] button')
+        proposal.refresh_from_db()
+        assert proposal.state == "approved"
+        printed = {int(pk): code for pk, code in proposal.result["cards"].items()}
+        first.goto(f"{url}{base}/")
+        with first.expect_download() as download:
+            post(first, f"{base}/cards/{proposal.pk}")
+        pdf = Path(download.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF")
+        proposal.refresh_from_db()
+        assert proposal.result is None, "the codes are handed over once, then erased"
+
+        # Members vote on the member pages (two with e-mailed codes, one with a printed card).
+        emailed = {}
+        for msg in mail.outbox:
+            found = re.search(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})\b", msg.body)
+            if found and "Votación abierta" in msg.subject:
+                emailed[msg.to[0]] = found.group(1)
+        cand = {c.member.member_ref: c.member.public_id for c in election.candidates.all()}
+        voter = browser.new_context(**phone).new_page()
+        codes = [emailed["socia1@example.org"], emailed["socia3@example.org"]]
+        codes.append(secrecy.format_code(next(iter(printed.values()))))
+        for n, code in enumerate(codes):
+            voter.goto(f"{url}/elections/{election.pk}/vote/")
+            voter.fill("#code", code)
+            voter.click("button[type=submit]")
+            top = "S-0002" if n < 2 else "S-0003"
+            voter.select_option(f"select[name=rank_{cand[top]}]", "1")
+            voter.select_option(f"select[name=rank_{cand['S-0001']}]", "2")
+            voter.click("button[type=submit]")
+            voter.click("button[name=cast]")
+            assert voter.inner_text("#tracking-code")
+        assert Participation.objects.filter(election=election).count() == 3
+
+        # Closed; the trustees decrypt when the vote is sealed; counted; certified by two.
+        first.goto(f"{url}{base}/")
+        post(first, f"{base}/step/close")
+        election.refresh_from_db()
+        assert election.state == "closed"
+        shot(first, "election-closed")
+        for request in DecryptionRequest.objects.filter(state=DecryptionRequest.State.PENDING):
+            decrypt(request, shares[:2])  # k of n: the board is 2 of 3
+        election.refresh_from_db()
+        first.goto(f"{url}{base}/")
+        if election.state == "closed":
+            post(first, f"{base}/step/count")
+        election.refresh_from_db()
+        assert election.state == "counted", first.inner_text("main")
+        post(first, f"{base}/step/certify")
+        certify = Approval.objects.get(kind="elections.certify")
+        second.goto(f"{url}/approvals/{certify.pk}/")
+        second.fill("#code", code_ahead(fresh.second))
+        second.click(f'form[action="/approvals/{certify.pk}/approve"] button')
+        election.refresh_from_db()
+        assert election.state == "certified"
+        first.goto(f"{url}{base}/")
+        shot(first, "election-certified")
+
+        # The winner's mandate shows on the body's public page.
+        winner = Member.objects.get(public_id=election.result["winners"][0])
+        assert winner.member_ref == "S-0002"
+        first.goto(f"{url}/o/{slug}/b/congreso/")
+        assert winner.display_name in first.inner_text("main")
+        shot(first, "body-page")
+        browser.close()
