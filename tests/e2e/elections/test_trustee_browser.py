@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "el
 import test_sealing_browser as sealing_tests  # noqa: E402
 from elections_builders import build_world, open_election  # noqa: E402
 
-from asamblea.crypto.group import point_from_text  # noqa: E402
+from asamblea.crypto.group import base_mul, point_from_text, point_to_text  # noqa: E402
 from asamblea.elections import actions  # noqa: E402
 from asamblea.trustees.models import DecryptionRequest, Trustee  # noqa: E402
 from asamblea.trustees.sharefile import ShareFile  # noqa: E402
@@ -103,3 +103,61 @@ def test_two_trustees_decrypt_a_tally_in_their_browsers(
     actions.do_count_election(world.officers[0], election)
     election.refresh_from_db()
     assert election.result["winners"] == [keys[1]]
+
+
+def test_three_trustees_make_a_board_key_in_their_browsers(
+    browser: Any, live_server: Any, tmp_path: Path
+) -> None:
+    from asamblea.core.action import System
+    from asamblea.core.clock import now
+    from asamblea.registry.models import Member
+    from asamblea.trustees.actions.boards import do_create_board
+    from asamblea.trustees.models import TrusteeBoard
+
+    world = build_world(3)
+    users = []
+    for i in range(1, 4):
+        user = get_user_model().objects.create_user(
+            username=f"keygen-trustee-{i}", password=f"pw-keygen-{i}-trustee"
+        )
+        Member.objects.create(
+            organisation=world.org,
+            member_ref=f"keygen-{i}",
+            display_name=f"Trustee {i}",
+            user=user,
+            created_at=now(),
+        )
+        users.append(user)
+    board = do_create_board(System("test"), world.org, unit=None, k=2, n=3, trustees=users)
+    files = {i: tmp_path / f"trustee-{i}.json" for i in range(1, 4)}
+    for step in ("certificate", "polynomial", "verification_key"):
+        for i, user in enumerate(users, start=1):
+            page = signed_in_page(browser, live_server, user)
+            page.goto(f"{live_server.url}/trustees/me/")
+            page.wait_for_selector(".trustee-prepare")
+            if step != "certificate":
+                page.set_input_files(".trustee-share-file", str(files[i]))
+            page.click(".trustee-prepare")
+            page.wait_for_selector(".trustee-save:not([hidden])", timeout=60_000)
+            with page.expect_download() as download:
+                page.click(".trustee-download")
+            download.value.save_as(files[i])
+            page.click(".trustee-send")
+            page.wait_for_selector(".trustee-log li:has-text('Sent')", timeout=60_000)
+            if step == "polynomial" and i == 1:
+                page.screenshot(path=str(SHOTS / "trustee-keygen-step.png"), full_page=True)
+            assert page.errors == []  # type: ignore[attr-defined]
+            page.context.close()
+    board.refresh_from_db()
+    assert board.state == TrusteeBoard.State.READY
+    key = point_from_text(board.public_key)
+    for i in range(1, 4):
+        share = ShareFile.from_json(json.loads(files[i].read_text()))
+        assert share.share is not None and share.secrets is None
+        trustee = Trustee.objects.get(board=board, index=i)
+        assert group_text(share.share.secret) == trustee.verification_key["public"]
+    assert key
+
+
+def group_text(secret: int) -> str:
+    return point_to_text(base_mul(secret))

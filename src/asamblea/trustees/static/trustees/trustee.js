@@ -1,11 +1,13 @@
-// A trustee's partial decryption in this browser, on /trustees/me/ (trustees/me.html loads this
+// A trustee's steps in this browser, on /trustees/me/ (trustees/me.html loads this
 // file when it exists). The share file is read here, with the browser's file picker, and never
 // sent anywhere: only the decryption factors and their proofs are posted, as
 // `asamblea trustee decrypt` posts them. The crypto is decrypting.js (checked byte for byte
 // against Python by tests/unit/elections/test_browser_decrypter.py).
 //
-// Only the "decrypt" step is done here. The key-generation steps (certificate, polynomial,
-// verification key) still need `asamblea trustee step` on the trustee's own computer.
+// The key-generation steps (certificate, polynomial, verification key; keygen.js) are done here
+// too: the updated share file is offered for saving BEFORE its message can be sent, as
+// `asamblea trustee step` writes the file before sending. Resharing and dealing, and the
+// paper backup, still need the command line.
 //
 // This is a classic script (the template loads it with `defer`); the crypto modules are loaded
 // with import(), relative to this file's own address.
@@ -30,6 +32,20 @@
         posted: "Publicado tu descifrado parcial de la solicitud {id} ({subject}).",
         nothing: "Ninguna solicitud espera tu descifrado.",
         failed: "No se pudo: {reason}",
+        stepTitle: "Hacer este paso en este navegador",
+        stepIntro:
+          "Tu archivo de participación se guarda en tu computadora y nunca se envía. Para el primer paso no hace falta archivo: se crea uno nuevo.",
+        prepare: "Preparar mi paso",
+        save: "Guarda tu archivo de participación ahora (reemplaza al anterior): sin él no puedes hacer los pasos siguientes ni descifrar.",
+        download: "Guardar {file}",
+        send: "Ya lo guardé: enviar",
+        sent: "Enviado: {step}.",
+        waiting: "Aún faltan los fideicomisarios {who} en el paso anterior. Vuelve más tarde.",
+        ready: "La junta está lista: tu archivo tiene tu participación. Imprime su copia en papel con: asamblea trustee backup --share ARCHIVO",
+        needFile: "Elige el archivo de participación que guardaste en el paso anterior.",
+        certificate: "tu certificado",
+        polynomial: "tu polinomio",
+        verification_key: "tu clave de verificación",
       }
     : {
         title: "Decrypt in this browser",
@@ -46,6 +62,20 @@
         posted: "Posted your partial decryption of request {id} ({subject}).",
         nothing: "No request is waiting for your decryption.",
         failed: "It did not work: {reason}",
+        stepTitle: "Do this step in this browser",
+        stepIntro:
+          "Your share file is saved on your computer and never sent. The first step needs no file: a new one is made.",
+        prepare: "Prepare my step",
+        save: "Save your share file now (it replaces the one you had): without it you can do neither the next steps nor any decryption.",
+        download: "Save {file}",
+        send: "I have saved it: send",
+        sent: "Sent: {step}.",
+        waiting: "Trustees {who} have not finished the previous step yet. Come back later.",
+        ready: "The board is ready: your file holds your share. Print its paper backup with: asamblea trustee backup --share FILE",
+        needFile: "Choose the share file you saved at the previous step.",
+        certificate: "your certificate",
+        polynomial: "your polynomial",
+        verification_key: "your verification key",
       };
   const say = (key, values) =>
     TEXT[key].replace(/\{(\w+)\}/g, (_, name) => String((values || {})[name]));
@@ -157,6 +187,97 @@
     return box;
   }
 
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  // A key-generation step: load the share file (none for the certificate), compute the next
+  // message, have the trustee save the updated file, and only then send the message.
+  function stepPanel(params) {
+    const box = element("div", "trustee-browser");
+    const input = element("input", "trustee-share-file");
+    input.type = "file";
+    input.accept = ".json,application/json";
+    const label = element("label", "", say("file") + " ");
+    label.append(input);
+    const prepare = element("button", "trustee-prepare", say("prepare"));
+    prepare.type = "button";
+    const saveBox = element("p", "trustee-save");
+    saveBox.hidden = true;
+    const link = element("a", "trustee-download");
+    const send = element("button", "trustee-send", say("send"));
+    send.type = "button";
+    send.disabled = true;
+    saveBox.append(element("span", "", say("save") + " "), link, element("br"), send);
+    const log = element("ul", "trustee-log");
+    log.setAttribute("role", "status");
+    const report = (text) => log.append(element("li", "", text));
+    let pending = null;
+
+    prepare.addEventListener("click", async () => {
+      prepare.disabled = true;
+      try {
+        const keygen = await import(new URL("keygen.js", here).href);
+        const board = await api(`${params.api}boards/${params.board}`);
+        const file = input.files && input.files[0];
+        let share;
+        if (file) {
+          share = JSON.parse(await readFile(file));
+          if (!share || share.format !== keygen.FORMAT || share.index !== params.index) throw new Error(say("otherBoard"));
+        } else if (params.steps.includes("certificate")) {
+          share = keygen.newShareFile(board, params.index);
+        } else {
+          throw new Error(say("needFile"));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const next = keygen.nextStep(board, share);
+        if (next.waiting) return report(say("waiting", { who: next.waiting.join(", ") }));
+        const name = `trustee-${params.board}-${params.index}.json`;
+        if (link.href) URL.revokeObjectURL(link.href);
+        link.href = URL.createObjectURL(new Blob([JSON.stringify(share, null, 2) + "\n"], { type: "application/json" }));
+        link.download = name;
+        link.textContent = say("download", { file: name });
+        if (next.done) return report(say("ready"));
+        pending = next;
+        saveBox.hidden = false;
+      } catch (err) {
+        report(say("failed", { reason: err.message }));
+      } finally {
+        prepare.disabled = false;
+        input.value = "";
+      }
+    });
+    link.addEventListener("click", () => {
+      send.disabled = !pending;
+    });
+    send.addEventListener("click", async () => {
+      if (!pending) return;
+      send.disabled = true;
+      try {
+        await api(`${params.api}boards/${params.board}/${pending.step}`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify(pending.message),
+        });
+        report(say("sent", { step: say(pending.step) }));
+        pending = null;
+        saveBox.hidden = true;
+      } catch (err) {
+        send.disabled = false;
+        report(say("failed", { reason: err.message }));
+      }
+    });
+    const p1 = element("p");
+    p1.append(label);
+    const p2 = element("p");
+    p2.append(prepare);
+    box.append(element("h3", "", say("stepTitle")), element("p", "", say("stepIntro")), p1, p2, saveBox, log);
+    return box;
+  }
+
   for (const block of document.querySelectorAll("script[type='application/json'][id^='trustee-params-']")) {
     let params;
     try {
@@ -164,7 +285,10 @@
     } catch {
       continue;
     }
-    if (!params.steps || !params.steps.includes("decrypt")) continue;
-    block.after(panel(params));
+    if (!params.steps) continue;
+    if (params.steps.includes("decrypt")) block.after(panel(params));
+    else if (params.steps.some((s) => ["certificate", "polynomial", "verification_key"].includes(s))) {
+      block.after(stepPanel(params));
+    }
   }
 })();
