@@ -27,6 +27,20 @@ from asamblea.record.encoding import parse_entry_line
 CHUNK_TYPE = "ballots_published"
 SEALING_TYPE = "election_sealing"
 
+# Other chunked sealed-ballot formats, registered by their recount module (the sealed ranked
+# ballots of asamblea.record.recount_ranked): chunk type -> (its sealing entry's type, the worker's
+# parameters from that entry, the worker ``check(line, *params)``). Checked exactly as above.
+OTHER_CHUNKS: dict[str, tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]], Any]] = {}
+
+
+def register_chunk_type(
+    chunk_type: str,
+    sealing_type: str,
+    params: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    check_line: Any,
+) -> None:
+    OTHER_CHUNKS[chunk_type] = (sealing_type, params, check_line)
+
 
 class CheckedChunk(dict):  # type: ignore[type-arg]
     """A ``ballots_published`` entry without its ballots, with the outcome of checking them: a
@@ -96,7 +110,7 @@ class ChunkPool:
     def __init__(self, jobs: int, progress: Callable[[int, int], None] | None = None) -> None:
         self.jobs = max(1, jobs)
         self.enabled = available()
-        self.sealings: dict[Any, tuple[str, str, list[dict[str, Any]]]] = {}
+        self.sealings: dict[Any, tuple[Any, ...]] = {}
         self.in_flight: deque[CheckedChunk] = deque()
         self.progress = progress
         self.ballots_submitted = 0
@@ -124,14 +138,24 @@ class ChunkPool:
         are being checked."""
         if not self.enabled:
             return entry
-        if entry.get("type") == SEALING_TYPE and "election" in entry:
+        kind = entry.get("type")
+        if kind == SEALING_TYPE and "election" in entry:
             # A malformed sealing entry is left to the recount, which names it.
             with contextlib.suppress(KeyError, TypeError):
                 self.sealings[entry["election"]] = _sealing_params(entry)
             return entry
-        if entry.get("type") != CHUNK_TYPE:
+        for other, (sealing_type, params_of, _check) in OTHER_CHUNKS.items():
+            if kind == sealing_type and "election" in entry:
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    self.sealings[(other, entry["election"])] = params_of(entry)
+                return entry
+        if kind != CHUNK_TYPE and kind not in OTHER_CHUNKS:
             return entry
+        check: Any = check_chunk_line
         params = self.sealings.get(entry.get("election"))
+        if kind in OTHER_CHUNKS:
+            check = OTHER_CHUNKS[str(kind)][2]
+            params = self.sealings.get((kind, entry.get("election")))
         if params is None:
             return entry  # no sealing before it: the recount checks (and refuses) it as it is
         stub = CheckedChunk({k: v for k, v in entry.items() if k != "ballots"})
@@ -140,7 +164,7 @@ class ChunkPool:
         self.ballots_submitted += stub.n
         if self.jobs == 1:
             try:
-                stub.outcome = check_chunk_line(line, *params)
+                stub.outcome = check(line, *params)
             except Exception as exc:  # noqa: BLE001 - kept, raised where the recount asks
                 stub.outcome = exc
             self._done(stub.n)
@@ -149,7 +173,7 @@ class ChunkPool:
             oldest = self.in_flight.popleft()
             oldest.result()
             self._done(oldest.n)
-        stub.future = self._pool().submit(check_chunk_line, line, *params)
+        stub.future = self._pool().submit(check, line, *params)
         self.in_flight.append(stub)
         return stub
 

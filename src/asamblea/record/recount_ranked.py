@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
 
 from asamblea.crypto import ranked
 from asamblea.crypto.group import Point, point_from_text, small_multiple
+from asamblea.record.chunks import prechecked, register_chunk_type
+from asamblea.record.encoding import parse_entry_line
 from asamblea.record.entries import ranked as _entries  # noqa: F401  (registers the types)
 from asamblea.record.entries.trustees import points_digest
 from asamblea.record.recount import RecountMismatch
@@ -72,34 +75,66 @@ def rankings_from_values(
     return ballots, spoilt
 
 
-def verify_sealed_rankings(
-    public_key: Point,
+@dataclass(frozen=True)
+class RankedChunkCheck:
+    """What one checked ``election_ranked_ballots`` chunk contributes to the checks across
+    chunks: its number, ballots, digest, first and last tracking codes and every alpha. Small
+    and picklable, so a worker process can send it back (asamblea.record.chunks)."""
+
+    chunk: int
+    ballots: int
+    digest: str
+    first: str
+    last: str
+    alphas: tuple[bytes, ...]
+
+
+def check_ranked_chunk(
+    chunk: Mapping[str, Any],
+    *,
+    public_key: str,
     seal_id: str,
     question: ranked.RankedQuestion,
-    ballots: Iterable[Any],
-    where: str,
-) -> int:
-    """Check every sealed ranked ballot (canonical JSON objects): strict and canonical form,
-    sorted by tracking code, every proof, and no ciphertext cast twice. Returns how many."""
+) -> RankedChunkCheck:
+    """Check one chunk alone: its digest, each ballot canonical and sorted by tracking code,
+    every proof under ``Context(seal_id, question, public_key)``, no ciphertext twice inside it.
+    Self-contained (texts in, texts out) for a worker process. Raises naming chunk and ballot."""
+    where = f"election {chunk.get('election')}: election_ranked_ballots chunk {chunk.get('chunk')}"
+    raw = list(chunk.get("ballots") or [])
+    if chunk_digest(raw) != chunk.get("digest"):
+        raise RecountMismatch(f"{where}: the digest does not match its ballots")
+    key = point_from_text(public_key)
     seen: set[bytes] = set()
-    previous = ""
-    n = 0
-    for n, obj in enumerate(ballots, start=1):
+    codes: list[str] = []
+    for i, obj in enumerate(raw):
         try:
             ballot = ranked.ranking_from_json(obj)
             if ranked.ranking_to_json(ballot) != obj:
                 raise ranked.InvalidRanking("not in canonical form")
-            ranked.verify_ranking(public_key, seal_id, question, ballot)
+            ranked.verify_ranking(key, seal_id, question, ballot)
         except ranked.InvalidRanking as exc:
-            raise RecountMismatch(f"{where}: sealed ballot {n}: {exc}") from None
+            raise RecountMismatch(f"{where}, ballot {i}: {exc}") from None
         code = ranked.tracking_code(ballot)
-        if code <= previous:
-            raise RecountMismatch(f"{where}: sealed ballot {n} ({code}) is out of order")
-        previous = code
+        if codes and code <= codes[-1]:
+            raise RecountMismatch(f"{where}, ballot {i} ({code}): not sorted by tracking code")
+        codes.append(code)
         if ranked.find_copied_rank(ballot, seen) is not None:
-            raise RecountMismatch(f"{where}: sealed ballot {n} ({code}) copies a ciphertext")
+            raise RecountMismatch(f"{where}, ballot {i} ({code}): a ciphertext is a copy")
         seen.update(ranked.cast_fingerprints(ballot))
-    return n
+    return RankedChunkCheck(
+        int(chunk.get("chunk", -1)),
+        len(raw),
+        str(chunk.get("digest")),
+        codes[0] if codes else "",
+        codes[-1] if codes else "",
+        tuple(seen),
+    )
+
+
+def sealing_question(sealing: Mapping[str, Any]) -> ranked.RankedQuestion:
+    return ranked.RankedQuestion(
+        str(sealing["question"]), int(sealing["candidates"]), int(sealing["ranks"])
+    )
 
 
 def _all(entries: Iterable[Mapping[str, Any]], entry_type: str, **match: Any) -> list[Any]:
@@ -141,23 +176,35 @@ def check_sealed_ballots(
     boards = _all(entries, "trustee_board_ready", board=sealing["board"])
     if entries and [b.get("public_key") for b in boards] != [sealing["public_key"]]:
         raise RecountMismatch(f"{where}: the key is not board {sealing['board']}'s")
-    question = ranked.RankedQuestion(str(sealing["question"]), len(keys), ranks)
+    question = sealing_question(sealing)
     closed = _one(entries, where, "election_ranked_closed", election=election)
     chunks = _chunks(entries, where, "election_ranked_ballots", election=election)
     if len(chunks) != int(closed["chunks"]) or any(int(c["chunks"]) != len(chunks) for c in chunks):
         raise RecountMismatch(f"{where}: {len(chunks)} ballot chunks, {closed['chunks']} closed")
-    for c in chunks:
-        if chunk_digest(c["ballots"]) != c["digest"]:
-            raise RecountMismatch(f"{where}: chunk {c['chunk']}'s digest does not match it")
-    if chain_digests(c["digest"] for c in chunks) != closed["chain"]:
+    # A chunk the verifier already checked in a worker (asamblea.record.chunks) gives its outcome
+    # (or raises its failure); any other is checked here.
+    checks = [
+        prechecked(c)
+        or check_ranked_chunk(
+            c,
+            public_key=str(sealing["public_key"]),
+            seal_id=str(sealing["seal_id"]),
+            question=question,
+        )
+        for c in chunks
+    ]
+    if chain_digests(c.digest for c in checks) != closed["chain"]:
         raise RecountMismatch(f"{where}: the chunks do not chain to the close")
-    total = verify_sealed_rankings(
-        point_from_text(str(sealing["public_key"])),
-        str(sealing["seal_id"]),
-        question,
-        (b for c in chunks for b in c["ballots"]),
-        where,
-    )
+    previous = ""
+    seen: set[bytes] = set()
+    for c in checks:
+        if c.ballots and c.first <= previous:
+            raise RecountMismatch(f"{where}: chunk {c.chunk} is out of tracking-code order")
+        previous = c.last or previous
+        if seen.intersection(c.alphas):
+            raise RecountMismatch(f"{where}: chunk {c.chunk} repeats a ciphertext (a copy)")
+        seen.update(c.alphas)
+    total = sum(c.ballots for c in checks)
     if total != int(closed["ballots"]) or total != int(closed["voters"]):
         raise RecountMismatch(
             f"{where}: {total} sealed ballots, {closed['ballots']} closed, {closed['voters']} voters"
@@ -277,5 +324,31 @@ def _check_request(
     if requested.get("subject") != f"election:{shuffled['election']}:rankings":
         raise RecountMismatch(f"{where}: request {shuffled['request']} is not this election's")
 
+
+def _worker_params(sealing: Mapping[str, Any]) -> tuple[str, str, str, int, int]:
+    return (
+        str(sealing["public_key"]),
+        str(sealing["seal_id"]),
+        str(sealing["question"]),
+        int(sealing["candidates"]),
+        int(sealing["ranks"]),
+    )
+
+
+def check_ranked_chunk_line(
+    line: bytes, public_key: str, seal_id: str, question: str, candidates: int, ranks: int
+) -> RankedChunkCheck:
+    """In a verifier's worker process: parse one chunk's line and check it."""
+    return check_ranked_chunk(
+        parse_entry_line(line),
+        public_key=public_key,
+        seal_id=seal_id,
+        question=ranked.RankedQuestion(question, candidates, ranks),
+    )
+
+
+register_chunk_type(
+    "election_ranked_ballots", "election_ranked_sealing", _worker_params, check_ranked_chunk_line
+)
 
 RECOUNTERS = {"election_ranked_counted": recount_ranked}

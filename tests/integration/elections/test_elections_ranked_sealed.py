@@ -272,3 +272,50 @@ def test_a_ranked_ballot_page_carries_its_ranks_and_a_vote_without_javascript_is
     [stored] = Ballot.objects.filter(election=election).values_list("content", flat=True)
     assert json.loads(stored)["kind"] == "ranked" and keys[2] not in stored
     secrecy.GUESS_LIMIT.reset()
+
+
+def test_the_verifier_checks_ranked_chunks_ahead_in_workers_with_the_same_outcome():
+    from asamblea.record.chunks import CheckedChunk, ChunkPool
+    from asamblea.record.encoding import canonical_bytes
+    from asamblea.record.recount_ranked import chunk_digest
+    from asamblea.recordstore.models import RecordEntry
+
+    world = build_world(12)
+    election, _keys = _closed_irv(world)
+    decrypt(
+        DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings"),
+        world.shares[:2],
+    )
+    lines = [
+        r.canonical.encode()
+        for r in RecordEntry.objects.filter(organisation=world.org).order_by("index")
+    ]
+
+    def through_pool(lines: list[bytes], jobs: int) -> list[dict]:
+        with ChunkPool(jobs) as pool:
+            out = [pool.take(json.loads(line), line) for line in lines]
+            pool.finish()
+        return out
+
+    for jobs in (1, 2):
+        entries = through_pool(lines, jobs)
+        [chunk] = [e for e in entries if e["type"] == "election_ranked_ballots"]
+        assert isinstance(chunk, CheckedChunk) and "ballots" not in chunk
+        [counted] = [e for e in entries if e["type"] == "election_ranked_counted"]
+        recount_ranked(counted, entries)
+    # One proof's response changed (the chunk's digest recomputed, so only the proof is wrong):
+    # the worker's check fails, and the recount raises it, naming the chunk and the ballot.
+    tampered = []
+    for line in lines:
+        entry = json.loads(line)
+        if entry["type"] == "election_ranked_ballots":
+            proof = entry["ballots"][0]["proofs"][0][0]
+            proof[1] = proof[0]
+            entry["digest"] = chunk_digest(entry["ballots"])
+            line = canonical_bytes(entry)
+        tampered.append(line)
+    for jobs in (1, 2):
+        entries = through_pool(tampered, jobs)
+        [counted] = [e for e in entries if e["type"] == "election_ranked_counted"]
+        with pytest.raises(RecountMismatch, match="chunk 0, ballot 0: q1: rank 1 is not proved"):
+            recount_ranked(counted, entries)
