@@ -236,18 +236,8 @@ def do_open_election(ctx: ActionContext, election: Election) -> Opened:
     sealing.bind_board(election)
     election.state = State.OPEN
     election.opened_at = now()
-    election.save(
-        update_fields=[
-            "roll",
-            "seed",
-            "seed_commitment",
-            "state",
-            "opened_at",
-            "board",
-            "public_key",
-            "seal_id",
-        ]
-    )
+    sealed = ["board", "public_key", "seal_id"]
+    election.save(update_fields=["roll", "seed", "seed_commitment", "state", "opened_at", *sealed])
     roll = election.roll
     assert roll is not None
     candidates = standing_candidates(election)
