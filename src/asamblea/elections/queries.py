@@ -55,10 +55,15 @@ NO_BOARD = (
 AWAITING_DECRYPTION = (
     "closed, awaiting decryption: k of the board's trustees must decrypt the tally"
 )
+# A sealed ranked vote (ADR 0014) is counted by the trustee submission that completes it.
+RANKINGS_AWAITING_DECRYPTION = (
+    "closed, awaiting decryption: k of the board's trustees must decrypt the shuffled rankings;"
+    " the last one to do so counts them"
+)
 
 
 def sealing_issues(election: Election, to_state: str) -> list[str]:
-    from asamblea.rules.ballots import is_sealable
+    from asamblea.rules.ballots import ballot_kind, is_sealable
     from asamblea.trustees.queries import board_for
 
     opening = to_state == lifecycle.OPEN and election.state != lifecycle.OPEN
@@ -68,6 +73,8 @@ def sealing_issues(election: Election, to_state: str) -> list[str]:
     sealed = election.is_sealed and is_sealable(election.method)
     if counting and sealed and not election.totals:
         return [AWAITING_DECRYPTION]
+    if counting and election.is_sealed and ballot_kind(election.method) == "ranked":
+        return [RANKINGS_AWAITING_DECRYPTION]
     return []
 
 

@@ -52,7 +52,11 @@ from asamblea.elections.models import (
     TrackingCode,
     VotingCredential,
 )
-from asamblea.elections.queries import blocking_issues, standing_candidates
+from asamblea.elections.queries import (
+    RANKINGS_AWAITING_DECRYPTION,
+    blocking_issues,
+    standing_candidates,
+)
 from asamblea.record.entries.elections import (
     CandidateNominatedV1,
     CandidatePart,
@@ -350,8 +354,9 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
         hooks.counted(ctx, election)
         return election
     if election.is_sealed and ranked.is_ranked(election.method):
-        # Counted by the trustees' last partial decryption (elections.actions.ranked).
-        raise BlockingIssues([ranked.RANKINGS_AWAITING_DECRYPTION])
+        # Counted by the trustees' last partial decryption (elections.actions.ranked); the
+        # blocking issues above already say so.
+        raise BlockingIssues([RANKINGS_AWAITING_DECRYPTION])
     ballots = [
         json.loads(c)
         for c in Ballot.objects.filter(election=election).values_list("content", flat=True)

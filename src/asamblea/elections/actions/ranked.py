@@ -59,10 +59,6 @@ from asamblea.trustees.models import DecryptionRequest
 
 SUBJECT_KIND = "rankings"
 QUESTION_ID = "q1"
-RANKINGS_AWAITING_DECRYPTION = (
-    "closed, awaiting decryption: k of the board's trustees must decrypt the shuffled rankings;"
-    " the last one to do so counts them"
-)
 
 
 def is_ranked(method: str) -> bool:
