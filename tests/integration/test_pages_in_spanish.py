@@ -118,7 +118,8 @@ def english_words(html: str) -> list[str]:
     parser = _Text()
     parser.feed(html)
     text = " ".join(parser.parts)
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    # Whole words, accented letters included ("canónicos" is not "can").
+    words = re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", text)
     return sorted(
         {w for w in words if w.lower() in ENGLISH and w.lower() not in ALLOWED and w != "No"}
     )
@@ -127,6 +128,7 @@ def english_words(html: str) -> list[str]:
 def test_english_words_are_found_in_an_unmarked_string_and_not_in_spanish():
     assert english_words("<p>Votes of the unit</p>") == ["Votes", "of", "the", "unit"]
     assert english_words("<p>Votos de la unidad</p><code>the hash</code>") == []
+    assert english_words("<p>Bytes canónicos, hasta mayúsculas</p>") == []
     assert english_words('<button lang="en">English</button><img alt="the flag">') == [
         "flag",
         "the",
