@@ -35,6 +35,12 @@ _EXACT = {
             "totals before the count."
         )
     ),
+    # Sealed ranked votes (docs/adr/0014): counted by the trustee whose decryption completes.
+    "closed, awaiting decryption: k of the board's trustees must decrypt the shuffled rankings;"
+    " the last one to do so counts them": gettext_lazy(
+        "Closed, awaiting decryption: enough of the board's trustees must decrypt the shuffled "
+        "rankings; the count follows at once."
+    ),
     "codes are issued only while the vote is open": gettext_lazy(
         "Voting cards are issued only while the vote is open."
     ),
