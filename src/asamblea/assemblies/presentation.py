@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import zoneinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -241,3 +242,32 @@ def resolution_kind_label(kind: str) -> str:
     return {"demand": _("demand"), "strike_call": _("strike call"), "march": _("march")}.get(
         kind, kind
     )
+
+
+_SEAT_REFUSALS = (
+    (re.compile(r"^seat \d+: this seat has already voted$"), "voted"),
+    (re.compile(r"^seat \d+: bound mandate: the unit instructed '(\w+)'"), "bound"),
+    (re.compile(r"^seat \d+: nobody is marked present in this seat$"), "absent"),
+    (re.compile(r"^seat \d+: choose for, against or abstain$"), "choose"),
+)
+
+
+def refusal_words(detail: str) -> str:
+    """A roll-call refusal worded by the actions (in English) in the reader's language; one that
+    is not known here is shown as it is, never hidden."""
+    if detail == "the division is closed":
+        return _("The division is closed.")
+    for pattern, kind in _SEAT_REFUSALS:
+        match = pattern.match(detail)
+        if match is None:
+            continue
+        if kind == "voted":
+            return _("This seat has already voted.")
+        if kind == "bound":
+            return _("Your mandate is bound: you may only vote %(i)s, as your unit instructed.") % {
+                "i": choice_label(match.group(1))
+            }
+        if kind == "absent":
+            return _("Nobody is marked present in this seat.")
+        return _("Choose for, against or abstain.")
+    return detail

@@ -177,6 +177,8 @@ def division_detail(request: HttpRequest, division_id: int) -> HttpResponse:
     )
     page = Paginator(votes, VOTES_PER_PAGE).get_page(request.GET.get("page"))
     labels = _choice_labels()
+    # Column names again on each cell: on a phone the rows stack, each value with its name.
+    heads = (_("Unit"), _("Vote"), _("Weight"), _("Instruction"))
     # The hot page: rows are joined in Python (escaped by format_html), not looped in the
     # template engine, which costs several times more per row.
     base = reverse("assemblies:delegate", args=["x"])[:-2]
@@ -184,19 +186,23 @@ def division_detail(request: HttpRequest, division_id: int) -> HttpResponse:
     deviation = format_html(' <strong class="error">{}</strong>', _("deviation"))
     rows = format_html_join(
         "\n",
-        '<tr><td><a href="{}{}/">{}</a>{}</td><td>{}</td><td>{}</td>'
-        '<td class="num" title="{}">{}</td><td>{}{}</td></tr>',
+        '<tr><td><a href="{}{}/">{}</a>{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td>'
+        '<td class="num" data-label="{}" title="{}">{}</td><td data-label="{}">{}{}</td></tr>',
         (
             (
                 base,
                 public_id,
                 name,
                 alternate if is_alternate else "",
+                heads[0],
                 unit,
+                heads[1],
                 labels[choice],
+                heads[2],
                 f"{num}/{den}",
                 presentation.amount(Fraction(num, den)),
-                labels.get(instructed or "", ""),
+                heads[3],
+                labels.get(instructed or "", "—"),
                 deviation if is_deviation else "",
             )
             for (
@@ -303,11 +309,16 @@ def _current_division(session: Session) -> Division | None:
 
 
 def projector(request: HttpRequest, session_id: int) -> HttpResponse:
-    """The hall's screen: the current division in large type, no controls, refreshed every few
-    seconds by a meta refresh (no JavaScript needed). Public, like everything it shows."""
+    """The hall's screen: the current division in large type, no controls. With JavaScript htmx
+    refreshes it every 3 seconds; without, ``?auto=1`` adds a meta refresh every 5 seconds (an
+    opt-in: a timed refresh nobody asked for fails WCAG 2.2.1). Public, like all it shows."""
     session = _or_404(actions.access_session_by_id, session_id)
     division = _current_division(session)
-    context: dict[str, Any] = {"session": session, "division": division}
+    context: dict[str, Any] = {
+        "session": session,
+        "division": division,
+        "auto": request.GET.get("auto") == "1",
+    }
     if division is not None:
         context.update(division_context(division))
     context["seats_now"], context["present_now"] = actions.present_amount(session)
@@ -338,7 +349,8 @@ def division_vote(request: HttpRequest, division_id: int) -> HttpResponse:
                 request, "assemblies/vote_refused.html", {"detail": exc.detail}, status=403
             )
         except ActionError as exc:
-            error, status = exc.detail, 409 if exc.code in ("conflict", "blocked") else 400
+            error = presentation.refusal_words(exc.detail)
+            status = 409 if exc.code in ("conflict", "blocked") else 400
         else:
             return HttpResponseRedirect(request.get_full_path(), status=303)
     seats = _my_seats(request.user, session)

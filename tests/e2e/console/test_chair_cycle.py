@@ -248,6 +248,16 @@ def test_a_chair_runs_a_session_and_delegates_vote_by_roll_call_on_their_phones(
         assert resolution.status == "partly_met"
         assert page.get_by_text("El gobierno regional recibió el pliego").is_visible()
         b.look(page, "09-console-resolution")
+        # The public pages of the division, the resolutions, and the hall's screen on a phone.
+        page.goto(f"{base}/assemblies/divisions/{division.pk}/")
+        assert page.get_by_text("Aprobada", exact=True).is_visible()
+        b.look(page, "10-division")
+        page.goto(f"{base}/assemblies/bodies/{built.body.pk}/resolutions/")
+        assert page.get_by_text("cumplida en parte").first.is_visible()
+        b.look(page, "11-resolutions")
+        page.goto(f"{base}/assemblies/sessions/{session.pk}/projector/")
+        b.look(page, "12-projector-phone")
+        page.goto(f"{base}/console/sessions/{session.pk}/")
         # The minutes, in Spanish.
         with page.expect_download() as download:
             page.get_by_role("link", name="CSV").click()
@@ -263,8 +273,8 @@ def test_a_chair_runs_a_session_and_delegates_vote_by_roll_call_on_their_phones(
         page.get_by_role("button", name="Cerrar la sesión").click()
         page.goto(f"{base}/assemblies/sessions/{session.pk}/")
         assert page.get_by_text("3 de 3 escaños").first.is_visible()
-        b.look(page, "10-public-session")
+        b.look(page, "13-public-session")
         b.browser.close()
     vote = DelegateVote.objects.get(division=division, member=built.mandates[0].member)
     assert vote.is_deviation and vote.choice == "for"
-    assert len(b.checked) == 9
+    assert len(b.checked) == 12

@@ -336,6 +336,7 @@ def test_a_delegate_not_sitting_in_the_session_cannot_vote_and_nothing_is_writte
     assert mine.post(url, {"seat_id": built.seats[0].pk, "choice": "against"}).status_code == 303
     again = mine.post(url, {"seat_id": built.seats[0].pk, "choice": "for"})
     assert again.status_code == 409
+    assert "Este escaño ya votó." in again.content.decode()
     assert DelegateVote.objects.get(division=division).choice == "against"
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(delegates[0])
@@ -357,6 +358,7 @@ def test_a_bound_mandate_refuses_a_vote_against_the_instruction_on_the_page():
     c = signed_in(delegates[0])
     r = c.post(url, {"seat_id": built.seats[0].pk, "choice": "against"})
     assert r.status_code == 409
+    assert "solo puedes votar A favor, como instruyó tu base" in r.content.decode()
     assert not DelegateVote.objects.filter(division=division).exists()
 
 
@@ -403,7 +405,9 @@ def test_the_projector_shows_the_current_division_with_no_controls_and_refreshes
     actions.do_cast_vote(None, division, built.seats[0], "for")
     html = Client().get(reverse("assemblies:projector", args=[session.pk])).content.decode()
     assert "Marcha a la capital" in html
-    assert '<meta http-equiv="refresh" content="5">' in html
+    assert 'http-equiv="refresh"' not in html and 'hx-trigger="every 3s"' in html
+    auto = reverse("assemblies:projector", args=[session.pk]) + "?auto=1"
+    assert '<meta http-equiv="refresh" content="5">' in Client().get(auto).content.decode()
     assert "<form" not in html and "<button" not in html
     assert "3 de 3 escaños" in html or "3 of 3 seats" in html
 
