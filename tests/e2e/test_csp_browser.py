@@ -90,9 +90,13 @@ def test_the_voting_flow_with_javascript_on_reports_no_csp_violation(live_server
         page.fill("#code", secrecy.format_code(codes[voter.pk]).lower())
         page.click("button[type=submit]")
         page.check(f"input[value='{choice.public_id}']")
-        page.click("button[type=submit]")
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        # With JavaScript the ballot is sealed in the page (elections/static/elections/seal.js):
+        # review, seal, cast, all under the same policy.
+        page.wait_for_selector("#ballot-form[data-sealer=ready]")
+        page.click("#ballot-form button[type=submit]")
+        page.wait_for_selector("#seal-cast:not([disabled])", timeout=30_000)
+        page.click("#seal-cast")
+        page.wait_for_selector("#tracking-code")
         receipt = page.content()
         browser.close()
     assert Ballot.objects.filter(election=election).count() == 1, receipt[:2000]
