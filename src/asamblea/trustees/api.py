@@ -136,17 +136,16 @@ class ProposedOut(Schema):
     meaning: list[str]
 
 
-def _trustee_user(org: Organisation, ref: str, position: int) -> Any:
+def _trustee_user(org: Organisation, ref: str) -> Any:
+    """A member's user (by public id) or an officer's (by user name); None when neither: the
+    proposal then refuses it by position, after checking who proposes."""
     member = Member.objects.filter(organisation=org, public_id=ref, user__isnull=False).first()
     if member is not None:
         return member.user
     user = get_user_model().objects.filter(username=ref).first()
     if user is not None and holds_office(user, org):
         return user
-    raise ActionError(
-        f"trustee {position + 1}: no member (with a sign-in) or officer {ref!r}",
-        field=f"trustees[{position}]",
-    )
+    return None
 
 
 @router.post("/trustees/boards", auth=AUTH, response={202: ProposedOut, **ERRORS})
@@ -159,7 +158,7 @@ def propose_board(request: HttpRequest, payload: ProposeIn):  # type: ignore[no-
         unit = OrgBody.objects.filter(organisation=org, code=payload.unit).first()
         if unit is None:
             raise ActionError("no such unit", field="unit")
-    users = [_trustee_user(org, ref, i) for i, ref in enumerate(payload.trustees)]
+    users = [_trustee_user(org, ref) for ref in payload.trustees]
     replaces = None if payload.replaces is None else access_board(payload.replaces)
     approval = check_propose_board(
         request.user,

@@ -58,6 +58,12 @@ def validate_board(
         raise ActionError("the decryption deadline is 1 hour to 60 days", field="deadline_hours")
     if len(users) != n:
         raise ActionError(f"name exactly n = {n} trustees ({len(users)} named)", field="trustees")
+    for i, user in enumerate(users, start=1):
+        if user is None:
+            raise ActionError(
+                f"trustee {i}: no member with a sign-in, nor an officer, by that reference",
+                field=f"trustees[{i - 1}]",
+            )
     if len({u.pk for u in users}) != len(users):
         raise ActionError("each trustee is a different person", field="trustees")
     without_office = 0
@@ -134,7 +140,7 @@ def check_propose_board(
     """A registrar proposes a board; a different officer approves it (two people, not one).
     With ``replaces``, the new board receives that board's key by resharing (ADR 0012)."""
     require_role(user, organisation, Role.REGISTRAR, detail="only a registrar may propose a board")
-    if any(getattr(t, "pk", None) == user.pk for t in trustees):
+    if any(t is not None and t.pk == user.pk for t in trustees):
         raise Forbidden("no one proposes a board with themselves on it")
     validate_board(organisation, unit, k, n, trustees, deadline_hours)
     validate_replacement(organisation, unit, replaces)
