@@ -212,6 +212,13 @@ def _build_world() -> World:
     objects["export_proposal"] = check_propose_export_members(
         own.users["proposer"], own.org, own.unit.code
     )
+    # A ready board of two trustees who hold none of the table's roles, and a decryption
+    # waiting for it: only those two may post to it (a "trustee" of no board is refused).
+    from fixtures.trustees import make_board, make_request
+
+    board, _shares = make_board(own.org, k=2, n=2)
+    objects["trustee_board"] = board
+    objects["decryption_request"] = make_request(board)
     return World(own=own, other=other, objects=objects)
 
 
@@ -399,6 +406,43 @@ MATRIX.update(
                 "post",
                 f"/api/approvals/{w.objects['export_proposal'].pk}/withdraw",
                 None,
+            ),
+        ),
+    }
+)
+
+MATRIX.update(
+    {
+        # A registrar proposes a board; members 6 and 7 have no sign-in, so an allowed proposal
+        # is then refused as bad input (400), after the permission check.
+        "asamblea_trustees_api_propose_board": Row(
+            _roles("registrar"),
+            lambda w, r: (
+                "post",
+                "/api/trustees/boards",
+                {
+                    "organisation": w.own.org.slug,
+                    "k": 2,
+                    "n": 2,
+                    "trustees": [w.own.members[6].public_id, w.own.members[7].public_id],
+                },
+            ),
+        ),
+        # Only a trustee of that very board (no role of the table) publishes or decrypts.
+        "asamblea_trustees_api_publish": Row(
+            _roles(),
+            lambda w, r: (
+                "post",
+                f"/api/trustees/boards/{w.objects['trustee_board'].pk}/certificate",
+                {},
+            ),
+        ),
+        "asamblea_trustees_api_post_partial": Row(
+            _roles(),
+            lambda w, r: (
+                "post",
+                f"/api/trustees/requests/{w.objects['decryption_request'].pk}/partial",
+                {"groups": []},
             ),
         ),
     }
