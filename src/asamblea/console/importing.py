@@ -95,7 +95,9 @@ def start_apply(user: Any, job: ImportJob) -> None:
     if int(job.summary.get("rows", 0)) <= _inline_rows():
         apply_now(job.pk, user.pk, refusals=True)
         return
-    worker = threading.Thread(target=_in_background, args=(job.pk, user.pk), daemon=True)
+    worker = threading.Thread(
+        target=_in_background, args=(job.pk, user.pk), name=f"console-import-{job.pk}", daemon=True
+    )
     transaction.on_commit(worker.start)
 
 

@@ -4,6 +4,7 @@ refresh, no JavaScript) until the job is done, and the import is still all-or-no
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,14 @@ def _wait_until_finished(job: ImportJob, seconds: float = 60) -> None:
     raise AssertionError("the import did not finish")
 
 
+def _join_worker(job: ImportJob) -> None:
+    """Wait for the worker thread to close its database connection (else the test database
+    cannot be dropped at the end of the run)."""
+    for thread in threading.enumerate():
+        if thread.name == f"console-import-{job.pk}":
+            thread.join(timeout=30)
+
+
 @override_settings(ASAMBLEA_CONSOLE_INLINE_ROWS=5)
 def test_a_large_file_is_applied_in_the_background_and_its_page_reloads_until_done() -> None:
     fresh = fresh_organisation()
@@ -47,6 +56,7 @@ def test_a_large_file_is_applied_in_the_background_and_its_page_reloads_until_do
     if job.state == ImportJob.State.APPLYING:
         assert '<meta http-equiv="refresh"' in response.content.decode()
     _wait_until_finished(job)
+    _join_worker(job)
     assert job.state == ImportJob.State.DONE, job.progress
     assert Member.objects.filter(organisation=fresh.org).count() == 300
     page = client.get(f"/console/imports/{job.pk}/").content.decode()
