@@ -449,6 +449,9 @@ def test_a_closed_session_shows_who_sat_at_its_close_not_zero():
     attendance = Client().get(reverse("assemblies:attendance", args=[session.pk])).content
     for name in NAMES:
         assert name.encode() in attendance
+    console = signed_in(chair).get(reverse("console:sessions:attendance", args=[session.pk]))
+    html = console.content.decode()
+    assert "Presentes: 3 de 3 escaños" in html and html.count("Ocupa el escaño") == 3
 
 
 def test_times_show_in_the_organisations_zone_and_minutes_in_its_language():

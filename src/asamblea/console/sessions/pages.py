@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from asamblea.assemblies import actions
+from asamblea.assemblies import actions, queries
 from asamblea.assemblies.models import (
     Attendance,
     Deviation,
@@ -159,11 +159,10 @@ def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
             "member"
         )
     }
+    # Who sits now, or who sat when the session closed (as the counts above it say).
     sitting = {
         a.seat_id: a
-        for a in Attendance.objects.filter(
-            session=session, seat_id__in=ids, left_at__isnull=True
-        ).select_related("member")
+        for a in queries.sitting(session).filter(seat_id__in=ids).select_related("member")
     }
     units = {s.unit_id for s in page}
     alternates: dict[int, list[Alternate]] = {}
