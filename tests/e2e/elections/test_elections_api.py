@@ -61,7 +61,9 @@ def test_ballots_are_published_only_after_close_and_the_lists_show_state(client)
     assert detail["seed"] is None and len(detail["seed_commitment"]) == 64
     actions.do_close_election(world.officers[0], election)
     ballots = client.get(f"/api/elections/{election.pk}/ballots").json()
-    assert ballots == {"items": [{"choice": None}], "count": 1}
+    # A sealed ballot (ciphertexts and proofs), bound to this election: never the choice.
+    assert ballots["count"] == 1 and ballots["items"][0]["election"] == election.seal_id
+    assert set(ballots["items"][0]) == {"v", "election", "answers"}
     assert client.get(f"/api/elections/{election.pk}/tracking-codes").json()["count"] == 1
     closed = _vote(client, election, codes[world.members[1].pk], {"choice": None})
     assert closed.status_code == 409 and "not open" in closed.json()["detail"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "elections"))
-from elections_builders import build_world, open_election, record_entries  # noqa: E402
+from elections_builders import build_world, decrypt_tally, open_election, record_entries  # noqa: E402
 
 from asamblea.cli import main  # noqa: E402
 from asamblea.core.clock import now  # noqa: E402
@@ -75,6 +75,7 @@ def _counted(world) -> Election:
             election, codes[member.pk], {"choice": world.members[1].public_id}, f"key-{i:04d}" * 3
         )
     actions.do_close_election(world.officers[0], election)
+    decrypt_tally(world, election)
     actions.do_count_election(world.officers[0], election)
     election.refresh_from_db()
     return election
@@ -104,7 +105,9 @@ def test_an_officer_runs_an_election_from_the_command_line(capsys, tmp_path, mon
         actions.check_cast(
             election, code, {"choice": world.members[1].public_id}, "k" * 16 + line[:6]
         )
-    for step in ("close", "count", "certify"):
+    assert main(["election", "close", str(election_id)]) == 0
+    decrypt_tally(world, Election.objects.get(pk=election_id))
+    for step in ("count", "certify"):
         assert main(["election", step, str(election_id)]) == 0
     assert Election.objects.get(pk=election_id).state == Election.State.COUNTED
     proposal = Approval.objects.get(kind="elections.certify")

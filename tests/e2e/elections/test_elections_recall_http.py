@@ -14,11 +14,12 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "elections"))
-from elections_builders import build_world, record_entries  # noqa: E402
+from elections_builders import build_world, decrypt_tally, record_entries  # noqa: E402
 
 from asamblea.api.common import hash_token  # noqa: E402
 from asamblea.core.clock import now  # noqa: E402
 from asamblea.core.models import Approval  # noqa: E402
+from asamblea.elections.models import Election  # noqa: E402
 from asamblea.record.recount import recounters  # noqa: E402
 from asamblea.registry import actions as registry  # noqa: E402
 from asamblea.registry.models import (  # noqa: E402
@@ -119,7 +120,10 @@ def test_a_recall_runs_end_to_end_through_http_and_seats_the_first_alternate(cli
             content_type="application/json",
         )
         assert r.status_code == 200, r.content
-    for step in ("close", "count", "certify"):
+    r = client.post(f"/api/elections/{election_id}/close", **officers[0])
+    assert r.status_code == 200, r.content
+    decrypt_tally(world, Election.objects.get(pk=election_id))
+    for step in ("count", "certify"):
         r = client.post(f"/api/elections/{election_id}/{step}", **officers[0])
         assert r.status_code == 200, (step, r.content)
     # Certifying is proposed by one officer and approved by another with a fresh TOTP code.

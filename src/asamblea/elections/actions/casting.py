@@ -448,22 +448,27 @@ def _cast_in_one_statement(cast: _Cast) -> bool:
     ]
     lock = [CASTING_LOCK_CLASS, cast.election_id]
     control, insert = psycopg.Cursor(raw), psycopg.Cursor(raw)
-    if connection.in_atomic_block:
-        # Inside an outer transaction (tests, the demo): a savepoint keeps a refused cast from
-        # aborting it; the outer transaction's end releases the lock.
-        with transaction.atomic(), raw.pipeline():
-            control.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", lock)
-            insert.execute(sql, params)
-        return insert.rowcount == 1
     try:
-        with raw.pipeline():
-            control.execute("BEGIN")
-            control.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", lock)
-            insert.execute(sql, params)
-            control.execute("COMMIT")
-    except psycopg.Error:
-        raw.execute("ROLLBACK")
-        raise
+        if connection.in_atomic_block:
+            # Inside an outer transaction (tests, the demo): a savepoint keeps a refused cast
+            # from aborting it; the outer transaction's end releases the lock.
+            with transaction.atomic(), raw.pipeline():
+                control.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", lock)
+                insert.execute(sql, params)
+            return insert.rowcount == 1
+        try:
+            with raw.pipeline():
+                control.execute("BEGIN")
+                control.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", lock)
+                insert.execute(sql, params)
+                control.execute("COMMIT")
+        except psycopg.Error:
+            raw.execute("ROLLBACK")
+            raise
+    except psycopg.IntegrityError:
+        # Raised by psycopg itself (this cursor is not Django's): Django's kind, and no detail
+        # (PostgreSQL's names the key's values).
+        raise IntegrityError() from None
     return insert.rowcount == 1
 
 
