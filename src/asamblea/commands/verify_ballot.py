@@ -42,8 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--questions",
         metavar="FILE",
-        help="the questions' shapes (JSON: a list of {id, choices, min, max}, or {ranked: "
-        "{id, candidates, ranks}}); default: those the opening carries",
+        help="the questions' shapes (JSON: the record's election_sealing entry, a list of "
+        "{id, choices, min, max}, or {ranked: {id, candidates, ranks}}); default: those the "
+        "opening carries",
     )
 
 
@@ -100,6 +101,11 @@ def _shapes(args: argparse.Namespace, opening: dict[str, Any]) -> tuple[Any, lis
         data = _read_json(args.questions)
         where = args.questions
         if isinstance(data, dict) and "questions" in data and "ranked" not in data:
+            # The page's seal-params block or the record's election_sealing entry: when it names
+            # the election and key, they must be the ones given.
+            for key, given in (("seal_id", args.election), ("public_key", args.public_key)):
+                if key in data and data[key] != given:
+                    raise InputError(f"{args.questions}: {key} is {data[key]!r}, not {given!r}")
             data = data["questions"]
         return data, []
     where = args.opening
@@ -173,6 +179,9 @@ def _check_homomorphic(
     for i, q in enumerate(shapes):
         where = f"{args.questions or args.opening}: question {i + 1}"
         try:
+            # The record's election_sealing entry names the answers instead of counting them.
+            if isinstance(q, dict) and "choices" not in q and type(q.get("answers")) is list:
+                q = {**q, "choices": len(q["answers"])}
             questions.append(
                 sealed_ballots.Question(
                     _field(q, "id", str, where),

@@ -208,3 +208,27 @@ def test_bad_files_are_named_with_their_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--public-key" in done.stderr
+
+
+def test_the_records_sealing_entry_gives_the_questions(tmp_path: Path) -> None:
+    js = seal_in_node({"questions": QUESTIONS, "selections": [[0, 0, 1]]})
+    b, o = write_pair(tmp_path, js["canonical"], js["opening_file"])
+    entry = {
+        "type": "election_sealing",
+        "election": 41,
+        "board": "fed/trustees/1",
+        "public_key": KEY,
+        "seal_id": ELECTION,
+        "questions": [{"id": "q1", "answers": ["ana", "berta", "ciro"], "min": 0, "max": 1}],
+    }
+    (tmp_path / "sealing.json").write_text(json.dumps(entry))
+    args = [b, o, "--public-key", KEY, "--election", ELECTION]
+    done = verify_ballot(*args, "--questions", str(tmp_path / "sealing.json"))
+    assert done.returncode == 0, done.stderr
+    assert "q1: Ciro" in done.stdout
+    # An entry of another election is refused before anything is checked.
+    entry["seal_id"] = "federacion/40"
+    (tmp_path / "sealing.json").write_text(json.dumps(entry))
+    done = verify_ballot(*args, "--questions", str(tmp_path / "sealing.json"))
+    assert done.returncode == 1
+    assert "seal_id is 'federacion/40'" in done.stderr
