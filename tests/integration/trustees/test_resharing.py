@@ -35,8 +35,15 @@ def test_reshared_board_keeps_the_key_and_decrypts_old_and_new_requests(org: Any
     assert new.state == TrusteeBoard.State.READY and old.state == TrusteeBoard.State.RETIRED
     assert new.public_key == old.public_key
     assert queries.board_for(org) == new
+
     # A request made on the old board before: its old trustees can still finish it.
     decrypt(pending, [shares[0], shares[1]])
+    # Once nothing waits for the old board, its trustees who left lose the trustee role.
+    from asamblea.registry.models import OfficerRole
+
+    gone = Trustee.objects.get(board=old, index=2).user
+    assert not OfficerRole.objects.filter(user=gone, role="trustee").exists()
+    assert OfficerRole.objects.filter(user=stays, role="trustee").exists()
     # A request made now on the retired board goes to its successor and needs 3 new shares.
     later = request_for(old, ("q1", [2, 9]))
     assert later.board == new

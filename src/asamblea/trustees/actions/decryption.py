@@ -204,3 +204,7 @@ def _complete(ctx: ActionContext, request: DecryptionRequest) -> None:
         body=board.unit,
     )
     handler(ctx, request, points)
+    if board.state == board.State.RETIRED:
+        from asamblea.trustees.actions.resharing import revoke_retired_roles
+
+        revoke_retired_roles(ctx, board)

@@ -30,6 +30,7 @@ from asamblea.record.entries.trustees import (
     dealing_to_json,
     verification_key_from_json,
 )
+from asamblea.registry.models import OfficerRole
 from asamblea.trustees.access import access_board, require_trustee
 from asamblea.trustees.models import ReshareDealing, Trustee, TrusteeBoard
 from asamblea.trustees.queries import board_context
@@ -150,8 +151,33 @@ def retire_replaced(ctx: ActionContext, board: TrusteeBoard) -> None:
     old.retired_at = now()
     old.save(update_fields=["state", "retired_at"])
     ctx.audit("trustees.retire_board", old, successor=board.uid)
+    revoke_retired_roles(ctx, old)
     ctx.record(
         old.organisation,
         TrusteeBoardRetiredV1(board=old.uid, reason="reshared", successor=board.uid),
         body=old.unit,
     )
+
+
+def revoke_retired_roles(ctx: ActionContext, old: TrusteeBoard) -> None:
+    """A retired board's trustees lose the trustee role, unless they sit on a live board of the
+    same scope, once no decryption is waiting for that board (until then they may finish it)."""
+    if (
+        old.state != TrusteeBoard.State.RETIRED
+        or old.decryption_requests.filter(state="pending").exists()
+    ):
+        return
+    for trustee in old.trustees.select_related("user"):
+        still = (
+            Trustee.objects.filter(
+                user=trustee.user, board__organisation=old.organisation, board__unit=old.unit
+            )
+            .exclude(board__state=TrusteeBoard.State.RETIRED)
+            .exists()
+        )
+        if not still:
+            deleted, _ = OfficerRole.objects.filter(
+                user=trustee.user, organisation=old.organisation, body=old.unit, role="trustee"
+            ).delete()
+            if deleted:
+                ctx.audit("officer.revoke", old, user=trustee.user.get_username(), role="trustee")
