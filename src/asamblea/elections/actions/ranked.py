@@ -23,6 +23,7 @@ rankings (a malformed one is spoilt, as Belenios does) and counts them with the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
 from asamblea.crypto import ranked
 from asamblea.crypto.elgamal import DiscreteLog
-from asamblea.crypto.group import Point, point_from_text, point_to_text
+from asamblea.crypto.group import Point, b64encode, point_from_text, point_to_text
 from asamblea.elections.actions.sealing import MAX_SEALED_CHARS, Sealed, on_election_decrypted
 from asamblea.elections.models import Election
 from asamblea.elections.queries import standing_candidates
@@ -173,11 +174,10 @@ def record_sealing(ctx: ActionContext, election: Election, keys: Sequence[str]) 
 
 
 def _publish(ctx: ActionContext, election: Election, contents: Sequence[str], voters: int) -> None:
-    """Every sealed ballot on the record, sorted by tracking code, in chunks."""
-    ballots = sorted(
-        (json.loads(c) for c in contents),
-        key=lambda obj: ranked.tracking_code(ranked.ranking_from_json(obj)),
-    )
+    """Every sealed ballot on the record, sorted by tracking code, in chunks. The stored content
+    is the ballot's canonical JSON, so its tracking code is the hash of the stored text."""
+    ordered = sorted(contents, key=lambda c: b64encode(hashlib.sha256(c.encode()).digest()))
+    ballots = [json.loads(c) for c in ordered]
     starts = range(0, max(len(ballots), 1), CHUNK)
     digests = []
     for n, start in enumerate(starts):
