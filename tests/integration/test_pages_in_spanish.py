@@ -24,12 +24,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 PAGE_BUDGET = 50 * 1024
 
-# Common English words of our pages that are not Spanish words too ("no", "a", "me", "son" are).
+# Common English words of our pages that are not Spanish words too ("no", "a", "me", "son",
+# "has" are).
 _ENGLISH_WORDS = """
     the of and to in is are was were be been this that these those with without for from by
     on at as or not yet your you my our their his her its it we they who what when where which
     how why all any each every some one two three first last next new more less only also than
-    then there here has have had do does did can could may might must should would will shall
+    then there here have had do does did can could may might must should would will shall
     vote votes voted voting voter voters ballot ballots election elections elected recall recalls
     recalled petition petitions signature signatures sign signed signing delegate delegates
     member members membership seat seats unit units body bodies assembly assemblies committee
