@@ -137,6 +137,13 @@ class DecryptionRequest(models.Model):
     def prefix(self) -> str:
         return self.subject.split(":", 1)[0]
 
+    @property
+    def overdue(self) -> bool:
+        """Past its deadline and still waiting (partials are still accepted: ADR 0012)."""
+        from asamblea.core.clock import now
+
+        return self.state == self.State.PENDING and self.deadline_at < now()
+
 
 class DecryptionPartial(models.Model):
     """One trustee's verified partial decryption of a whole request (every group)."""

@@ -91,6 +91,7 @@ def my_steps(request: HttpRequest) -> HttpResponse:
                 "steps": queries.pending_steps(trustee),
                 "requests": queries.pending_requests(trustee),
                 "share": f"trustee-{trustee.board_id}-{trustee.index}.json",
+                "successor": queries.successor_in_keygen(trustee.board),
                 "params": _browser_params(request, trustee),
                 "params_id": f"trustee-params-{trustee.board_id}",
             }

@@ -119,3 +119,33 @@ def test_proposing_a_reshare_names_the_board_it_replaces(org: Any, unit: Any) ->
 
     old_trustee = Trustee.objects.get(board=old, index=1)
     assert queries.pending_steps(old_trustee) == []
+
+
+def test_an_old_trustee_sees_the_deal_step_and_an_overdue_decryption(org: Any, unit: Any) -> None:
+    import datetime as dt
+
+    from asamblea.crypto.threshold import new_trustee
+    from asamblea.record.entries.trustees import certificate_to_json
+    from asamblea.trustees.actions.keygen import check_publish
+    from asamblea.trustees.models import DecryptionRequest
+    from asamblea.trustees.queries import board_context
+    from fixtures.trustees import make_request
+
+    old, _shares = make_board(org, k=2, n=3)
+    users = [make_trustee_user(org, unit) for _ in range(2)]
+    new = do_create_board(System("t"), org, unit=None, k=2, n=2, trustees=users, replaces=old)
+    for i, u in enumerate(users, start=1):
+        check_publish(
+            u, new.pk, "certificate", certificate_to_json(new_trustee(board_context(new), i)[1])
+        )
+    request = make_request(old, subject="test:1:tally")
+    DecryptionRequest.objects.filter(pk=request.pk).update(
+        deadline_at=request.requested_at - dt.timedelta(hours=1)
+    )
+    client = Client()
+    client.force_login(Trustee.objects.get(board=old, index=1).user)
+    text = client.get("/trustees/me/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"asamblea trustee deal --server http://testserver --board {new.pk}" in text
+    assert "overdue" in text and "asamblea trustee decrypt" in text
+    board_page = Client().get(f"/trustees/{old.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "overdue: until k trustees post" in board_page
