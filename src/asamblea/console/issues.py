@@ -41,6 +41,9 @@ _EXACT = {
         "Closed, awaiting decryption: enough of the board's trustees must decrypt the shuffled "
         "rankings; the count follows at once."
     ),
+    "a candidate withdraws only before the vote opens": gettext_lazy(
+        "A candidate withdraws only before the vote opens."
+    ),
     "codes are issued only while the vote is open": gettext_lazy(
         "Voting cards are issued only while the vote is open."
     ),

@@ -36,6 +36,11 @@ urlpatterns = [
     path("o/<slug:slug>/elections/new", elections.election_create, name="election_create"),
     path("elections/<int:election_id>/", elections.election, name="election"),
     path("elections/<int:election_id>/nominate", elections.nominate, name="nominate"),
+    path(
+        "elections/<int:election_id>/candidates/<str:key>/withdraw",
+        elections.withdraw,
+        name="candidate_withdraw",
+    ),
     path("elections/<int:election_id>/step/<str:name>", elections.step, name="election_step"),
     path("elections/<int:election_id>/cards", elections.cards_propose, name="cards_propose"),
     path(

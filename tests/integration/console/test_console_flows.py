@@ -232,13 +232,25 @@ def test_an_election_runs_from_draft_to_certified_on_the_console(
     blocked = first.post(f"/console/elections/{election.pk}/step/open", follow=True)
     assert "candidat" in blocked.content.decode().lower()
     assert Election.objects.get().state == "nominations"
-    for ref in ("S-0001", "S-0002", "S-0003", "S-0004"):
+    for ref in ("S-0001", "S-0002", "S-0003", "S-0004", "S-0005"):
         first.post(f"/console/elections/{election.pk}/nominate", {"member_ref": ref})
-    assert election.candidates.count() == 4
+    # One withdraws before the vote opens: the opening lists the four who stand.
+    fifth = election.candidates.get(member__member_ref="S-0005")
+    first.post(f"/console/elections/{election.pk}/candidates/{fifth.key}/withdraw")
+    assert election.candidates.filter(withdrawn_at__isnull=True).count() == 4
+    withdrawn = payloads("candidate_withdrawn")
+    assert [(p["election"], p["key"]) for p in withdrawn] == [(election.pk, fifth.key)]
     with django_capture_on_commit_callbacks(execute=True):
         first.post(f"/console/elections/{election.pk}/step/open")
     election.refresh_from_db()
     assert election.state == "open"
+    opened = payloads("election_opened")[0]
+    assert fifth.key not in {c["key"] for c in opened["candidates"]}
+    again = first.post(
+        f"/console/elections/{election.pk}/candidates/{fifth.key}/withdraw", follow=True
+    )
+    refusal = again.content.decode()
+    assert "before the vote opens" in refusal or "antes de abrir la votación" in refusal
     codes = {}
     for msg in mail.outbox:
         found = re.search(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})\b", msg.body)
@@ -261,7 +273,9 @@ def test_an_election_runs_from_draft_to_certified_on_the_console(
     again = first.post(f"/console/elections/{election.pk}/cards/{proposal.pk}", follow=True)
     assert again["Content-Type"].startswith("text/html")
     assert [p["count"] for p in payloads("credentials_reissued")] == [no_email]
-    keys = [c.key for c in election.candidates.order_by("position")]
+    keys = [
+        c.key for c in election.candidates.filter(withdrawn_at__isnull=True).order_by("position")
+    ]
     api = Client()
     for n, code in enumerate(list(codes.values())[:5] + list(card_codes.values())[:1]):
         ranking = [keys[0], keys[1]] if n % 3 else [keys[1], keys[0]]

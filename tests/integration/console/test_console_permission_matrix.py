@@ -204,6 +204,14 @@ FORMS: dict[str, Row] = {
         _r("election_officer"),
         lambda w, r: (f"/console/elections/{_election(w)}/nominate", {"member_ref": "propia-6"}),
     ),
+    # The candidate themself may withdraw too (the candidate is no role of the table).
+    "candidate_withdraw": Row(
+        _r("election_officer"),
+        lambda w, r: (
+            f"/console/elections/{_election(w)}/candidates/{w.objects['candidate'].key}/withdraw",
+            {},
+        ),
+    ),
     "election_step": Row(
         _r("election_officer"),
         lambda w, r: (f"/console/elections/{_election(w)}/step/open-nominations", {}),
@@ -259,6 +267,16 @@ def _world() -> World:
         state=ImportJob.State.READY,
         summary={"created": 1, "rows": 1},
         created_at=now(),
+    )
+    from asamblea.elections.models import Candidate
+
+    world.objects["candidate"] = Candidate.objects.create(
+        election=world.objects["election"],
+        member=own.members[6],
+        key=own.members[6].public_id,
+        name=own.members[6].display_name,
+        position=1,
+        nominated_at=now(),
     )
     at = now()
     world.objects["cards"] = Approval.objects.create(

@@ -23,6 +23,7 @@ from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.models import Approval
 from asamblea.core.permissions import Forbidden, Role, has_role
 from asamblea.elections import actions, queries
+from asamblea.elections.actions.candidates import WITHDRAWABLE, check_withdraw_candidate
 from asamblea.elections.actions.credentials import REISSUE
 from asamblea.elections.models import Election
 from asamblea.registry.models import Body, Member
@@ -162,6 +163,7 @@ def election(request: HttpRequest, election_id: int) -> HttpResponse:
             "next_state": step_to,
             "step": STEP_TO.get(step_to) if step_to != e.state else None,
             "candidates": queries.standing_candidates(e),
+            "may_withdraw": e.state in WITHDRAWABLE,
             "nominate": NominateForm(),
             "pending_cards": cards,
             "ready_cards": list(ready_cards),
@@ -194,6 +196,19 @@ def nominate(request: HttpRequest, election_id: int) -> HttpResponse:
         lambda: actions.check_nominate(request.user, e.pk, public_id),
         back,
         _("Candidate nominated."),
+    )
+
+
+@require_POST
+@signed_in
+def withdraw(request: HttpRequest, election_id: int, key: str) -> HttpResponse:
+    e = _election(request, election_id)
+    back = reverse("console:election", args=[e.pk])
+    return acted(
+        request,
+        lambda: check_withdraw_candidate(request.user, e, key),
+        back,
+        _("Candidate withdrawn."),
     )
 
 

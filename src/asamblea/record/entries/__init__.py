@@ -20,6 +20,7 @@ ENTRY_MODULES = (
     "asamblea.record.entries.assemblies",
     "asamblea.record.entries.trustees",
     "asamblea.record.entries.ranked",
+    "asamblea.record.entries.candidates",
 )
 
 
