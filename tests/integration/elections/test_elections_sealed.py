@@ -254,3 +254,29 @@ def test_sealing_at_the_door_makes_the_selection_unreadable_without_the_trustees
     sealed.verify_ballot(
         point_from_text(election.public_key), election.seal_id, spec.questions, ballot
     )
+
+
+def test_a_recall_reaching_its_threshold_without_a_board_waits_in_draft_and_opens_later():
+    from asamblea.core.clock import now
+    from asamblea.registry import actions as registry
+    from fixtures.sample import make_sample_board
+
+    world = build_world(10)
+    world.board.state = world.board.State.RETIRED
+    world.board.save(update_fields=["state"])
+    mandate = registry.do_start_mandate(None, world.seats[0], world.members[0], source="test")
+    petition = actions.do_open_petition(None, mandate, world.members[1], "Broke the mandate")
+    for m in world.members[1:]:
+        actions.do_sign(None, petition, m)
+        petition.refresh_from_db()
+        if petition.election_id:
+            break
+    # The signature that reached the threshold stands; the vote waits, saying why.
+    election = petition.election
+    assert petition.state == petition.State.VOTING and election.state == Election.State.DRAFT
+    from asamblea.elections.queries import blocking_issues
+
+    assert any("no trustee board" in i for i in blocking_issues(election, Election.State.OPEN))
+    make_sample_board(world.org, now())
+    opened = actions.do_open_election(world.officers[0], election)
+    assert opened.election.state == Election.State.OPEN and opened.election.is_sealed

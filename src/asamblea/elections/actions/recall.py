@@ -34,7 +34,7 @@ from asamblea.elections.actions.lifecycle import (
     succeed,
 )
 from asamblea.elections.models import Election, RecallPetition, Signature, TellerEntry
-from asamblea.elections.queries import recall_rules_of, standing_signatures
+from asamblea.elections.queries import recall_rules_of, sealing_issues, standing_signatures
 from asamblea.record.entries.elections import (
     RecallMeetingResultV1,
     RecallPetitionExpiredV1,
@@ -251,7 +251,11 @@ def do_reach_threshold(
         petition.state = RecallPetition.State.VOTING
         petition.election = election
         petition.save(update_fields=["threshold_reached_at", "state", "election"])
-        do_open_election(ctx, election)
+        # Opened now under the standing board of trustees; without a ready one the vote waits
+        # in draft, its page saying why, and an officer opens it once trustees are named (the
+        # signature that reached the threshold stands either way).
+        if not sealing_issues(election, Election.State.OPEN):
+            do_open_election(ctx, election)
     notify_unit(
         petition.unit,
         m.THRESHOLD_SUBJECT,
