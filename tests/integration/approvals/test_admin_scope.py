@@ -112,7 +112,8 @@ def test_changing_a_members_email_in_the_admin_tells_the_old_address_and_is_audi
     member.refresh_from_db()
     assert member.email == "new@example.org"
     notice = OutboxMessage.objects.get(recipient="old@example.org")
-    assert "changed" in notice.subject and "did not ask" in notice.body
+    # In the member's language (the site's default, Spanish: issue 17).
+    assert "cambiaron" in notice.subject and "no lo pediste" in notice.body
     assert not OutboxMessage.objects.filter(recipient="new@example.org").exists()
     entry = AuditEntry.objects.get(action="member.update", target_id=str(member.pk))
     assert entry.detail["contact_changed"] == ["email"]

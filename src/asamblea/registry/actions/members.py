@@ -13,12 +13,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from asamblea.core import approvals
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
-from asamblea.core.outbox import queue_email
+from asamblea.core.mail import member_language, queue_translated, translated
 from asamblea.core.permissions import Role, require_role
 from asamblea.registry.access import access_unit_by_registrar, access_unit_register_by_officer
 from asamblea.registry.models import (
@@ -33,6 +34,14 @@ from asamblea.registry.queries import (
 
 REGISTER_PRIVATE = "the register of members is private: members are on the record only as a roll's size and commitment"
 EXPORT_PRIVATE = "reading the register changes no public state; audited with both officers"
+
+# The notice to a member's old address, in the member's language (asamblea.core.mail).
+CONTACT_CHANGED_SUBJECT = gettext_noop("Your contact details were changed")
+CONTACT_CHANGED_BODY = gettext_noop(
+    "Your %(fields)s on your membership record was changed on %(at)s UTC. If you did not ask "
+    "for this, tell your organisation's registrars at once."
+)
+CONTACT_FIELDS = {"email": gettext_noop("e-mail address"), "phone": gettext_noop("phone number")}
 
 
 def _require_base_unit(unit: Body, organisation: Organisation | None = None) -> None:
@@ -89,12 +98,14 @@ def do_update_member(ctx: ActionContext, member: Member, **changes: Any) -> Memb
     if contact and old_email:
         # The old address hears of it: someone who took over the account by changing the
         # address cannot also silence the notice.
-        queue_email(
+        language = member_language(member)
+        fields = ", ".join(translated(language, CONTACT_FIELDS[k]) for k in contact)
+        queue_translated(
             old_email,
-            "Your contact details were changed",
-            f"The {' and '.join(contact)} on your membership record was changed on "
-            f"{now():%Y-%m-%d %H:%M} UTC. If you did not ask for this, tell your organisation's "
-            "registrars at once.",
+            language,
+            CONTACT_CHANGED_SUBJECT,
+            CONTACT_CHANGED_BODY,
+            {"fields": fields, "at": f"{now():%Y-%m-%d %H:%M}"},
         )
     return member
 
