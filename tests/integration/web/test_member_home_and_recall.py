@@ -126,3 +126,24 @@ def test_the_refusal_of_an_action_is_shown_in_spanish(world):
     again = client.post(f"/me/petitions/{petition.pk}/sign/", HTTP_ACCEPT_LANGUAGE="es")
     assert again.status_code == 409
     assert "ya firmaste" in again.content.decode().lower()
+
+
+def test_the_home_takes_a_fixed_number_of_queries_however_many_votes_and_petitions(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from elections_builders import open_election
+
+    from asamblea.elections import actions
+
+    client = _signed_in(world.members[1])
+    actions.do_open_petition(None, world.mandate, world.members[1], "Reason")
+    open_election(world, method="plurality", candidates=2)
+    client.get("/me/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/me/")
+    for _ in range(3):
+        open_election(world, method="plurality", candidates=2)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get("/me/")
+    assert page.content.decode().count("/vote/") >= 4
+    assert len(four) == len(one) <= 25
