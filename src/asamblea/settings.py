@@ -159,6 +159,11 @@ elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db["ENGINE"] = "asamblea.core.postgresql"
     # Acknowledged means durable: never let a session turn synchronous commit off.
     _db.setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=on"
+    # The cast binds its own values on the server (elections.actions.casting); the rest of the
+    # application may too with ASAMBLEA_PG_SERVER_SIDE_BINDING=1 (docs/operations.md, measured
+    # with bench/bench_casting.py; off by default).
+    if os.environ.get("ASAMBLEA_PG_SERVER_SIDE_BINDING") == "1":
+        _db["OPTIONS"]["server_side_binding"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
