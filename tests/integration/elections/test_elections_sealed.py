@@ -280,3 +280,27 @@ def test_a_recall_reaching_its_threshold_without_a_board_waits_in_draft_and_open
     make_sample_board(world.org, now())
     opened = actions.do_open_election(world.officers[0], election)
     assert opened.election.state == Election.State.OPEN and opened.election.is_sealed
+
+
+def test_the_api_casts_a_client_sealed_ballot_and_refuses_both_or_neither(client):
+    world = build_world(6)
+    election, codes = open_election(world)
+    box = actions.BallotBox.load(election.pk)
+    assert box.seal is not None
+    ballot, _ = sealed.seal_ballot(
+        box.seal.public_key, election.seal_id, box.seal.questions, [[0, 0, 1]]
+    )
+    text = sealed.canonical_bytes(ballot).decode()
+    first, second = list(codes.values())[:2]
+    url = f"/api/elections/{election.pk}/vote"
+    reply = client.post(
+        url, {"code": first, "sealed": text, "key": _key()}, content_type="application/json"
+    )
+    assert reply.status_code == 200, reply.content
+    assert reply.json()["tracking_code"] == sealed.tracking_code(ballot)
+    both = {"code": second, "sealed": text, "ballot": {"choice": None}, "key": _key()}
+    neither = {"code": second, "key": _key()}
+    for body in (both, neither):
+        refused = client.post(url, body, content_type="application/json")
+        assert refused.status_code == 400 and refused.json()["field"] == "ballot"
+    assert Ballot.objects.filter(election=election).count() == 1
