@@ -479,3 +479,36 @@ def test_times_show_in_the_organisations_zone_and_minutes_in_its_language():
     text = Client().get(reverse("assemblies:minutes_csv", args=[session.pk])).content.decode()
     assert text.startswith("section,motion,unit")
     assert "2026-12-28 10:00" in text and "America/Lima" in text
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _hot_page_queries(n_units):
+    built = build_body(units=[(f"Unidad {i}", 2) for i in range(n_units)], name="Asamblea")
+    chair = make_chair(built.org)
+    session = actions.do_open_session(None, scheduled(built))
+    for seat in built.seats:
+        actions.do_record_attendance(None, session, seat)
+    motion = actions.do_propose_motion(None, session, title="M", text="T", proposer_name="P")
+    division = actions.do_open_division(None, motion)
+    actions.do_cast_votes(None, division, [(s.pk, "for") for s in built.seats[2:]])
+    delegate = _user_for(built.mandates[0].member, "d")
+    return (
+        _queries(signed_in(delegate), reverse("assemblies:vote", args=[division.pk])),
+        _queries(signed_in(chair), reverse("console:sessions:session", args=[session.pk])),
+        _queries(Client(), reverse("assemblies:division_tally", args=[division.pk])),
+    )
+
+
+def test_the_roll_call_and_console_pages_cost_the_same_queries_whatever_the_body_size():
+    """Hot pages during a division: the delegate's vote page, the chair's console and the
+    tally that htmx polls answer in a number of queries that does not grow with the seats."""
+    small, large = _hot_page_queries(3), _hot_page_queries(40)
+    assert small == large, f"queries grew with the body: {small} -> {large}"
