@@ -72,6 +72,9 @@ function grouped(code) {
 
 function showOnly(visible) {
   for (const id of ["ballot-form", "seal-review", "seal-check"]) $(id).hidden = id !== visible;
+  // Move a screen reader (and a phone's scroll) to what just appeared.
+  const heading = $(visible).querySelector("h2, fieldset");
+  if (heading) heading.focus({ preventScroll: false });
 }
 
 function download(link, text) {
