@@ -138,12 +138,13 @@ def board_for(user: Any, offices: Offices) -> Board:
             .order_by("scheduled_at")
         )
     if offices.holds(Role.REGISTRAR):
-        board.imports = list(
-            ImportJob.objects.filter(
-                organisation=org,
-                state__in=[ImportJob.State.READY, ImportJob.State.APPLYING],
-            ).order_by("-created_at")[:20]
+        jobs = ImportJob.objects.filter(
+            organisation=org, state__in=[ImportJob.State.READY, ImportJob.State.APPLYING]
         )
+        if not offices.everywhere(Role.REGISTRAR):
+            # A unit's registrar sees only their own files (see views.registers.may_see_job).
+            jobs = jobs.filter(uploaded_by_id=user.pk)
+        board.imports = list(jobs.order_by("-created_at")[:20])
     return board
 
 

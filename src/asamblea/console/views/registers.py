@@ -55,11 +55,11 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     senders = sorted(
         (b for b in offices.bodies(Role.REGISTRAR) if not b.is_base_unit), key=lambda b: b.code
     )
-    jobs = (
-        list(ImportJob.objects.filter(organisation=org).order_by("-created_at")[:10])
-        if offices.holds(Role.REGISTRAR)
-        else []
-    )
+    jobs = [
+        job
+        for job in ImportJob.objects.filter(organisation=org).order_by("-created_at")[:10]
+        if may_see_job(offices, job, request.user)
+    ]
     rolls = {u.pk: latest_roll(u) for u in units}
     return render(
         request,
@@ -95,9 +95,17 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     if job is None:
         raise NotFoundOrForbidden("import")
     offices = access_console_organisation(request.user, job.organisation.slug)
-    if not offices.holds(Role.REGISTRAR):
+    if not may_see_job(offices, job, request.user):
         raise NotFoundOrForbidden("import")
     return job
+
+
+def may_see_job(offices: Offices, job: ImportJob, user: object) -> bool:
+    """A file's rows (and its errors, which quote them) are for the registrar who uploaded it
+    and the organisation's registrars, not a registrar of one unit who did not."""
+    if not offices.holds(Role.REGISTRAR):
+        return False
+    return offices.everywhere(Role.REGISTRAR) or job.uploaded_by_id == getattr(user, "pk", None)
 
 
 @signed_in
