@@ -449,6 +449,9 @@ def test_a_closed_session_shows_who_sat_at_its_close_not_zero():
     attendance = Client().get(reverse("assemblies:attendance", args=[session.pk])).content
     for name in NAMES:
         assert name.encode() in attendance
+    # The API and the CLI read the same summary.
+    api = Client().get(f"/api/sessions/{session.pk}").json()
+    assert (api["seats_present"], api["seats"]) == (3, 3)
     console = signed_in(chair).get(reverse("console:sessions:attendance", args=[session.pk]))
     html = console.content.decode()
     assert "Presentes: 3 de 3 escaños" in html and html.count("Ocupa el escaño") == 3
