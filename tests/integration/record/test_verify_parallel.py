@@ -63,6 +63,9 @@ def test_several_processes_verify_the_record_exactly_as_one(sealed_record, tmp_p
     assert summary_json(one) == summary_json(two)
     assert one.recounted["election_counted"] == 1
     assert seen[-1] == (VOTERS, VOTERS)  # every sealed ballot went through the pool
+    # The command line: --jobs, and a refusal of a number of processes that cannot be.
+    assert main(["verify", str(out), "--jobs", "2"]) == 0
+    assert main(["verify", str(out), "--jobs", "0"]) != 0
 
 
 def test_a_tampered_chunk_fails_the_same_way_checked_ahead_or_in_the_recount(sealed_record):
