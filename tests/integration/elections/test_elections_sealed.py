@@ -304,3 +304,30 @@ def test_the_api_casts_a_client_sealed_ballot_and_refuses_both_or_neither(client
         refused = client.post(url, body, content_type="application/json")
         assert refused.status_code == 400 and refused.json()["field"] == "ballot"
     assert Ballot.objects.filter(election=election).count() == 1
+
+
+def test_asamblea_verify_checks_a_sealed_vote_from_the_exported_record(tmp_path):
+    import subprocess
+    import sys
+
+    from asamblea.recordstore import actions as record_actions
+    from asamblea.recordstore.export import export_to_dir
+
+    world = build_world(12)
+    record_actions.do_sign_checkpoint(world.org)
+    election, _ = _counted(world)
+    decrypt_tally(world, election)
+    actions.do_count_election(world.officers[0], election)
+    record_actions.do_sign_checkpoint(world.org)
+    out = tmp_path / "record"
+    export_to_dir(world.org, out)
+    vkey = (out / "key.pub").read_text().strip()
+    done = subprocess.run(
+        [sys.executable, "-m", "asamblea", "verify", str(out), "--key", vkey, "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    recounted = next(line for line in done.stdout.splitlines() if line.startswith("recounted:"))
+    assert "election_counted 1" in recounted
