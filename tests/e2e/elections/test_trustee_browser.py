@@ -22,7 +22,7 @@ from elections_builders import build_world, open_election  # noqa: E402
 from asamblea.crypto.group import base_mul, point_from_text, point_to_text  # noqa: E402
 from asamblea.elections import actions  # noqa: E402
 from asamblea.trustees.models import DecryptionRequest, Trustee  # noqa: E402
-from asamblea.trustees.sharefile import ShareFile  # noqa: E402
+from asamblea.trustees.sharefile import ShareFile, paper_backup  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,6 +92,14 @@ def test_two_trustees_decrypt_a_tally_in_their_browsers(
         page.screenshot(path=str(SHOTS / f"trustee-decrypt-{share.index}.png"), full_page=True)
         assert "Posted your partial decryption" in log, log
         assert page.errors == []  # type: ignore[attr-defined]
+        if share.index == 3:
+            # The paper backup of the same file, shown to print: what `trustee backup` prints.
+            page.click(".trustee-backup summary")
+            page.set_input_files(".trustee-backup-file", str(path))
+            page.click(".trustee-backup-show")
+            page.wait_for_selector(".trustee-backup-text:not([hidden])")
+            assert page.inner_text(".trustee-backup-text").strip() == paper_backup(file).strip()
+            page.screenshot(path=str(SHOTS / "trustee-backup.png"), full_page=True)
         # The share itself was never posted.
         secret_text = file.to_json()["share"]
         assert sent and all(secret_text not in body for body in sent)

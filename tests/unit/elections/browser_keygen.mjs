@@ -42,5 +42,6 @@ else if (request.op === "complete_key") result = keygen.completeKey(a.board, a.i
 else if (request.op === "next_step") {
   const file = a.file || keygen.newShareFile(a.board, a.index);
   result = { next: keygen.nextStep(a.board, file, rnd), file };
-} else throw new Error(`unknown op ${request.op}`);
+} else if (request.op === "paper_backup") result = await keygen.paperBackup(a.file);
+else throw new Error(`unknown op ${request.op}`);
 process.stdout.write(JSON.stringify(result));

@@ -27,7 +27,7 @@ from asamblea.record.entries.trustees import (
     verification_key_from_json,
     verification_key_to_json,
 )
-from asamblea.trustees.sharefile import ShareFile, partials_for
+from asamblea.trustees.sharefile import ShareFile, from_paper, paper_backup, partials_for
 
 RUNNER = Path(__file__).resolve().parent / "browser_keygen.mjs"
 NODE = shutil.which("node")
@@ -219,3 +219,14 @@ def test_a_whole_ceremony_in_javascript_assembles_in_python_and_decrypts() -> No
         for s in shares
     ]
     assert threshold.combine(context, params, list(tally), partials, DiscreteLog(3)) == [2, 1]
+
+
+@pytest.mark.parametrize("with_key", [True, False])
+def test_the_paper_backup_is_the_same_text_and_reads_back(with_key: bool) -> None:
+    share = threshold.KeyShare(2, _scalars(1, "share")[0])
+    key = group.base_mul(_scalars(1, "key")[0]) if with_key else None
+    file = ShareFile("sindicato-ñandú/trustees/7f3a", 3, 5, 2, share=share, public_key=key)
+    js = run_js("paper_backup", {"file": file.to_json()})
+    assert js == paper_backup(file)
+    back = from_paper(js)
+    assert back.share == share and back.public_key == key

@@ -10,7 +10,7 @@
 // recipient r, s and a 24-byte nonce, then the signature's w. complete_key: the proof's w.
 
 import { xchacha20poly1305 } from "../elections/vendor/noble/ciphers/chacha.js";
-import { sha512 } from "../elections/vendor/noble/hashes/sha2.js";
+import { sha256, sha512 } from "../elections/vendor/noble/hashes/sha2.js";
 import {
   b64decode,
   b64encode,
@@ -281,3 +281,43 @@ export function newShareFile(board, index) {
   return { format: FORMAT, board: board.board, k: board.k, n: board.n, index, secrets: null, sent: {}, share: null, public_key: null };
 }
 
+
+// --- the paper backup (trustees/sharefile.py paper_backup) ---------------------------------------
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+function base32(bytes) {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+// The share as lines of base32 groups, each line ending in a two-character check, as
+// `asamblea trustee backup` prints it and `asamblea trustee restore` reads it back.
+export function paperBackup(file) {
+  if (!file.share) throw new Error("this file holds no share yet: finish the key generation first");
+  const uid = utf8.encode(file.board);
+  const parts = [utf8.encode("ASBK1"), Uint8Array.from([file.k, file.n, file.index, uid.length]), uid, b64decode(file.share, 32)];
+  if (file.public_key) parts.push(b64decode(file.public_key, 32));
+  let body = concat(parts);
+  body = concat([body, sha256(body).slice(0, 4)]);
+  const text = base32(body);
+  const lines = [];
+  for (let start = 0, number = 1; start < text.length; start += 24, number += 1) {
+    const chunk = text.slice(start, start + 24);
+    const groups = chunk.match(/.{1,4}/g).join(" ");
+    const check = base32(sha256(utf8.encode(`${number}:${chunk}`)).slice(0, 5)).slice(0, 2);
+    lines.push(`${String(number).padStart(2, "0")}  ${groups}  ${check}`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -6,8 +6,9 @@
 //
 // The key-generation steps (certificate, polynomial, verification key; keygen.js) are done here
 // too: the updated share file is offered for saving BEFORE its message can be sent, as
-// `asamblea trustee step` writes the file before sending. Resharing and dealing, and the
-// paper backup, still need the command line.
+// `asamblea trustee step` writes the file before sending. The share's paper backup is shown
+// to print (keygen.js paperBackup, the same text as `asamblea trustee backup`). Resharing and
+// dealing still need the command line.
 //
 // This is a classic script (the template loads it with `defer`); the crypto modules are loaded
 // with import(), relative to this file's own address.
@@ -46,6 +47,11 @@
         certificate: "tu certificado",
         polynomial: "tu polinomio",
         verification_key: "tu clave de verificación",
+        backupTitle: "Copia en papel de tu participación",
+        backupIntro:
+          "Elige tu archivo de participación para ver su copia en papel; imprímela y guárdala aparte. Se lee aquí y nunca se envía. Se recupera con: asamblea trustee restore",
+        backupShow: "Mostrar la copia en papel",
+        print: "Imprimir",
       }
     : {
         title: "Decrypt in this browser",
@@ -76,6 +82,11 @@
         certificate: "your certificate",
         polynomial: "your polynomial",
         verification_key: "your verification key",
+        backupTitle: "Paper backup of your share",
+        backupIntro:
+          "Choose your share file to see its paper backup; print it and keep it apart. It is read here and never sent. It is restored with: asamblea trustee restore",
+        backupShow: "Show the paper backup",
+        print: "Print",
       };
   const say = (key, values) =>
     TEXT[key].replace(/\{(\w+)\}/g, (_, name) => String((values || {})[name]));
@@ -278,6 +289,52 @@
     return box;
   }
 
+  // The share's paper backup, from the share file, shown on this page to print (never sent).
+  function backupPanel() {
+    const box = element("details", "trustee-backup");
+    const input = element("input", "trustee-backup-file");
+    input.type = "file";
+    input.accept = ".json,application/json";
+    const label = element("label", "", say("file") + " ");
+    label.append(input);
+    const show = element("button", "trustee-backup-show", say("backupShow"));
+    show.type = "button";
+    const out = element("pre", "trustee-backup-text");
+    out.hidden = true;
+    // A line (36 characters) fits a phone's width unbroken; set through the CSSOM, which the
+    // CSP allows (an inline style attribute it would refuse).
+    out.style.fontSize = "0.8rem";
+    out.style.whiteSpace = "pre";
+    out.style.overflowX = "auto";
+    const print = element("button", "trustee-print", say("print"));
+    print.type = "button";
+    print.hidden = true;
+    const log = element("p", "trustee-log");
+    show.addEventListener("click", async () => {
+      const file = input.files && input.files[0];
+      if (!file) return input.focus();
+      try {
+        const keygen = await import(new URL("keygen.js", here).href);
+        const share = JSON.parse(await readFile(file));
+        if (!share || share.format !== keygen.FORMAT) throw new Error(say("notFile"));
+        out.textContent = keygen.paperBackup(share);
+        out.hidden = print.hidden = false;
+        log.textContent = "";
+      } catch (err) {
+        log.textContent = say("failed", { reason: err.message });
+      } finally {
+        input.value = "";
+      }
+    });
+    print.addEventListener("click", () => window.print());
+    const p1 = element("p");
+    p1.append(label);
+    const p2 = element("p");
+    p2.append(show);
+    box.append(element("summary", "", say("backupTitle")), element("p", "", say("backupIntro")), p1, p2, out, print, log);
+    return box;
+  }
+
   for (const block of document.querySelectorAll("script[type='application/json'][id^='trustee-params-']")) {
     let params;
     try {
@@ -286,6 +343,7 @@
       continue;
     }
     if (!params.steps) continue;
+    block.after(backupPanel());
     if (params.steps.includes("decrypt")) block.after(panel(params));
     else if (params.steps.some((s) => ["certificate", "polynomial", "verification_key"].includes(s))) {
       block.after(stepPanel(params));
