@@ -43,6 +43,9 @@ GRANTED_ROLES = frozenset(
     {Role.REGISTRAR, Role.ELECTION_OFFICER, Role.TELLER, Role.CHAIR, Role.TRUSTEE}
 )
 DERIVED_ROLES = frozenset({Role.MEMBER, Role.DELEGATE, Role.ALTERNATE})
+# The offices: granted roles that run the organisation. A trustee holds a share of a board's key
+# and nothing else: it approves no grant and does not count as an officer.
+OFFICES = GRANTED_ROLES - {Role.TRUSTEE}
 
 
 class Forbidden(ActionError):

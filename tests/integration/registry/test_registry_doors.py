@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 
 from asamblea.core.action import DOORS, PRIVATE_ACTIONS, MissingRecordEntry, Operator, System, door
+from asamblea.core.errors import NotFoundOrForbidden
 from asamblea.core.models import AuditEntry
 from asamblea.core.permissions import Forbidden
 from asamblea.recordstore.models import RecordEntry
@@ -372,3 +373,32 @@ def test_an_import_by_a_registrar_of_one_unit_is_refused_whole_when_it_touches_a
         Member.objects.get(member_ref="e-0").memberships.get(left_on__isnull=True).unit
         == (units["escuela"])
     )
+
+
+def test_a_trustee_is_no_officer_approves_no_grant_and_does_not_end_the_bootstrap(
+    org, units, django_user_model
+):
+    """The trustee role (a share of a board's key) is granted like an office but is none: a
+    trustee who holds nothing else cannot approve an officer's grant, and trustees do not count
+    towards the two officers that end the operator's bootstrap."""
+    from asamblea.core import approvals
+    from asamblea.registry.actions import officers
+
+    admin = django_user_model.objects.create_superuser("root", password="x")
+    registrar = django_user_model.objects.create_user("reg")
+    keeper = django_user_model.objects.create_user("guardiana")
+    newcomer = django_user_model.objects.create_user("nueva")
+    OfficerRole.objects.create(user=keeper, organisation=org, role="trustee")
+    actions.check_grant_role(admin, registrar, org, OfficerRole.Role.REGISTRAR)
+    # One officer and one trustee: still the bootstrap, so the operator grants the second officer.
+    assert officers.is_bootstrap(org)
+    chair = django_user_model.objects.create_user("presi")
+    actions.check_grant_role(admin, chair, org, OfficerRole.Role.CHAIR)
+    assert not officers.is_bootstrap(org)
+    proposal = actions.check_grant_role(registrar, newcomer, org, OfficerRole.Role.TELLER)
+    # Hidden from a non-officer, as from anyone who may not act on it.
+    with pytest.raises(NotFoundOrForbidden):
+        approvals.check_approve(keeper, proposal.pk, fresh_code=None, factor_checked=True)
+    assert not OfficerRole.objects.filter(user=newcomer).exists()
+    approvals.check_approve(chair, proposal.pk, fresh_code=None, factor_checked=True)
+    assert OfficerRole.objects.filter(user=newcomer, role="teller").exists()

@@ -19,7 +19,7 @@ from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
 from asamblea.core.models import Approval
 from asamblea.core.permissions import (
-    GRANTED_ROLES,
+    OFFICES,
     Forbidden,
     Role,
     has_role,
@@ -41,7 +41,7 @@ def _office(user: Any, role: str, body: Body | None) -> OfficePart:
 BOOTSTRAP_OFFICERS = 2
 GRANT = "registry.grant_role"
 REVOKE = "registry.revoke_role"
-OFFICERS = sorted(GRANTED_ROLES)
+OFFICERS = sorted(OFFICES)
 
 
 def _not_own(user: Any, grantee: Any) -> None:
@@ -51,7 +51,11 @@ def _not_own(user: Any, grantee: Any) -> None:
 
 def is_bootstrap(organisation: Organisation) -> bool:
     """The organisation has fewer than two officers: only the operator can give it its first."""
-    holders = OfficerRole.objects.filter(organisation=organisation).values("user_id").distinct()
+    holders = (
+        OfficerRole.objects.filter(organisation=organisation, role__in=OFFICERS)
+        .values("user_id")
+        .distinct()
+    )
     return holders.count() < BOOTSTRAP_OFFICERS
 
 
@@ -178,3 +182,14 @@ def do_revoke_role(
     ctx.audit("officer.revoke", organisation, user=user.get_username(), role=role)
     ctx.record(organisation, OfficerRoleRevokedV1(office=_office(user, role, body)), body=body)
     return deleted
+
+
+def drop_trustee_role(ctx: ActionContext, user: Any, organisation: Organisation, body: Any) -> bool:
+    """Inside a trustees' action (a board retired): ``user`` no longer holds the trustee role
+    scoped to ``body`` of ``organisation``. The board's retirement entry is its public trace."""
+    deleted, _ = OfficerRole.objects.filter(
+        user=user, organisation=organisation, body=body, role=Role.TRUSTEE.value
+    ).delete()
+    if deleted:
+        ctx.audit("officer.revoke", organisation, user=user.get_username(), role="trustee")
+    return bool(deleted)

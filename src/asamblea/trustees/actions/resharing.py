@@ -30,7 +30,7 @@ from asamblea.record.entries.trustees import (
     dealing_to_json,
     verification_key_from_json,
 )
-from asamblea.registry.models import OfficerRole
+from asamblea.registry.actions.officers import drop_trustee_role
 from asamblea.trustees.access import access_board, require_trustee
 from asamblea.trustees.models import ReshareDealing, Trustee, TrusteeBoard
 from asamblea.trustees.queries import board_context
@@ -176,8 +176,4 @@ def revoke_retired_roles(ctx: ActionContext, old: TrusteeBoard) -> None:
             .exists()
         )
         if not still:
-            deleted, _ = OfficerRole.objects.filter(
-                user=trustee.user, organisation=old.organisation, body=old.unit, role="trustee"
-            ).delete()
-            if deleted:
-                ctx.audit("officer.revoke", old, user=trustee.user.get_username(), role="trustee")
+            drop_trustee_role(ctx, trustee.user, old.organisation, old.unit)
