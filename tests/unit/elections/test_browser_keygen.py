@@ -230,3 +230,84 @@ def test_the_paper_backup_is_the_same_text_and_reads_back(with_key: bool) -> Non
     assert js == paper_backup(file)
     back = from_paper(js)
     assert back.share == share and back.public_key == key
+
+
+def test_a_new_trustee_of_a_reshared_board_gets_the_same_share_and_the_key_stays(
+    inject: Any,
+) -> None:
+    from asamblea.crypto import reshare
+    from asamblea.record.entries.trustees import dealing_to_json
+
+    old_secrets, old_certs, old_polys = _python_ceremony()
+    old_done = [threshold.complete_key(BOARD, s, old_certs, old_polys) for s in old_secrets]
+    old = threshold.assemble_board(BOARD, old_certs, old_polys, [vk for _, vk in old_done])
+    new = BoardContext("fed/trustees/new", 2, 3)
+    made = [threshold.new_trustee(new, i) for i in range(1, 4)]
+    certs = [c for _, c in made]
+    dealings = [reshare.deal(new, BOARD.board_id, old_done[i][0], certs) for i in (0, 2)]
+    board = {
+        "board": new.board_id,
+        "k": 2,
+        "n": 3,
+        "state": "keygen",
+        "public_key": None,
+        "replaces": {
+            "id": 1,
+            "board": BOARD.board_id,
+            "k": 2,
+            "n": 3,
+            "public_key": group.point_to_text(old.public_key),
+            "verification_keys": [verification_key_to_json(vk) for _, vk in old_done],
+        },
+        "dealings": [dealing_to_json(d) for d in dealings],
+        "trustees": [
+            {
+                "index": i,
+                "certificate": certificate_to_json(c),
+                "polynomial": None,
+                "verification_key": None,
+            }
+            for i, c in enumerate(certs, start=1)
+        ],
+    }
+    secrets = made[1][0]
+    file = {
+        "format": "asamblea-trustee/v1",
+        "board": new.board_id,
+        "k": 2,
+        "n": 3,
+        "index": 2,
+        "secrets": _secrets_json(secrets),
+        "sent": {"certificate": certificate_to_json(certs[1])},
+        "share": None,
+        "public_key": None,
+    }
+    w = _scalars(1, "reshare")
+    inject(w + _scalars(2, "others"))  # the others' proofs draw after this trustee's
+    old_keys = {vk.index: vk.public for _, vk in old_done}
+    share, vk = reshare.complete_reshare(new, secrets, certs, BOARD.board_id, 2, old_keys, dealings)
+    js = run_js("next_step", {"board": board, "index": 2, "file": file}, w)
+    assert js["next"]["step"] == "verification_key"
+    assert js["next"]["message"] == verification_key_to_json(vk)
+    assert js["file"]["share"] == group.scalar_to_text(share.secret)
+    # With the other new trustees' keys, the new board assembles under the OLD joint key.
+    others = [
+        reshare.complete_reshare(new, made[i][0], certs, BOARD.board_id, 2, old_keys, dealings)[1]
+        for i in (0, 2)
+    ]
+    params = reshare.assemble_reshared(
+        new,
+        certs,
+        BOARD.board_id,
+        2,
+        old_keys,
+        old.public_key,
+        dealings,
+        [others[0], verification_key_from_json(js["next"]["message"]), others[1]],
+    )
+    assert params.public_key == old.public_key
+    # Too few dealings: the new trustee waits for the old board.
+    board["dealings"] = board["dealings"][:1]
+    file["sent"] = {"certificate": certificate_to_json(certs[1])}
+    waiting = run_js("next_step", {"board": board, "index": 2, "file": file})
+    assert waiting["next"] == {"waiting": [], "waitingStep": "dealing"}

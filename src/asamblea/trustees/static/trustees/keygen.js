@@ -12,6 +12,7 @@
 import { xchacha20poly1305 } from "../elections/vendor/noble/ciphers/chacha.js";
 import { sha256, sha512 } from "../elections/vendor/noble/hashes/sha2.js";
 import {
+  ORDER,
   b64decode,
   b64encode,
   baseMul,
@@ -230,7 +231,118 @@ export function completeKey(board, index, secrets, certs, polys, rnd = freshRand
   return { share: scalarText(total), verificationKey: { index, public: pointText(pub), pok } };
 }
 
-// --- the next step (trustees/steps.py next_step, without resharing) ------------------------------
+// --- a new trustee of a reshared board (crypto/reshare.py complete_reshare) ---------------------
+
+function powMod(base, exponent) {
+  let result = 1n;
+  base = mod(base);
+  while (exponent > 0n) {
+    if (exponent & 1n) result = mod(result * base);
+    base = mod(base * base);
+    exponent >>= 1n;
+  }
+  return result;
+}
+
+// Section 4.19: lambda_d = prod_{k != d} k / (k - d) mod L.
+export function lagrangeAtZero(indices) {
+  if (new Set(indices).size !== indices.length || indices.some((i) => i <= 0)) {
+    throw new Error("indices must be distinct and positive");
+  }
+  const out = new Map();
+  for (const d of indices) {
+    let num = 1n;
+    let den = 1n;
+    for (const k of indices) {
+      if (k !== d) {
+        num = mod(num * BigInt(k));
+        den = mod(den * BigInt(k - d));
+      }
+    }
+    out.set(d, mod(num * powMod(den, ORDER - 2n)));
+  }
+  return out;
+}
+
+function dealingMessage(oldBoard, d) {
+  const parts = [utf8.encode("reshare"), utf8.encode(oldBoard), indexBytes(d.dealer)];
+  for (const a of d.coefexps) parts.push(b64decode(a, 32));
+  for (const [c, r] of d.proofs) parts.push(b64decode(c, 32), b64decode(r, 32));
+  for (const e of d.shares) {
+    parts.push(
+      indexBytes(e.recipient),
+      b64decode(e.alpha, 32),
+      b64decode(e.beta, 32),
+      b64decode(e.nonce, NONCE_BYTES),
+      b64decode(e.data, 48),
+    );
+  }
+  return framed(parts);
+}
+
+const reshareBound = (oldBoard, dealer, c) => [
+  utf8.encode("reshare-coefficient"),
+  utf8.encode(oldBoard),
+  indexBytes(dealer),
+  indexBytes(c),
+];
+
+function checkDealing(board, oldBoard, oldKey, d) {
+  const i = d.dealer;
+  if (d.coefexps.length !== board.k || d.proofs.length !== board.k) {
+    throw new KeyGenerationError(i, `a dealing has ${board.k} coefficients`);
+  }
+  if (d.shares.map((e) => e.recipient).join() !== Array.from({ length: board.n }, (_, j) => j + 1).join()) {
+    throw new KeyGenerationError(i, "one share per new trustee, in index order");
+  }
+  if (d.coefexps[0] !== pointText(oldKey)) throw new KeyGenerationError(i, "the dealing is not of this trustee's share");
+  if (!verifySecretKey(board, oldKey, d.signature, [dealingMessage(oldBoard, d)], "sigmsg")) {
+    throw new KeyGenerationError(i, "the dealing's signature does not verify");
+  }
+  d.coefexps.forEach((a, c) => {
+    if (!verifySecretKey(board, decodePoint(a), d.proofs[c], reshareBound(oldBoard, i, c), "pok")) {
+      throw new KeyGenerationError(i, `no proof of knowledge of coefficient ${c}`);
+    }
+  });
+}
+
+// old: {board, k, verification_keys: [{index, public, pok}]} as the API's "replaces" carries it.
+export function completeReshare(board, index, secrets, certs, old, dealings, rnd = freshRandomness) {
+  readCertificates(board, certs);
+  const dealers = dealings.map((d) => d.dealer);
+  if (dealers.length !== old.k || new Set(dealers).size !== dealers.length) {
+    throw new Error(`exactly ${old.k} dealings by different old trustees`);
+  }
+  const oldKeys = new Map(old.verification_keys.map((vk) => [vk.index, decodePoint(vk.public)]));
+  for (const d of dealings) {
+    if (!oldKeys.has(d.dealer)) throw new KeyGenerationError(d.dealer, "not a trustee of the old board");
+    checkDealing(board, old.board, oldKeys.get(d.dealer), d);
+  }
+  const lambdas = lagrangeAtZero(dealers);
+  const decryption = scalarFromText(secrets.decryption_key);
+  let total = 0n;
+  for (const d of dealings) {
+    const sealed = d.shares[index - 1];
+    const gs = decodePoint(sealed.beta).subtract(mul(decryption, decodePoint(sealed.alpha)));
+    const { key, ad } = shareKey(board, d.dealer, index, gs);
+    let share;
+    try {
+      const plain = xchacha20poly1305(key, b64decode(sealed.nonce, NONCE_BYTES), ad).decrypt(b64decode(sealed.data, 48));
+      share = scalarFromText(b64encode(plain));
+    } catch {
+      throw new KeyGenerationError(d.dealer, "share does not decrypt");
+    }
+    if (!baseMul(share).equals(committedValue(d.coefexps, index))) {
+      throw new KeyGenerationError(d.dealer, `share for new trustee ${index} does not match`);
+    }
+    total = mod(total + lambdas.get(d.dealer) * share);
+  }
+  const pub = baseMul(total);
+  const pok = proveSecretKey(board, total, pub, [utf8.encode("verification"), indexBytes(index)], "pok", rnd);
+  return { share: scalarText(total), verificationKey: { index, public: pointText(pub), pok } };
+}
+
+// --- the next step (trustees/steps.py next_step) ---------------------------------------------------
 
 // board: as GET /api/trustees/boards/ID answers; file: the share file's JSON (changed in place:
 // the caller saves it BEFORE sending the message). Returns {step, message} to send, or
@@ -239,7 +351,6 @@ export function nextStep(board, file, rnd = freshRandomness) {
   if (board.board !== file.board || board.k !== file.k || board.n !== file.n) {
     throw new Error(`this share file is for board ${file.board} (${file.k} of ${file.n}), not ${board.board} (${board.k} of ${board.n})`);
   }
-  if (board.replaces) throw new Error("a reshared board: use asamblea trustee step");
   const mine = board.trustees[file.index - 1];
   const ctx = { board: board.board, k: board.k, n: board.n };
   for (const step of ["certificate", "polynomial", "verification_key"]) {
@@ -254,6 +365,18 @@ export function nextStep(board, file, rnd = freshRandomness) {
   }
   if (!file.secrets && !file.share) throw new Error("this file has no secrets: it is not the file that made the certificate");
   const certs = board.trustees.map((t) => t.certificate);
+  if (board.replaces && mine.verification_key === null) {
+    // A new trustee of a reshared board: after every certificate, k old trustees deal; then
+    // this trustee's share is the Lagrange combination of what they dealt.
+    const waiting = missing("certificate");
+    if (waiting.length) return { waiting, waitingStep: "certificate" };
+    if (board.dealings.length < board.replaces.k) return { waiting: [], waitingStep: "dealing" };
+    const done = completeReshare(ctx, file.index, file.secrets, certs, board.replaces, board.dealings, rnd);
+    file.share = done.share;
+    file.secrets = null;
+    file.sent.verification_key = done.verificationKey;
+    return { step: "verification_key", message: done.verificationKey };
+  }
   if (mine.polynomial === null) {
     const waiting = missing("certificate");
     if (waiting.length) return { waiting, waitingStep: "certificate" };

@@ -7,8 +7,9 @@
 // The key-generation steps (certificate, polynomial, verification key; keygen.js) are done here
 // too: the updated share file is offered for saving BEFORE its message can be sent, as
 // `asamblea trustee step` writes the file before sending. The share's paper backup is shown
-// to print (keygen.js paperBackup, the same text as `asamblea trustee backup`). Resharing and
-// dealing still need the command line.
+// to print (keygen.js paperBackup, the same text as `asamblea trustee backup`). A new trustee of
+// a reshared board gets their share here too; an old trustee's dealing still needs the command
+// line (the page does not carry the new board's number).
 //
 // This is a classic script (the template loads it with `defer`); the crypto modules are loaded
 // with import(), relative to this file's own address.
@@ -42,6 +43,7 @@
         send: "Ya lo guardé: enviar",
         sent: "Enviado: {step}.",
         waiting: "Aún faltan los fideicomisarios {who} en el paso anterior. Vuelve más tarde.",
+        waitingDealing: "Aún no han repartido sus participaciones suficientes fideicomisarios de la junta anterior. Vuelve más tarde.",
         ready: "La junta está lista: tu archivo tiene tu participación. Imprime su copia en papel con: asamblea trustee backup --share ARCHIVO",
         needFile: "Elige el archivo de participación que guardaste en el paso anterior.",
         certificate: "tu certificado",
@@ -77,6 +79,7 @@
         send: "I have saved it: send",
         sent: "Sent: {step}.",
         waiting: "Trustees {who} have not finished the previous step yet. Come back later.",
+        waitingDealing: "Not enough trustees of the old board have dealt their shares yet. Come back later.",
         ready: "The board is ready: your file holds your share. Print its paper backup with: asamblea trustee backup --share FILE",
         needFile: "Choose the share file you saved at the previous step.",
         certificate: "your certificate",
@@ -245,6 +248,7 @@
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
         const next = keygen.nextStep(board, share);
+        if (next.waitingStep === "dealing") return report(say("waitingDealing"));
         if (next.waiting) return report(say("waiting", { who: next.waiting.join(", ") }));
         const name = `trustee-${params.board}-${params.index}.json`;
         if (link.href) URL.revokeObjectURL(link.href);
