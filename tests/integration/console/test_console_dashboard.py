@@ -148,3 +148,31 @@ def test_a_units_registrar_sees_only_their_own_uploaded_files() -> None:
     assert local.get(f"/console/imports/{job.pk}/").status_code == 404
     assert "todas.csv" not in local.get(f"/console/o/{fresh.org.slug}/").content.decode()
     assert org_wide.get(f"/console/imports/{job.pk}/").status_code == 200
+
+
+def test_an_elections_times_are_typed_in_the_organisations_zone_and_stored_in_utc() -> None:
+    import datetime as dt
+
+    fresh = fresh_organisation()
+    fresh.org.settings = {**fresh.org.settings, "time_zone": "America/Lima"}
+    fresh.org.save(update_fields=["settings"])
+    client = Client()
+    sign_in(client, fresh.first)
+    assert "(Lima)" in client.get(f"/console/o/{fresh.org.slug}/elections/").content.decode()
+    client.post(
+        f"/console/o/{fresh.org.slug}/elections/new",
+        {
+            "title": "Con horario",
+            "unit": "base-1",
+            "body": "congreso",
+            "seats": "1",
+            "method": "plurality",
+            "opens_at": "2027-01-10T09:00",
+            "closes_at": "2027-01-10T18:00",
+        },
+    )
+    election = fresh.org.elections.get()
+    assert election.opens_at == dt.datetime(2027, 1, 10, 14, 0, tzinfo=dt.UTC)
+    assert election.closes_at == dt.datetime(2027, 1, 10, 23, 0, tzinfo=dt.UTC)
+    page = client.get(f"/console/elections/{election.pk}/").content.decode()
+    assert "2027-01-10 09:00 Lima" in page

@@ -25,14 +25,18 @@ def zone_of(organisation: Any) -> dt.tzinfo:
         return dt.UTC
 
 
+def zone_name(organisation: Any) -> str:
+    """The zone as people say it: "Lima", "La Paz", or "UTC"."""
+    zone = zone_of(organisation)
+    return "UTC" if zone is dt.UTC else str(zone).rsplit("/", 1)[-1].replace("_", " ")
+
+
 @register.filter
 def local(value: dt.datetime | None, organisation: Any) -> str:
     """``value`` in the organisation's zone, the zone named: "2026-12-07 10:00 Lima"."""
     if value is None:
         return ""
-    zone = zone_of(organisation)
-    label = "UTC" if zone is dt.UTC else str(zone).rsplit("/", 1)[-1].replace("_", " ")
-    return f"{value.astimezone(zone):%Y-%m-%d %H:%M} {label}"
+    return f"{value.astimezone(zone_of(organisation)):%Y-%m-%d %H:%M} {zone_name(organisation)}"
 
 
 @register.filter

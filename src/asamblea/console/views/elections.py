@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from asamblea.console.access import access_console_organisation
 from asamblea.console.cards import cards_pdf
 from asamblea.console.forms import ElectionForm, NominateForm
+from asamblea.console.templatetags.console_tags import zone_name, zone_of
 from asamblea.console.views._base import acted, refused, signed_in
 from asamblea.console.views.registers import _form_errors
 from asamblea.core import approvals
@@ -70,7 +72,12 @@ def election_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "console/elections.html",
-        {"org": org, "elections": mine, "form": ElectionForm(units=units, bodies=bodies)},
+        {
+            "org": org,
+            "elections": mine,
+            "form": ElectionForm(units=units, bodies=bodies),
+            "zone": zone_name(org),
+        },
     )
 
 
@@ -82,7 +89,10 @@ def election_create(request: HttpRequest, slug: str) -> HttpResponse:
     units, bodies = _choices(org.pk)
     form = ElectionForm(request.POST, units=units, bodies=bodies)
     back = reverse("console:elections", args=[slug])
-    if not form.is_valid():
+    # Times typed in are the organisation's local times; they are stored in UTC.
+    with timezone.override(zone_of(org)):
+        valid = form.is_valid()
+    if not valid:
         _form_errors(request, form)
         return redirect(back)
     data = form.cleaned_data
