@@ -34,7 +34,7 @@ def test_a_members_page_shows_whether_a_ballot_was_recorded_for_them_and_never_w
     _cast(election, codes[voter.pk])
     _signed_in(client, voter)
     page = client.get(reverse("web:me")).content.decode()
-    assert election.title in page and "Papeleta registrada a su nombre" in page
+    assert election.title in page and "papeleta registrada a tu nombre" in page
     assert reverse("web:report_misuse", args=[election.pk]) in page
     client.logout()
     _signed_in(client, abstainer)
