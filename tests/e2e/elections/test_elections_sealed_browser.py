@@ -67,7 +67,7 @@ def test_a_sealed_plurality_ballot_cast_without_javascript_at_360_by_740(live_se
             }
         ]
         assert len(gzip.compress(html.encode())) < 50_000
-        page.check(f"input[name=choice][value={chosen.public_id}]")
+        page.check(f'input[name=choice][value="{chosen.public_id}"]')
         page.click("button[type=submit]")
         assert chosen.display_name in page.inner_text("#review")
         page.click("button[name=cast]")
