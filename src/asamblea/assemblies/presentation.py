@@ -271,3 +271,8 @@ def refusal_words(detail: str) -> str:
             return _("Nobody is marked present in this seat.")
         return _("Choose for, against or abstain.")
     return detail
+
+
+def threshold_words_short() -> str:
+    """The qualified majority's name in a list of thresholds (its fraction is asked apart)."""
+    return _("qualified majority of the legal number")

@@ -211,6 +211,17 @@ def test_a_chair_runs_a_whole_session_from_the_console_and_delegates_vote_on_the
     } <= types
 
 
+def test_the_console_says_in_spanish_what_blocks_a_division():
+    built, chair, *_ = world()
+    session = actions.do_open_session(None, scheduled(built))
+    motion = actions.do_propose_motion(None, session, title="M", text="T", proposer_name="P")
+    actions.do_propose_motion(
+        None, session, title="Enmienda", text="T", proposer_name="P", amends=motion
+    )
+    html = signed_in(chair).get(reverse("console:sessions:session", args=[session.pk]))
+    assert "Primero debe votarse 1 enmienda." in html.content.decode()
+
+
 def test_a_form_refused_for_its_input_writes_nothing_and_says_why():
     built, chair, *_ = world()
     session = actions.do_open_session(None, scheduled(built))

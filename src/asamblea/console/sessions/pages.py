@@ -9,6 +9,7 @@ body gets 403, a session that does not exist 404. The forms on these pages post 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,8 +18,9 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from asamblea.assemblies import actions, queries
+from asamblea.assemblies import actions, presentation, queries
 from asamblea.assemblies.models import (
     Attendance,
     Deviation,
@@ -28,12 +30,42 @@ from asamblea.assemblies.models import (
     Session,
 )
 from asamblea.assemblies.views import division_context
+from asamblea.console.issues import in_words
 from asamblea.console.views._base import signed_in
 from asamblea.core.permissions import Forbidden, Role, granted_offices
 from asamblea.registry.models import Alternate, Body, Mandate, Seat
 
 SEATS_PER_PAGE = 50
 CLERK_SEATS = 300
+
+
+_AMENDMENTS = re.compile(r"^(\d+) amendment\(s\) must be voted on first$")
+_INSTRUCTION_OPEN = re.compile(r"^the instruction vote of (.+) is still open$")
+
+
+def issue_words(issue: str) -> str:
+    """What blocks a division (worded in English by the action) in the reader's language; an
+    issue not known here is shown as it is (through the console's own list, then verbatim)."""
+    known = {
+        "the session is not open": _("The session is not open."),
+        "another division is open": _("Another division is open: close it first."),
+        "the motion has already been put to a division": _("The motion has been voted on."),
+        "the weighted body has no current apportionment": _(
+            "The body weighs votes but has no current apportionment of its seats."
+        ),
+    }
+    if issue in known:
+        return known[issue]
+    if match := _AMENDMENTS.match(issue):
+        n = int(match.group(1))
+        return ngettext(
+            "%(n)s amendment must be voted on first.",
+            "%(n)s amendments must be voted on first.",
+            n,
+        ) % {"n": n}
+    if match := _INSTRUCTION_OPEN.match(issue):
+        return _("The instruction vote of %(unit)s is still open.") % {"unit": match.group(1)}
+    return in_words(issue)
 
 
 def chaired_bodies(user: Any) -> list[Body]:
@@ -94,7 +126,7 @@ def session_console(request: HttpRequest, session_id: int) -> HttpResponse:
     # What stands between each pending motion and its division, in words (shown to the chair).
     for m in motions:
         m.issues = (  # type: ignore[attr-defined]
-            actions.division_blocking_issues(m)
+            [issue_words(issue) for issue in actions.division_blocking_issues(m)]
             if m.status == Motion.Status.PROPOSED and not hasattr(m, "division")
             else []
         )
@@ -110,6 +142,8 @@ def session_console(request: HttpRequest, session_id: int) -> HttpResponse:
     )
     summary = actions.session_summary(session)
     context: dict[str, Any] = {
+        # First, so that the motions below (with their blocking issues) replace its own list.
+        **summary,
         "session": session,
         "motions": motions,
         "pending": [m for m in motions if m.status == Motion.Status.PROPOSED and not m.amends_id],
@@ -117,9 +151,17 @@ def session_console(request: HttpRequest, session_id: int) -> HttpResponse:
         "deviations": deviations,
         "resolutions": resolutions,
         "statuses": Resolution.Status.choices,
-        "thresholds": Motion.Threshold.choices,
-        "kinds": [k for k in Motion.ResolutionKind.choices if k[0]],
-        **summary,
+        "thresholds": [
+            (value, presentation.threshold_label(Motion(threshold=value)))
+            for value in Motion.Threshold.values
+            if value != Motion.Threshold.QUALIFIED
+        ]
+        + [(Motion.Threshold.QUALIFIED, presentation.threshold_words_short())],
+        "kinds": [
+            (value, presentation.resolution_kind_label(value))
+            for value in Motion.ResolutionKind.values
+            if value
+        ],
     }
     if open_division is not None:
         context.update(division_context(open_division))
