@@ -31,6 +31,9 @@ VERIFIERS = {
     "find_copied_rank",
     "ranking_from_json",
     "ranking_from_values",
+    "check_shuffle_proof",
+    "proof_from_json",
+    "ballots_from_json",
 }
 PROVERS = {
     "prove_secret_key",
@@ -50,6 +53,11 @@ PROVERS = {
     "_decrypt_share",
     "seal_ranking",
     "stopgap_shuffle",
+    "gen_shuffle",
+    "gen_permutation_commitment",
+    "gen_commitment_chain",
+    "gen_shuffle_proof",
+    "shuffle_with_proof",
 }
 
 
