@@ -19,6 +19,7 @@ from typing import Any
 BAR_WIDTH = 300  # the chart's drawing width, in the SVG's own units
 ROW = 34  # height of one candidate's row: the name above, the bar below
 LABEL_GAP = 14
+ANSWER_ORDER = ("yes", "for", "no", "against", "abstain", "free")
 
 
 @dataclass
@@ -138,7 +139,13 @@ def chart(view: RoundView, scale: Decimal) -> dict[str, Any]:
 
 def yes_no(result: dict[str, Any]) -> dict[str, Any]:
     """The bars of a yes/no (recall) or instruction vote's tally, in the tally's order."""
-    tally = result.get("tally") or {}
+    # In the ballot's order, whatever order the stored JSON keeps its keys in.
+    tally = dict(
+        sorted(
+            (result.get("tally") or {}).items(),
+            key=lambda kv: ANSWER_ORDER.index(kv[0]) if kv[0] in ANSWER_ORDER else 99,
+        )
+    )
     total = max([_dec(v) for v in tally.values()] + [Decimal(1)])
     bars = [
         {
