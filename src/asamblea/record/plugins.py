@@ -26,6 +26,7 @@ PLUGIN_MODULES = (
     "asamblea.record.recount_assemblies",
     "asamblea.record.recount_trustees",
     "asamblea.record.recount_ranked",
+    "asamblea.record.recount_mixing",
 )
 
 _loaded: list[ModuleType] | None = None

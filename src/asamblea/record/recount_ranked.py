@@ -87,6 +87,9 @@ class RankedChunkCheck:
     first: str
     last: str
     alphas: tuple[bytes, ...]
+    # Each ballot's rank ciphertexts as published ([alpha, beta] texts), in order: the input of
+    # the first shuffle of the mix (asamblea.record.recount_mixing).
+    ranks: tuple[tuple[tuple[str, str], ...], ...] = ()
 
 
 def check_ranked_chunk(
@@ -128,6 +131,7 @@ def check_ranked_chunk(
         codes[0] if codes else "",
         codes[-1] if codes else "",
         tuple(seen),
+        tuple(tuple((str(a), str(b)) for a, b in obj["ranks"]) for obj in raw),
     )
 
 

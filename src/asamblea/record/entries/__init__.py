@@ -21,6 +21,7 @@ ENTRY_MODULES = (
     "asamblea.record.entries.trustees",
     "asamblea.record.entries.ranked",
     "asamblea.record.entries.candidates",
+    "asamblea.record.entries.mixing",
 )
 
 
