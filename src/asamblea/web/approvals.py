@@ -22,9 +22,14 @@ from asamblea.core.permissions import Forbidden, is_active_user
 def approval_list(request: HttpRequest) -> HttpResponse:
     if not is_active_user(request.user):
         return redirect_to_login(request.get_full_path())
+    from asamblea.registry.models import Organisation
+
+    pending = list(approvals.pending_for(request.user))
+    # Times in each approval's organisation's zone (one query for all of them).
+    orgs = Organisation.objects.in_bulk({a.organisation_id for a in pending})
     rows = [
-        (a, approvals.describe(a), a.proposer_id == request.user.pk)
-        for a in approvals.pending_for(request.user)
+        (a, approvals.describe(a), a.proposer_id == request.user.pk, orgs.get(a.organisation_id))
+        for a in pending
     ]
     return render(request, "web/approvals.html", {"rows": rows})
 
@@ -42,7 +47,10 @@ def _detail(
         approval = approvals.access_approval(request.user, approval_id)
     except NotFoundOrForbidden:
         return render(request, "web/approval.html", {"missing": True}, status=404)
+    from asamblea.registry.models import Organisation
+
     context = {
+        "org": Organisation.objects.filter(pk=approval.organisation_id).first(),
         "approval": approval,
         "description": approvals.describe(approval),
         "is_mine": approval.proposer_id == request.user.pk,
