@@ -177,3 +177,54 @@ class ReshareDealing(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["board", "dealer"], name="reshare_dealing_once"),
         ]
+
+
+class MixRequest(models.Model):
+    """A list of sealed ranked ballots for the board's trustees to shuffle in turn, each with a
+    proof the server checks before accepting (trustees/actions/mixing.py, ADR 0015)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        COMPLETED = "completed", "completed"
+
+    board = models.ForeignKey(TrusteeBoard, on_delete=models.PROTECT, related_name="mixes")
+    subject = models.CharField(max_length=200)
+    # The election's number on the record (the entries' "election"), its seal id and question:
+    # every proof is bound to Context(seal_id, question, board key).
+    election = models.PositiveIntegerField()
+    seal_id = models.CharField(max_length=200)
+    question = models.CharField(max_length=40)
+    ballots = models.PositiveIntegerField()
+    width = models.PositiveSmallIntegerField()
+    rounds = models.PositiveSmallIntegerField()
+    # The list the next trustee shuffles: [[[alpha, beta], ...], ...] (the last round's output).
+    current = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    requested_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"mix {self.pk} of {self.subject}"
+
+    @property
+    def prefix(self) -> str:
+        return self.subject.split(":", 1)[0]
+
+
+class MixShuffle(models.Model):
+    """One trustee's accepted shuffle (its outputs and proof are on the record)."""
+
+    mix = models.ForeignKey(MixRequest, on_delete=models.PROTECT, related_name="shuffles")
+    trustee = models.ForeignKey(Trustee, on_delete=models.PROTECT, related_name="shuffles")
+    round = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["mix_id", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["mix", "trustee"], name="mix_shuffle_once"),
+            models.UniqueConstraint(fields=["mix", "round"], name="mix_round_once"),
+        ]

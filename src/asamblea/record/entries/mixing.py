@@ -173,3 +173,34 @@ def shuffle_entries(
         **{k: proof[k] for k in FIXED},
     )
     return chunks, proved
+
+
+@entry(
+    "mix_requested",
+    1,
+    example={
+        "mix": 3,
+        "subject": "election:12:rankings",
+        "board": "sindicato-minero/trustees/7f3a",
+        "election": 12,
+        "seal_id": "sindicato-minero/election/12",
+        "question": "q1",
+        "ballots": 3,
+        "ranks": 2,
+        "rounds": 2,
+    },
+)
+@dataclass(frozen=True)
+class MixRequestedV1(Entry):
+    """The board's trustees are asked to shuffle the list in turn: ``rounds`` shuffles (the
+    board's threshold), each by a different trustee, every one proved (``shuffle_proved``)."""
+
+    mix: int
+    subject: str
+    board: str
+    election: int
+    seal_id: str
+    question: str
+    ballots: int
+    ranks: int
+    rounds: int
