@@ -72,6 +72,17 @@ def sign_in(page: Any, url: str, user: Any, code: str) -> None:
     page.click("main button[type=submit]")
 
 
+def fill_code(page: Any, code: str) -> None:
+    """Type a code into the page's ``#code`` field; if there is none, say which page it was."""
+    try:
+        page.wait_for_selector("#code", timeout=15_000)
+    except Exception as exc:
+        raise AssertionError(
+            f"no code field at {page.url}: {page.inner_text('body')[:800]}"
+        ) from exc
+    page.fill("#code", code)
+
+
 def post(page: Any, action: str) -> None:
     """Press the button of the form that posts to ``action``."""
     page.click(f'form[action="{action}"] button[type=submit]')
@@ -170,8 +181,9 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
         post(first, f"{base}/cards")
         proposal = Approval.objects.get(kind="elections.reissue_credentials")
         sign_in(second, url, fresh.second, fresh_code(fresh.second))
+        assert second.url == f"{url}/console/", second.inner_text("main")[:500]
         second.goto(f"{url}/approvals/{proposal.pk}/")
-        second.fill("#code", code_ahead(fresh.second))
+        fill_code(second, code_ahead(fresh.second))
         second.click(f'form[action="/approvals/{proposal.pk}/approve"] button')
         proposal.refresh_from_db()
         assert proposal.state == "approved"
@@ -196,7 +208,7 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
         codes.append(secrecy.format_code(next(iter(printed.values()))))
         for n, code in enumerate(codes):
             voter.goto(f"{url}/elections/{election.pk}/vote/")
-            voter.fill("#code", code)
+            fill_code(voter, code)
             voter.click("button[type=submit]")
             top = "S-0002" if n < 2 else "S-0003"
             voter.select_option(f"select[name=rank_{cand[top]}]", "1")
@@ -223,7 +235,7 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
         post(first, f"{base}/step/certify")
         certify = Approval.objects.get(kind="elections.certify")
         second.goto(f"{url}/approvals/{certify.pk}/")
-        second.fill("#code", code_ahead(fresh.second))
+        fill_code(second, code_ahead(fresh.second))
         second.click(f'form[action="/approvals/{certify.pk}/approve"] button')
         election.refresh_from_db()
         assert election.state == "certified"
