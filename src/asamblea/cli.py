@@ -33,6 +33,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("election", "asamblea.commands.election"),
     ("recall", "asamblea.commands.recall"),
     ("session", "asamblea.commands.session"),
+    ("worker", "asamblea.commands.worker"),
+    ("jobs", "asamblea.commands.worker"),
 ]
 
 

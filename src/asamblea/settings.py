@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "ninja",
     "asamblea.core",
+    "asamblea.jobs",
     "asamblea.recordstore",
     "asamblea.registry",
     "asamblea.trustees",

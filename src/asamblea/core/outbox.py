@@ -48,6 +48,21 @@ def deliver(message_id: int) -> bool:
     return True
 
 
+def deliver_locked(message_id: int) -> bool:
+    """``deliver`` under a row lock, marked in the same transaction: a second worker skips a
+    message being sent, and one run again after a crash skips a message already sent."""
+    with transaction.atomic():
+        locked = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, sent_at__isnull=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if locked is None:
+            return False
+        return deliver(message_id)
+
+
 def deliver_pending() -> int:
     sent = 0
     for pk in OutboxMessage.objects.filter(sent_at__isnull=True).values_list("pk", flat=True):
