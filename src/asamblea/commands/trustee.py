@@ -37,6 +37,8 @@ a trustee's steps, run on their own computer (the server never sees a share)
   trustee decrypt --share FILE [--request ID]      decrypt every pending request of your board
   trustee decrypt --share FILE --request-file R --out PART         the same, offline
   trustee send-partial --request ID PART           send a partial decryption made offline
+  trustee shuffle --mix ID                         shuffle a list of sealed ranked ballots with
+                                                   proof, on this computer, and send it
   trustee backup --share FILE                      print a paper backup of your share
   trustee restore --out FILE                       type a paper backup back into a share file
 Online verbs use ASAMBLEA_URL (or --server) and your own ASAMBLEA_TOKEN."""
@@ -74,6 +76,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("send-partial", help="send a partial decryption made offline")
     sp.add_argument("--request", type=int, required=True, metavar="ID")
     sp.add_argument("partial", type=Path)
+    sub.add_parser("shuffle", help="shuffle a ranked vote's ballots with proof").add_argument(
+        "--mix", type=int, required=True, metavar="ID"
+    )
     sub.add_parser("backup", help="print a paper backup").add_argument(
         "--share", type=Path, required=True
     )
@@ -207,6 +212,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         answer = server.post(f"/trustees/boards/{args.board}/{step}", message["message"])
         print(f"sent your {step}; the board is {answer['board_state']}")
         return 0
+    if action == "shuffle":
+        return _shuffle(server, args.mix)
     if action == "send-partial":
         answer = server.post(f"/trustees/requests/{args.request}/partial", _read_json(args.partial))
         print(f"sent; request {'decrypted' if answer['completed'] else 'still waiting'}")
@@ -288,6 +295,32 @@ def _decrypt(args: argparse.Namespace) -> int:
         answer = server.post(f"/trustees/requests/{rid}/partial", payload)
         state = "decrypted" if answer["completed"] else "waiting for other trustees"
         print(f"request {rid} ({request['subject']}): sent; {state}")
+    return 0
+
+
+def _shuffle(server: Server, mix_id: int) -> int:
+    """Fetch the current list, re-encrypt and permute it with a proof here (the permutation and
+    the randomness never leave this process), check the proof as the server will, and send it."""
+    from asamblea.crypto import shuffle, shuffle_verify
+    from asamblea.crypto.group import point_from_text
+    from asamblea.crypto.transcript import Context
+
+    mix = server.get(f"/trustees/mixes/{mix_id}")
+    if mix["state"] != "pending":
+        print(f"mix {mix_id} ({mix['subject']}) is complete: nothing to shuffle")
+        return 0
+    ctx = Context(mix["seal_id"], mix["question"], point_from_text(mix["public_key"]))
+    current = shuffle_verify.ballots_from_json(mix["ballots"], "ballots")
+    print(f"shuffling {len(current):,} ballots of {mix['subject']} ...", file=sys.stderr)
+    outputs, proof = shuffle.shuffle_with_proof(ctx, current)
+    payload = {
+        "round": mix["round"],
+        "ballots": shuffle.ballots_to_json(outputs),
+        "proof": shuffle.proof_to_json(proof),
+    }
+    answer = server.post(f"/trustees/mixes/{mix_id}/shuffle", payload)
+    state = "mixed: the decryption can start" if answer["completed"] else "waiting for others"
+    print(f"mix {mix_id}: round {answer['round']} accepted; {state}")
     return 0
 
 

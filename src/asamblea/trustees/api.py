@@ -288,3 +288,43 @@ def post_partial(request: HttpRequest, request_id: int, payload: dict[str, Any] 
         "trustee": posted.partial.trustee.index,
         "completed": posted.completed,
     }
+
+
+# --- the mix of sealed ranked ballots (trustees/actions/mixing.py, ADR 0015) --------------------
+
+
+@router.get("/trustees/mixes/{mix_id}", response={200: dict[str, Any], **ERRORS})
+def get_mix(request: HttpRequest, mix_id: int):  # type: ignore[no-untyped-def]
+    from asamblea.trustees.actions.mixing import access_mix
+
+    mix = access_mix(mix_id)
+    done = sorted(mix.shuffles.values_list("round", "trustee__index"))
+    return {
+        "id": mix.pk,
+        "subject": mix.subject,
+        "uid": mix.board.uid,
+        "public_key": mix.board.public_key,
+        "election": mix.election,
+        "seal_id": mix.seal_id,
+        "question": mix.question,
+        "state": mix.state,
+        "rounds": mix.rounds,
+        "round": len(done) + 1,
+        "shuffled_by": [index for _, index in done],
+        "ballots": mix.current,
+    }
+
+
+@router.post(
+    "/trustees/mixes/{mix_id}/shuffle", auth=AUTH, response={200: dict[str, Any], **ERRORS}
+)
+def post_shuffle(request: HttpRequest, mix_id: int, payload: dict[str, Any] = JSON_BODY):  # type: ignore[no-untyped-def]
+    from asamblea.trustees.actions.mixing import check_post_shuffle
+
+    done = check_post_shuffle(request.user, mix_id, payload)
+    return {
+        "mix": mix_id,
+        "trustee": done.shuffle.trustee.index,
+        "round": done.shuffle.round,
+        "completed": done.completed,
+    }

@@ -202,3 +202,31 @@ def _home(org: Any) -> Any:
     from asamblea.registry.models import Body
 
     return Body.objects.filter(organisation=org).first()
+
+
+def test_two_trustees_shuffle_through_the_cli_and_a_stranger_cannot(
+    org: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_api_and_cli import ClientServer, _run, token_for
+
+    from asamblea.commands import UsageError
+
+    board, _ = make_board(org, k=2, n=3)
+    mix = _request(System("test"), board, _sealed(board, [[1, 0], [2, 1], [0, 0]]))
+    assert _run(monkeypatch, token_for(_user(board, 2)), "shuffle", "--mix", str(mix.pk)) == 0
+    assert "round 1 accepted; waiting for others" in capsys.readouterr().out
+    with pytest.raises(UsageError, match="403"):
+        _run(
+            monkeypatch,
+            token_for(make_trustee_user(org, _home(org))),
+            "shuffle",
+            "--mix",
+            str(mix.pk),
+        )
+    assert _run(monkeypatch, token_for(_user(board, 1)), "shuffle", "--mix", str(mix.pk)) == 0
+    assert "round 2 accepted; mixed" in capsys.readouterr().out
+    assert [pk for pk, _ in MIXED] == [mix.pk]
+    shown = ClientServer(None).get(f"/trustees/mixes/{mix.pk}")
+    assert shown["state"] == "completed" and shown["shuffled_by"] == [2, 1]
+    assert _run(monkeypatch, token_for(_user(board, 3)), "shuffle", "--mix", str(mix.pk)) == 0
+    assert "is complete: nothing to shuffle" in capsys.readouterr().out
