@@ -30,6 +30,8 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+# queue name -> function putting chunk ids on that queue.
+DEFERRERS: dict[str, Callable[[list[int]], None]] = {}
 
 
 def kind(k: Kind) -> Kind:
@@ -71,10 +73,10 @@ def enqueue(name: str, *, organisation_id: int | None = None, **params: Any) -> 
 
 
 def dispatch(chunk_ids: list[int]) -> None:
-    if queue_backend() == "procrastinate":
-        from asamblea.jobs.worker import defer_chunks
-
-        defer_chunks(chunk_ids)
+    backend = queue_backend()
+    if backend:
+        # Set by JobsConfig.ready (the queue's module imports this one, not the other way).
+        DEFERRERS[backend](chunk_ids)
     else:
         # In this process, after the enqueuing action committed: a failing chunk marks its job
         # failed (shown to officers) and stops the rest, without undoing the committed action.
