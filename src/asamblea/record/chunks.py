@@ -22,15 +22,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from asamblea.record.encoding import parse_entry_line
-
-CHUNK_TYPE = "ballots_published"
-SEALING_TYPE = "election_sealing"
-
-# Other chunked sealed-ballot formats, registered by their recount module (the sealed ranked
-# ballots of asamblea.record.recount_ranked): chunk type -> (its sealing entry's type, the worker's
-# parameters from that entry, the worker ``check(line, *params)``). Checked exactly as above.
-OTHER_CHUNKS: dict[str, tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]], Any]] = {}
+# The chunked sealed-ballot formats, each registered by its recount module (``ballots_published``
+# by asamblea.record.recount_elections, the sealed ranked ballots by recount_ranked): chunk type ->
+# (its sealing entry's type, the worker's parameters from that entry, the worker
+# ``check(line, *params)``). This module imports none of them, so none imports back.
+CHUNK_TYPES: dict[str, tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]], Any]] = {}
 
 
 def register_chunk_type(
@@ -39,7 +35,7 @@ def register_chunk_type(
     params: Callable[[Mapping[str, Any]], tuple[Any, ...]],
     check_line: Any,
 ) -> None:
-    OTHER_CHUNKS[chunk_type] = (sealing_type, params, check_line)
+    CHUNK_TYPES[chunk_type] = (sealing_type, params, check_line)
 
 
 class CheckedChunk(dict):  # type: ignore[type-arg]
@@ -71,45 +67,12 @@ def prechecked(chunk: Mapping[str, Any]) -> Any:
     return outcome
 
 
-def _sealing_params(sealing: Mapping[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
-    return (
-        str(sealing["public_key"]),
-        str(sealing["seal_id"]),
-        [dict(q) for q in sealing["questions"]],
-    )
-
-
-def check_chunk_line(
-    line: bytes, public_key: str, seal_id: str, questions: list[dict[str, Any]]
-) -> Any:
-    """In a worker: parse one chunk's line and check it (``check_ballot_chunk``)."""
-    from asamblea.record.recount_elections import check_ballot_chunk, sealed_questions
-
-    entry = parse_entry_line(line)
-    return check_ballot_chunk(
-        entry,
-        public_key=public_key,
-        seal_id=seal_id,
-        questions=sealed_questions({"questions": questions}),
-    )
-
-
-def available() -> bool:
-    """Whether the record's recount knows sealed chunks (``check_ballot_chunk``)."""
-    try:
-        from asamblea.record.recount_elections import check_ballot_chunk  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class ChunkPool:
     """Chunks checked ahead over ``jobs`` processes (1: in this process, one at a time), at most
     ``2 * jobs`` chunks in flight so that memory stays bounded however long the record."""
 
     def __init__(self, jobs: int, progress: Callable[[int, int], None] | None = None) -> None:
         self.jobs = max(1, jobs)
-        self.enabled = available()
         self.sealings: dict[Any, tuple[Any, ...]] = {}
         self.in_flight: deque[CheckedChunk] = deque()
         self.progress = progress
@@ -136,26 +99,17 @@ class ChunkPool:
     def take(self, entry: dict[str, Any], line: bytes) -> dict[str, Any]:
         """What the verifier keeps of ``entry``: itself, or a :class:`CheckedChunk` whose ballots
         are being checked."""
-        if not self.enabled:
-            return entry
         kind = entry.get("type")
-        if kind == SEALING_TYPE and "election" in entry:
-            # A malformed sealing entry is left to the recount, which names it.
-            with contextlib.suppress(KeyError, TypeError):
-                self.sealings[entry["election"]] = _sealing_params(entry)
-            return entry
-        for other, (sealing_type, params_of, _check) in OTHER_CHUNKS.items():
+        for chunk_type, (sealing_type, params_of, _check) in CHUNK_TYPES.items():
             if kind == sealing_type and "election" in entry:
+                # A malformed sealing entry is left to the recount, which names it.
                 with contextlib.suppress(KeyError, TypeError, ValueError):
-                    self.sealings[(other, entry["election"])] = params_of(entry)
+                    self.sealings[(chunk_type, entry["election"])] = params_of(entry)
                 return entry
-        if kind != CHUNK_TYPE and kind not in OTHER_CHUNKS:
+        if kind not in CHUNK_TYPES:
             return entry
-        check: Any = check_chunk_line
-        params = self.sealings.get(entry.get("election"))
-        if kind in OTHER_CHUNKS:
-            check = OTHER_CHUNKS[str(kind)][2]
-            params = self.sealings.get((kind, entry.get("election")))
+        check = CHUNK_TYPES[str(kind)][2]
+        params = self.sealings.get((kind, entry.get("election")))
         if params is None:
             return entry  # no sealing before it: the recount checks (and refuses) it as it is
         stub = CheckedChunk({k: v for k, v in entry.items() if k != "ballots"})

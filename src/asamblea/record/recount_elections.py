@@ -56,9 +56,10 @@ from asamblea.crypto.ballot import (
 )
 from asamblea.crypto.elgamal import ZERO, Ciphertext, add_ciphertexts
 from asamblea.crypto.group import point_from_text, point_to_text, small_multiple
-from asamblea.record.chunks import prechecked
+from asamblea.record.chunks import prechecked, register_chunk_type
 
 # The typed classes of the entries this module reads (importing registers them).
+from asamblea.record.encoding import parse_entry_line
 from asamblea.record.entries import elections as _entries  # noqa: F401
 from asamblea.rules.ballots import (  # noqa: F401  (re-exported: the record's readers use them)
     APPROVAL,
@@ -423,5 +424,27 @@ def recount_sealed(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]
     if entry.get("ballots") != closed["ballots"] or again != entry.get("result"):
         raise _mismatch(f"election {election}: the recount differs from the recorded result")
 
+
+def _sealing_params(sealing: Mapping[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
+    return (
+        str(sealing["public_key"]),
+        str(sealing["seal_id"]),
+        [dict(q) for q in sealing["questions"]],
+    )
+
+
+def check_chunk_line(
+    line: bytes, public_key: str, seal_id: str, questions: list[dict[str, Any]]
+) -> ChunkCheck:
+    """In a verifier's worker process: parse one ``ballots_published`` line and check it."""
+    return check_ballot_chunk(
+        parse_entry_line(line),
+        public_key=public_key,
+        seal_id=seal_id,
+        questions=sealed_questions({"questions": questions}),
+    )
+
+
+register_chunk_type("ballots_published", "election_sealing", _sealing_params, check_chunk_line)
 
 RECOUNTERS = {"election_counted": recount, "recall_meeting_result": recount_meeting}
