@@ -20,6 +20,7 @@ belenios-tool's ``shuffle`` is not written yet.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from asamblea.crypto import shuffle_verify as V  # noqa: E402
 from asamblea.crypto.elgamal import Ciphertext, encrypt  # noqa: E402
 from asamblea.crypto.group import base_mul, random_scalar  # noqa: E402
 from asamblea.crypto.transcript import Context  # noqa: E402
+from asamblea.record.recount_mixing import PARALLEL_FROM, check_over_cores  # noqa: E402
 
 
 def _ballots(key: bytes, n: int, c: int) -> list[tuple[Ciphertext, ...]]:
@@ -56,6 +58,17 @@ def _round(ctx: Context, ballots: list[tuple[Ciphertext, ...]]) -> tuple[list, f
         V.proof_from_json(proof_json),
     )
     verify = time.process_time() - t0
+    t0 = time.perf_counter()
+    check_over_cores(
+        ctx,
+        V.ballots_from_json(inputs_json),
+        V.ballots_from_json(outputs_json),
+        V.proof_from_json(proof_json),
+    )
+    wall = time.perf_counter() - t0
+    cores = os.cpu_count() or 1
+    if len(ballots) * len(ballots[0]) >= PARALLEL_FROM and cores > 1:
+        print(f"  the same verification over {cores} cores (asamblea verify): {wall:,.1f} s wall")
     return outputs, prove, verify
 
 

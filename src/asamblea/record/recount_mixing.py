@@ -20,7 +20,9 @@ Pure: no Django. Memory: one election's ciphertexts (two lists at a time), never
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from asamblea.crypto.group import point_from_text
@@ -131,7 +133,7 @@ def recount_shuffle(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any
     proof_obj = {"v": 1, **parts, **{k: entry[k] for k in FIXED}}
     try:
         proof = proof_from_json(proof_obj)
-        check_shuffle_proof(
+        check_over_cores(
             context,
             ballots_from_json(inputs, "input"),
             ballots_from_json(outputs, "output"),
@@ -139,6 +141,21 @@ def recount_shuffle(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any
         )
     except InvalidShuffle as exc:
         raise RecountMismatch(f"{where}: {exc}") from None
+
+
+# From this many ciphertexts in a round (ballots x ranks), the per-rank re-encryption checks run
+# in worker processes, one rank each, on every core.
+PARALLEL_FROM = 20_000
+
+
+def check_over_cores(context: Context, inputs: Any, outputs: Any, proof: Any) -> None:
+    width = len(inputs[0]) if inputs else 0
+    workers = min(os.cpu_count() or 1, width)
+    if len(inputs) * width < PARALLEL_FROM or workers < 2:
+        check_shuffle_proof(context, inputs, outputs, proof)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        check_shuffle_proof(context, inputs, outputs, proof, mapper=pool.map)
 
 
 RECOUNTERS = {"shuffle_proved": recount_shuffle}

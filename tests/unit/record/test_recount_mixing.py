@@ -165,3 +165,17 @@ def test_the_first_round_reads_ballots_checked_ahead_by_the_workers() -> None:
             stub.outcome = outcome
             entries[i] = stub
     assert _recount_all(entries) == 1
+
+
+def test_the_rank_checks_over_worker_processes_give_the_same_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from asamblea.record import recount_mixing
+
+    monkeypatch.setattr(recount_mixing, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(recount_mixing.os, "cpu_count", lambda: 2)
+    entries = _record(n=5, rounds=2)
+    assert _recount_all(entries) == 2
+    proved = _proved(entries, 2)
+    proved["s4"] = [proved["s4"][0], S.scalar_to_text(5), proved["s4"][2]]
+    _refused(entries, 2, "step t4: rank 2")
