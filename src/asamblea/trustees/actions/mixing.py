@@ -145,7 +145,7 @@ def _verify(mix: MixRequest, payload: Any) -> tuple[list[list[list[str]]], dict[
     if not isinstance(payload, Mapping) or set(payload) != {"round", "ballots", "proof"}:
         raise ActionError('a shuffle is {"round": r, "ballots": [...], "proof": {...}}')
     done = mix.shuffles.count()
-    if payload["round"] != done + 1:
+    if type(payload["round"]) is not int or payload["round"] != done + 1:
         raise ActionError(
             f"round {done + 1} is next, not {payload['round']!r}: fetch the list again",
             field="round",
