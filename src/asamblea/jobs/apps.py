@@ -28,4 +28,8 @@ class JobsConfig(AppConfig):
 
         DEFERRERS["procrastinate"] = defer_chunks
 
+        from asamblea.core import outbox as core_outbox
+
+        core_outbox.deliver_large_batch = outbox.deliver_batch
+
         post_migrate.connect(_queue_schema, sender=self)

@@ -22,8 +22,9 @@ class Kind:
     name: str
     # params -> one args dict per chunk, decided once, inside the enqueuing transaction.
     plan: Callable[[dict[str, Any]], Iterable[dict[str, Any]]]
-    # (params, chunk args) -> None; runs inside the chunk's transaction.
-    run: Callable[[dict[str, Any], dict[str, Any]], None]
+    # (params, chunk args) -> a note for officers ('' or None if none); runs inside the chunk's
+    # transaction.
+    run: Callable[[dict[str, Any], dict[str, Any]], str | None]
     # A chunk with an effect outside the database (sending mail) runs outside the transaction
     # and must itself skip what it already did; the chunk is still marked done only at the end.
     atomic: bool = True
@@ -102,12 +103,14 @@ def run_chunk(chunk_id: int) -> bool:
             with transaction.atomic():
                 if not _mark_done(chunk.pk):
                     return False
-                k.run(job.params, chunk.args)
+                note = k.run(job.params, chunk.args)
+                _note(chunk, note)
         else:
-            k.run(job.params, chunk.args)
+            note = k.run(job.params, chunk.args)
             with transaction.atomic():
                 if not _mark_done(chunk.pk):
                     return False
+                _note(chunk, note)
     except Exception as exc:
         JobChunk.objects.filter(pk=chunk.pk).update(error=str(exc)[:2000])
         Job.objects.filter(pk=job.pk).update(
@@ -115,6 +118,12 @@ def run_chunk(chunk_id: int) -> bool:
         )
         raise
     return True
+
+
+def _note(chunk: JobChunk, note: str | None) -> None:
+    if note:
+        JobChunk.objects.filter(pk=chunk.pk).update(error=note[:2000])
+        Job.objects.filter(pk=chunk.job_id).update(error=f"chunk {chunk.seq}: {note}"[:2000])
 
 
 def _mark_done(chunk_pk: int) -> bool:

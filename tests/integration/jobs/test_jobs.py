@@ -118,3 +118,65 @@ def test_progress_in_the_cli_and_the_partial(capsys, django_capture_on_commit_ca
         "1\xa0234 de 12\xa0345 partes" in html
     )  # Django's Spanish grouping and "Enviando mensajes" in html
     assert 'max="12345" value="1234"' in html
+
+
+def test_a_transactions_large_batch_of_messages_becomes_one_chunked_job(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    from asamblea.core.outbox import LARGE_BATCH, queue_email
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for i in range(LARGE_BATCH + 50):
+            queue_email(f"v{i}@example.org", "code", "b", is_secret=True)
+    job = Job.objects.get()
+    assert (job.name, job.state, job.total, job.done) == ("outbox.deliver", "done", 2, 2)
+    assert len({m.to[0] for m in mail.outbox}) == len(mail.outbox) == LARGE_BATCH + 50
+    # A small batch is delivered directly, without a job.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        queue_email("a@example.org", "s", "b")
+        queue_email("b@example.org", "s", "b")
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.org", "b@example.org"]
+    assert Job.objects.count() == 1
+
+
+def test_messages_of_a_rolled_back_savepoint_are_not_sent_and_later_ones_are(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    from asamblea.core.outbox import queue_email
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                queue_email("gone@example.org", "s", "b")
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+        queue_email("kept@example.org", "s", "b")
+    assert [m.to[0] for m in mail.outbox] == ["kept@example.org"]
+
+
+def test_a_message_left_in_flight_by_a_dead_worker_is_never_sent_again_and_is_reported(
+    django_capture_on_commit_callbacks,
+):
+    from asamblea.core.outbox import IN_FLIGHT, UNCERTAIN, deliver, deliver_pending
+
+    ids = _messages(5, secret=True)
+    OutboxMessage.objects.filter(pk=ids[2]).update(last_error=IN_FLIGHT)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = enqueue("outbox.deliver", ids=ids)
+    job.refresh_from_db()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "m0@example.org",
+        "m1@example.org",
+        "m3@example.org",
+        "m4@example.org",
+    ]
+    left = OutboxMessage.objects.get()
+    assert (left.pk, left.last_error) == (ids[2], UNCERTAIN)
+    assert job.state == Job.State.DONE and "1 message(s) perhaps not delivered" in job.error
+    assert deliver(left.pk) is False and deliver_pending() == 0 and len(mail.outbox) == 4

@@ -15,6 +15,7 @@ from django.db import connection
 
 from asamblea.core.clock import now
 from asamblea.core.models import OutboxMessage
+from asamblea.core.outbox import UNCERTAIN
 from asamblea.jobs import worker
 from asamblea.jobs.models import Job, JobChunk
 from asamblea.jobs.runner import enqueue
@@ -96,9 +97,15 @@ def test_a_killed_workers_chunk_is_redone_and_no_message_is_sent_twice(tmp_path,
                 os.killpg(w.pid, signal.SIGTERM)
                 w.wait(timeout=30)
     sent = _lines(log)
-    assert len(sent) == N, f"{len(sent)} messages sent for {N}"
-    assert sorted(set(sent)) == sorted(f"m{i}@example.org" for i in range(N))
+    assert len(sent) == len(set(sent)), "a message was sent twice"
     assert JobChunk.objects.filter(job=job, attempts__gte=2).exists()  # the killed chunk redone
-    assert not OutboxMessage.objects.exists()
     job.refresh_from_db()
-    assert (job.done, job.total) == (3, 3)
+    assert (job.done, job.total, job.state) == (3, 3, Job.State.DONE)
+    # At most one message was in the transport's hands when the worker died: never sent again,
+    # kept and reported as perhaps not delivered. Every other message was sent exactly once.
+    uncertain = list(OutboxMessage.objects.values_list("recipient", "last_error"))
+    assert len(uncertain) <= 1 and all(e == UNCERTAIN for _r, e in uncertain)
+    assert sorted(set(sent) | {r for r, _e in uncertain}) == sorted(
+        f"m{i}@example.org" for i in range(N)
+    )
+    assert ("perhaps not delivered" in job.error) == bool(uncertain)
