@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import resource
 import signal
@@ -521,6 +522,10 @@ def main() -> int:
     )
     _setup_db()
     for backend in a.only.split(","):
+        library = backend.split("-")[0]
+        if importlib.util.find_spec(library) is None:
+            print(f"-- {backend}: skipped, {library} is not installed (see this file's docstring)")
+            continue
         try:
             measure(backend, a.jobs, a.chunks, a.chunk_size, a.kill_sleep)
         except Exception as exc:  # noqa: BLE001 - one backend failing must not hide the others
