@@ -75,6 +75,11 @@ def world(django_user_model):  # type: ignore[no-untyped-def]
     election = elections.do_create_election(
         admin, organisation=org, unit=unit, body=assembly, title="Election"
     )
+    # A secret vote opens only under a ready board of trustees (ADR 0013).
+    from asamblea.core.clock import now
+    from fixtures.sample import make_sample_board
+
+    make_sample_board(org, now())
     elections.do_open_nominations(admin, election)
     candidates = [
         elections.do_nominate(admin, election, m).key
