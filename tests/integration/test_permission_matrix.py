@@ -214,11 +214,12 @@ def _build_world() -> World:
     )
     # A ready board of two trustees who hold none of the table's roles, and a decryption
     # waiting for it: only those two may post to it (a "trustee" of no board is refused).
-    from fixtures.trustees import make_board, make_request
+    from fixtures.trustees import make_board, make_mix, make_request
 
     board, _shares = make_board(own.org, k=2, n=2)
     objects["trustee_board"] = board
     objects["decryption_request"] = make_request(board)
+    objects["mix_request"] = make_mix(board)
     return World(own=own, other=other, objects=objects)
 
 
@@ -435,6 +436,14 @@ MATRIX.update(
                 "post",
                 f"/api/trustees/boards/{w.objects['trustee_board'].pk}/certificate",
                 {},
+            ),
+        ),
+        "asamblea_trustees_api_post_shuffle": Row(
+            _roles(),
+            lambda w, r: (
+                "post",
+                f"/api/trustees/mixes/{w.objects['mix_request'].pk}/shuffle",
+                {"round": 1, "ballots": [], "proof": {}},
             ),
         ),
         "asamblea_trustees_api_post_partial": Row(
