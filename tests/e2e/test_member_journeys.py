@@ -3,7 +3,8 @@ axe-core reporting no violation on any page on the way.
 
 Sign in with the e-mail code; vote; check the tracking code once the vote closes; start a recall
 petition against the unit's delegate, sign, withdraw and sign again; the petition reaches its
-threshold and the recall vote opens on the member's home.
+threshold and the recall vote opens on the member's home. Vote an instruction: a member of a
+unit with an open instruction vote sees it on their home and votes it with their code.
 """
 
 from __future__ import annotations
@@ -164,4 +165,79 @@ def test_a_member_signs_in_votes_checks_the_code_and_recalls_their_delegate(
         page.goto(f"{live_server.url}/elections/recalls/{petition.pk}/")
         check("recall voting")
         browser.close()
+    assert check.problems == [], "\n\n".join(check.problems)
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
+def test_a_member_votes_an_instruction_with_their_code(
+    chromium_path, live_server, mailoutbox, settings, monkeypatch, javascript
+):
+    """A unit's instruction vote is an election of kind "instruction": the member finds it on
+    /me/, gives the voting code mailed to them, votes "for" and gets the receipt. (The trustees'
+    decryption and the division are covered by the integration tests.)"""
+    from playwright.sync_api import sync_playwright
+
+    from asamblea.assemblies import actions as assemblies
+    from asamblea.core.clock import now
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "assemblies"))
+    from assembly_builders import freeze_roll
+
+    settings.ASAMBLEA_SIGN_IN_MIN_SECONDS = 0.05
+    secrecy.GUESS_LIMIT.reset()
+    world = build_world(6, seats=1)
+    member = world.members[3]
+    member.email = "socia@example.org"
+    member.save(update_fields=["email"])
+    freeze_roll(world.unit)
+    session = assemblies.do_schedule_session(
+        None, world.assembly, title="Asamblea regional", scheduled_at=now()
+    )
+    session = assemblies.do_open_session(None, session)
+    motion = assemblies.do_propose_motion(
+        None, session, title="Huelga indefinida", text="Ir a la huelga.", proposer_name="P"
+    )
+    instruction = assemblies.do_open_instruction(None, motion, world.unit)
+    election = instruction.election
+    assert election is not None and election.kind == Election.Kind.INSTRUCTION
+    assert member.pk not in instruction.printed_codes
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
+        context = browser.new_context(
+            viewport=PHONE, java_script_enabled=javascript, is_mobile=True, locale="es-PE"
+        )
+        page = context.new_page()
+        check = Checked(page, javascript)
+
+        page.goto(live_server.url + "/login/")
+        page.get_by_label("Tu correo electrónico").fill(member.email)
+        page.get_by_role("button", name="Envíame un código").click()
+        sent = next(m for m in mailoutbox if "Asamblea" in m.subject)
+        code = re.search(r"\b(\d{8})\b", sent.body).group(1)
+        page.get_by_label("Código").fill(code)
+        page.get_by_role("button", name="Entrar").click()
+        assert page.url.endswith("/me/")
+        check("home with the instruction vote")
+        vote_link = page.locator(f'a[href="/elections/{election.pk}/vote/"]').first
+        assert vote_link.is_visible()
+
+        vote_link.click()
+        check("instruction vote code")
+        opened = next(m for m in mailoutbox if m.subject.startswith("Votación abierta"))
+        voting_code = re.search(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})\b", opened.body).group(1)
+        page.locator("#code").fill(voting_code)
+        page.get_by_role("button", name="Continuar").click()
+        check("instruction ballot")
+        assert page.get_by_text("¿Cómo deben votar nuestros delegados").first.is_visible()
+        page.get_by_label("A favor").check()
+        page.get_by_role("button", name="Revisar mi papeleta").click()
+        check("instruction review")
+        page.locator("button:visible", has_text="Emitir mi voto").click()
+        tracking = page.locator("#tracking-code").inner_text()
+        check("instruction receipt")
+        assert len(tracking.replace(" ", "")) in (12, 43)
+        browser.close()
+    assert election.ballots.count() == 1
     assert check.problems == [], "\n\n".join(check.problems)

@@ -16,6 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -137,7 +138,16 @@ def _readable(election: Election, content: str) -> list[str]:
     names = {c.key: c.name for c in election.candidates.all()}
     data = json.loads(content)
     if "vote" in data:
-        return [{"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}[data["vote"]]]
+        answers = {
+            "yes": _("Yes"),
+            "no": _("No"),
+            "abstain": _("Abstain"),
+            # An instruction vote's answers, as its ballot page words them.
+            "for": pgettext("in favour", "For"),
+            "against": _("Against"),
+            "free": _("Free vote (no instruction)"),
+        }
+        return [answers[data["vote"]]]
     if "choice" in data:
         return [names[data["choice"]]] if data["choice"] else []
     if "approve" in data:
