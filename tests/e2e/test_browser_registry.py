@@ -14,29 +14,15 @@ from pathlib import Path
 import pytest
 
 from asamblea.registry.models import Member
+from fixtures.chromium import ARGS, PHONE, require_chromium
 from fixtures.sample import build_sample
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-PHONE = {"width": 360, "height": 740}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture

@@ -20,29 +20,15 @@ from trustees_helpers import request_for  # noqa: E402
 from asamblea.core.clock import now  # noqa: E402
 from asamblea.registry.models import Organisation  # noqa: E402
 from asamblea.trustees.models import Trustee  # noqa: E402
+from fixtures.chromium import ARGS, PHONE, require_chromium  # noqa: E402
 from fixtures.trustees import make_board  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-PHONE = {"width": 360, "height": 740}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+    return require_chromium()
 
 
 def _shot(page: Any, name: str) -> None:

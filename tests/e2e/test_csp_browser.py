@@ -16,15 +16,8 @@ from elections_builders import build_world, open_election  # noqa: E402
 
 from asamblea.elections import secrecy  # noqa: E402
 from asamblea.elections.models import Ballot  # noqa: E402
+from fixtures.chromium import ARGS, CHROMIUM, require_chromium  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -58,8 +51,7 @@ def test_no_template_has_an_inline_script_handler_or_style():
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_voting_flow_with_javascript_on_reports_no_csp_violation(live_server, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     secrecy.GUESS_LIMIT.reset()
     world = build_world(4)

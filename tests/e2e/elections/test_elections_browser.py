@@ -15,24 +15,15 @@ from elections_builders import build_world, open_election  # noqa: E402
 from asamblea.crypto import ranked  # noqa: E402
 from asamblea.elections import secrecy  # noqa: E402
 from asamblea.elections.models import Ballot, Participation  # noqa: E402
+from fixtures.chromium import ARGS, CHROMIUM, require_chromium  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 def test_a_member_casts_a_ranked_ballot_on_a_small_phone_without_javascript(
     live_server, monkeypatch
 ):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     secrecy.GUESS_LIMIT.reset()
     world = build_world(5)

@@ -29,25 +29,17 @@ from asamblea.elections import actions, secrecy  # noqa: E402
 from asamblea.elections.models import Ballot, Election  # noqa: E402
 from asamblea.recordstore.export import export_to_dir  # noqa: E402
 from asamblea.rules import ballots as counting  # noqa: E402
+from fixtures.chromium import ARGS, CHROMIUM, require_chromium  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 STATIC = Path(__file__).resolve().parents[3] / "src" / "asamblea" / "elections" / "static"
 
 
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Any:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     secrecy.GUESS_LIMIT.reset()
     # Playwright's sync API runs an event loop in this thread; the ORM calls below are ours.
