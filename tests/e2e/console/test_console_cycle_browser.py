@@ -1,19 +1,25 @@
-"""The officers' cycle on the console in a real browser (Debian's chromium, 360x740, JavaScript
-off), with no shell and no API call by an officer: a fresh organisation whose first two officers
-the platform operator granted; 200 members imported from a CSV with one bad row (refused, nothing
+"""The officers' cycle on the console in a real browser (Debian's chromium, 360x740), with no
+shell and no API call by an officer: a fresh organisation whose first two officers the platform
+operator granted; 200 members imported from a CSV with one bad row (refused, nothing
 written), fixed and imported; rolls frozen; seats apportioned; an IRV election created, 4
 members nominated, opened, cards printed through a second officer's approval, members voting on
-the member pages, closed, (the trustees decrypt, when the vote is sealed), counted, certified
-with the second officer; the winner's mandate on the body page. The chair's session half of
-issue 13's cycle is helper G's test.
+the member pages, closed, decrypted by k of the trustees in their own browsers (each signs in
+with an e-mailed code, opens /trustees/me/ with JavaScript, picks their share file and posts the
+partial decryption through the page), counted, certified with the second officer; the winner's
+mandate on the body page. The chair's session half of issue 13's cycle is helper G's test.
+
+It runs twice: with JavaScript off everywhere but the trustees' steps (which need it), and
+entirely with JavaScript on (members' ballots then sealed in the browser).
 
 Screenshots of each console page go to ``$ASAMBLEA_SCREENSHOTS`` when it is set.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,18 +94,83 @@ def post(page: Any, action: str) -> None:
     page.click(f'form[action="{action}"] button[type=submit]')
 
 
-def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javascript(
-    live_server: Any, monkeypatch: Any, tmp_path: Path
+def trustee_decrypts_in_browser(
+    browser: Any, url: str, user: Any, share_path: Path, request: Any, before: int
+) -> None:
+    """A trustee signs in with an e-mailed code, opens /trustees/me/ with JavaScript, picks the
+    share file and posts the partial decryption through the page; the share is never sent."""
+    member = Member.objects.get(user=user)
+    page = browser.new_context(
+        java_script_enabled=True,
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        locale="es-PE",
+    ).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sent: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and sent.append(r.post_data or ""))
+    outbox = len(mail.outbox)
+    page.goto(f"{url}/login/")
+    page.fill("#id_email", member.email)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#id_code")
+    found = None
+    for msg in mail.outbox[outbox:]:
+        if msg.to == [member.email]:
+            found = re.search(r"\b(\d{6,8})\b", msg.subject + " " + msg.body)
+    assert found, [m.subject for m in mail.outbox[outbox:]]
+    page.fill("#id_code", found.group(1))
+    page.click("main button[type=submit]")
+    page.goto(f"{url}/trustees/me/")
+    page.wait_for_selector(".trustee-decrypt")
+    page.set_input_files(".trustee-share-file", str(share_path))
+    page.click(".trustee-decrypt")
+    page.wait_for_selector(f".trustee-log li:has-text('{request.pk}')", timeout=60_000)
+    deadline = time.monotonic() + 60
+    while request.partials.count() == before and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert request.partials.count() == before + 1, page.inner_text(".trustee-log")
+    assert errors == [], errors
+    secret = json.loads(share_path.read_text())["share"]
+    assert sent and all(secret not in body for body in sent)
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    "javascript", [False, True], ids=["js-off-but-trustees", "js-on-throughout"]
+)
+def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone(
+    live_server: Any, monkeypatch: Any, tmp_path: Path, javascript: bool
 ) -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
-    from asamblea.trustees.models import DecryptionRequest
-    from fixtures.trustees import decrypt, make_board
+    from asamblea.crypto.group import point_from_text
+    from asamblea.trustees.models import DecryptionRequest, Trustee
+    from asamblea.trustees.sharefile import ShareFile
+    from fixtures.trustees import make_board
 
     secrecy.GUESS_LIMIT.reset()
     fresh = fresh_organisation(units=2, trustees_unit=True)
-    _board, shares = make_board(fresh.org)
+    board, shares = make_board(fresh.org)
+    share_files = {}
+    for share in shares:
+        file = ShareFile(
+            board.uid,
+            board.k,
+            board.n,
+            share.index,
+            share=share,
+            public_key=point_from_text(board.public_key),
+        )
+        share_files[share.index] = tmp_path / f"trustee-{share.index}.json"
+        share_files[share.index].write_text(json.dumps(file.to_json()))
+        trustee = Trustee.objects.get(board=board, index=share.index)
+        Member.objects.filter(user_id=trustee.user_id).update(
+            email=f"trustee-{share.index}@example.org"
+        )
     slug, url = fresh.org.slug, live_server.url
     shot = Shots()
     bad, good = tmp_path / "socias.csv", tmp_path / "socias-corregido.csv"
@@ -109,15 +180,21 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         phone = {
-            "java_script_enabled": False,
+            "java_script_enabled": javascript,
             "viewport": {"width": 360, "height": 740},
             "is_mobile": True,
             "has_touch": True,
             "accept_downloads": True,
             "locale": "es-PE",
         }
-        first = browser.new_context(**phone).new_page()
-        second = browser.new_context(**phone).new_page()
+        page_errors: list[str] = []
+
+        def new_page() -> Any:
+            page = browser.new_context(**phone).new_page()
+            page.on("pageerror", lambda exc: page_errors.append(f"{page.url}: {exc}"))
+            return page
+
+        first, second = new_page(), new_page()
 
         # The first officer signs in and lands on the console.
         sign_in(first, url, fresh.first, fresh_code(fresh.first))
@@ -175,6 +252,7 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
         post(first, f"{base}/step/open")
         election.refresh_from_db()
         assert election.state == "open", first.inner_text("main")
+        assert election.is_sealed, "the unit's board seals the vote"
         shot(first, "election-open")
 
         # Printed cards: proposed by the first officer, approved by the second, downloaded once.
@@ -203,7 +281,7 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
             if found and "Votación abierta" in msg.subject:
                 emailed[msg.to[0]] = found.group(1)
         cand = {c.member.member_ref: c.member.public_id for c in election.candidates.all()}
-        voter = browser.new_context(**phone).new_page()
+        voter = new_page()
         codes = [emailed["socia1@example.org"], emailed["socia3@example.org"]]
         codes.append(secrecy.format_code(next(iter(printed.values()))))
         for n, code in enumerate(codes):
@@ -213,8 +291,16 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
             top = "S-0002" if n < 2 else "S-0003"
             voter.select_option(f"select[name=rank_{cand[top]}]", "1")
             voter.select_option(f"select[name=rank_{cand['S-0001']}]", "2")
-            voter.click("button[type=submit]")
-            voter.click("button[name=cast]")
+            if javascript:
+                # Sealed in the browser: only the sealed ballot is posted.
+                voter.wait_for_selector("#ballot-form[data-sealer=ready]", timeout=30_000)
+                voter.click("#ballot-form button[type=submit]")
+                voter.wait_for_selector("#seal-cast:not([disabled])", timeout=30_000)
+                voter.click("#seal-cast")
+            else:
+                voter.click("button[type=submit]")
+                voter.click("button[name=cast]")
+            voter.wait_for_selector("#tracking-code")
             assert voter.inner_text("#tracking-code")
         assert Participation.objects.filter(election=election).count() == 3
 
@@ -224,8 +310,24 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
         election.refresh_from_db()
         assert election.state == "closed"
         shot(first, "election-closed")
-        for request in DecryptionRequest.objects.filter(state=DecryptionRequest.State.PENDING):
-            decrypt(request, shares[:2])  # k of n: the board is 2 of 3
+        # A sealed IRV vote is decrypted ballot by ballot (its rankings): k trustees, each in
+        # their own browser, until nothing is pending.
+        decrypted = []
+        while pending := list(
+            DecryptionRequest.objects.filter(state=DecryptionRequest.State.PENDING)
+        ):
+            assert len(decrypted) < 3, decrypted
+            request = pending[0]
+            assert request.subject.startswith(f"election:{election.pk}:"), request.subject
+            for n, share in enumerate(shares[1:]):  # k of n: the board is 2 of 3
+                trustee = Trustee.objects.get(board=board, index=share.index)
+                trustee_decrypts_in_browser(
+                    browser, url, trustee.user, share_files[share.index], request, n
+                )
+            request.refresh_from_db()
+            assert request.state == "completed"
+            decrypted.append(request.subject)
+        assert decrypted, "the sealed vote needed the trustees"
         election.refresh_from_db()
         first.goto(f"{url}{base}/")
         if election.state == "closed":
@@ -248,4 +350,5 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone_without_javasc
         first.goto(f"{url}/o/{slug}/b/congreso/")
         assert winner.display_name in first.inner_text("main")
         shot(first, "body-page")
+        assert page_errors == []
         browser.close()
