@@ -10,13 +10,14 @@ POST data (``sensitive_post_parameters``).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -69,6 +70,52 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "issues": detail["blocking_issues"],
         },
     )
+
+
+# The refusals a voter can meet on the ballot pages, as the actions raise them (in English, as
+# the API and the record keep them), marked here to be shown in the voter's language.
+REFUSALS = {
+    gettext_noop("this election is not open for voting"),
+    gettext_noop("this voting code is not valid for this election"),
+    gettext_noop("this voting code has already been used"),
+    gettext_noop("a submission key of 16 to 200 characters is needed"),
+    gettext_noop("this vote takes a selection, not a sealed ballot"),
+    gettext_noop("this submission was already cast with a different ballot"),
+    gettext_noop(
+        "this ballot repeats a ciphertext already cast in this election: seal your own ballot"
+    ),
+    gettext_noop("the sealed ballot is too long"),
+    gettext_noop("choose yes, no or abstain"),
+    gettext_noop("choose for, against, abstain or free"),
+    gettext_noop("too many choices: choose at most one candidate"),
+    gettext_noop("unknown candidate"),
+    gettext_noop("approve must be a list of candidates"),
+    gettext_noop("a candidate is marked twice"),
+    gettext_noop("ranking must be a list of candidates"),
+    gettext_noop("a candidate is ranked twice"),
+}
+_AT_MOST = re.compile(r"too many choices: at most (\d+)( rankings)?")
+_REPLACED = re.compile(r"this card was replaced on (.+?): vote with the new card; ")
+
+
+def refusal_in_words(detail: str) -> str:
+    """A refusal of the ballot pages in the voter's language; one not known here as it is."""
+    if detail in REFUSALS:
+        return _(detail)
+    if detail.startswith("the sealed ballot is not valid"):
+        return _("the sealed ballot is not valid")
+    at_most = _AT_MOST.fullmatch(detail)
+    if at_most:
+        if at_most.group(2):
+            return _("too many choices: at most %(n)s rankings") % {"n": at_most.group(1)}
+        return _("too many choices: at most %(n)s") % {"n": at_most.group(1)}
+    replaced = _REPLACED.match(detail)
+    if replaced:
+        return _(
+            "this card was replaced on %(date)s: vote with the new card; if you did not ask for "
+            "a new one, tell your election officers"
+        ) % {"date": replaced.group(1)}
+    return detail
 
 
 def selection_from_post(election: Election, post: Any) -> dict[str, Any]:
@@ -183,7 +230,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
             response = render(request, "elections/vote_code.html", ctx, status=429)
             response["Retry-After"] = str(wait)
             return response
-        ctx["error"] = exc.detail
+        ctx["error"] = refusal_in_words(exc.detail)
         return render(request, "elections/vote_code.html", ctx, status=400)
     ctx.update(_ballot_context(election), code=code)
     if request.POST.get("sealed"):
@@ -203,7 +250,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
             election.method, selection, actions.candidate_keys(election), election.rules
         )
     except (ActionError, counting.BallotError) as exc:
-        ctx["error"] = exc.detail
+        ctx["error"] = refusal_in_words(exc.detail)
         return render(request, "elections/vote_ballot.html", ctx, status=400)
     ctx.update(
         ballot=content,
@@ -244,7 +291,7 @@ def _cast(
     try:
         receipt = actions.check_cast(election, code, selection, key, sealed=sealed)
     except ActionError as exc:
-        ctx["error"] = exc.detail
+        ctx["error"] = refusal_in_words(exc.detail)
         status = 409 if exc.code == "conflict" else 400
         page = "vote_ballot" if exc.field == "sealed" else "vote_code"
         return render(request, f"elections/{page}.html", ctx, status=status)

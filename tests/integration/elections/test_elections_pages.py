@@ -70,7 +70,7 @@ def test_the_ballot_page_refuses_an_unknown_candidate_and_changes_nothing(client
     page = client.post(
         url, {"step": "review", "code": codes[world.members[0].pk], "choice": "not-a-candidate"}
     )
-    assert page.status_code == 400 and "unknown candidate" in page.content.decode()
+    assert page.status_code == 400 and "candidato desconocido" in page.content.decode()
     assert Ballot.objects.count() == 0
 
 
