@@ -31,17 +31,10 @@ from asamblea.core.models import Approval
 from asamblea.elections import secrecy
 from asamblea.elections.models import Election, Participation
 from asamblea.registry.models import Member, Roll
+from fixtures.chromium import ARGS, CHROMIUM, PHONE, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 HEADER = "unit_code,member_ref,display_name,phone,email,joined_on\n"
 
 
@@ -102,7 +95,7 @@ def trustee_decrypts_in_browser(
     member = Member.objects.get(user=user)
     page = browser.new_context(
         java_script_enabled=True,
-        viewport={"width": 360, "height": 740},
+        viewport=PHONE,
         is_mobile=True,
         has_touch=True,
         locale="es-PE",
@@ -144,8 +137,7 @@ def trustee_decrypts_in_browser(
 def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone(
     live_server: Any, monkeypatch: Any, tmp_path: Path, javascript: bool
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     from asamblea.crypto.group import point_from_text
     from asamblea.trustees.models import DecryptionRequest, Trustee
@@ -181,7 +173,7 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         phone = {
             "java_script_enabled": javascript,
-            "viewport": {"width": 360, "height": 740},
+            "viewport": PHONE,
             "is_mobile": True,
             "has_touch": True,
             "accept_downloads": True,
