@@ -18,7 +18,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from fixtures.demo_pages import load_demo, member_for_pages, sampled_pages, unsampled_patterns
+from fixtures.demo_pages import (
+    load_demo,
+    member_for_pages,
+    sampled_pages,
+    signed_in_client,
+    unsampled_patterns,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -88,7 +94,7 @@ def test_no_page_of_the_demo_is_wider_than_a_phone(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
         contexts = {}
-        for who in ("public", "member"):
+        for who in dict.fromkeys(["public", "member", *(p.who for p in pages)]):
             context = browser.new_context(
                 viewport=PHONE,
                 java_script_enabled=False,
@@ -98,11 +104,19 @@ def test_no_page_of_the_demo_is_wider_than_a_phone(
             )
             if who == "member":
                 context.add_cookies([{**cookie, "url": live_server.url}])
+            elif who != "public":
+                # An officer (second factor included), a trustee or a delegate of the demo.
+                session = signed_in_client(who).cookies["sessionid"].value
+                context.add_cookies(
+                    [{"name": "sessionid", "value": session, "url": live_server.url}]
+                )
             contexts[who] = context.new_page()
         for page_spec in pages:
             page = contexts[page_spec.who]
             answer = page.goto(live_server.url + page_spec.path)
             assert answer is not None and answer.status < 500, page_spec
+            if page_spec.who != "public":
+                assert "login" not in page.url, f"{page_spec}: not signed in"
             measured = page.evaluate(WIDEST)
             if measured["width"] > PHONE["width"]:
                 too_wide.append(
