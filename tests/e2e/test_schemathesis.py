@@ -64,6 +64,10 @@ def world(db, django_user_model, keep_test_connection):  # type: ignore[no-untyp
             display_name=f"Fuzz member {i}",
             joined_on=dt.date(2020, 1, 1),
         )
+    # A secret vote opens only under a ready board of trustees (ADR 0013).
+    from fixtures.trustees import make_board
+
+    make_board(org)
     election = elections.do_create_election(
         admin, organisation=org, unit=unit, body=assembly, title="Fuzz election"
     )
