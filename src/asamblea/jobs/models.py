@@ -15,10 +15,14 @@ class Job(models.Model):
     name = models.CharField(max_length=100)
     params = models.JSONField(default=dict)
     organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # What the job works on, e.g. "election:12:close": pages find an election's jobs by it.
+    subject = models.CharField(max_length=100, blank=True, db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # What the job's final step left for later steps (e.g. a close's encrypted tally).
+    result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -39,6 +43,9 @@ class JobChunk(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The chunk's partial result (a digest, partial sums), written with ``done_at`` in the
+    # chunk's transaction; the job's final step reads every chunk's, in ``seq`` order.
+    result = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "seq"], name="jobs_chunk_key")]
