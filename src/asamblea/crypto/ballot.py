@@ -39,6 +39,7 @@ Provers (``seal_ballot``) and verifiers (``verify_ballot``, ``check_opened_ballo
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -334,7 +335,21 @@ def ballot_to_json(ballot: SealedBallot) -> dict[str, Any]:
     }
 
 
+# RFC 8785 (JCS) for the values a sealed ballot's JSON holds: objects with ASCII keys, lists,
+# strings and the integer version. For these JCS is sorted keys, no whitespace, UTF-8 and only
+# the mandatory escapes, which is what the standard library's encoder writes with these options
+# (tests compare it with the rfc8785 package, escapes and non-ASCII text included); it costs a
+# tenth of rfc8785's pure-Python encoder on the cast path and in every verification (issue 15).
+_JCS = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_bytes(ballot: SealedBallot) -> bytes:
+    return _JCS.encode(ballot_to_json(ballot)).encode()
+
+
+def canonical_bytes_rfc8785(ballot: SealedBallot) -> bytes:
+    """The same bytes through the rfc8785 package (the reference the tests hold the fast
+    encoder to)."""
     return bytes(rfc8785.dumps(ballot_to_json(ballot)))
 
 

@@ -321,6 +321,24 @@ def test_the_canonical_bytes_are_rfc_8785_and_independent_of_key_order() -> None
     assert b" " not in data and data.startswith(b'{"answers":')
 
 
+@pytest.mark.parametrize(
+    "election",
+    [
+        ELECTION,
+        "coop\u00e9rative/\u00e9lection/7",
+        'quote " back \\ tab\t\u0001\u001f',
+        "\U0001f5f3/x",
+    ],
+)
+def test_the_fast_canonical_encoder_writes_exactly_rfc_8785(election: str) -> None:
+    for questions, selections in [
+        ([YES_NO], [[1, 0]]),
+        ([YES_NO, APPROVAL], [[0, 0], [1, 0, 1, 0, 1]]),
+    ]:
+        ballot = _seal(questions, selections, election=election)
+        assert B.canonical_bytes(ballot) == B.canonical_bytes_rfc8785(ballot)
+
+
 def test_every_answer_of_a_question_gives_a_ballot_of_the_same_length() -> None:
     # Issue 18: a cast request's length told a network observer a recall vote's answer.
     for question, selections in [
