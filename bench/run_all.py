@@ -1,11 +1,16 @@
 """`make bench`: run every bench/bench_*.py in turn and print what each reports.
 
 `make bench BENCH="counting record"` (or `python bench/run_all.py counting record`) runs only
-those. A full run takes about an hour, most of it the peers of bench_counting.py.
+those. A full run takes about an hour, most of it the peers of bench_counting.py, plus
+bench_national.py's million members (hours on a 2-core machine: run it alone, smaller, with
+``make bench BENCH=national BENCH_ARGS="--members 20000"``). ``BENCH_ARGS`` is passed to every
+benchmark run.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 import time
@@ -24,10 +29,11 @@ def main() -> int:
     if not scripts:
         print(f"no benchmark named {', '.join(sorted(only))} in bench/", file=sys.stderr)
         return 2
+    extra = shlex.split(os.environ.get("BENCH_ARGS", ""))
     for script in scripts:
         print(f"== {script.name} ==", flush=True)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, str(script)], check=False)
+        result = subprocess.run([sys.executable, str(script), *extra], check=False)
         print(
             f"== {script.name}: exit {result.returncode} in {time.perf_counter() - started:.1f} s =="
         )
