@@ -6,17 +6,19 @@ a token), except casting, which authenticates with the voting code alone and is 
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from asamblea.core.apischema import BearerToken, ErrorOut, paginate
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.kept import Kept
 from asamblea.core.ratelimit import TooManyRequests, client_address
-from asamblea.elections import actions, queries, secrecy
-from asamblea.elections.models import Ballot, Election, RecallPetition, TrackingCode
+from asamblea.elections import actions, published, queries, secrecy
+from asamblea.elections.models import Election, RecallPetition
 from asamblea.registry.models import Body, Member, Organisation
 
 router = Router(tags=["elections"])
@@ -63,11 +65,13 @@ class ElectionPage(Schema):
 class BallotPage(Schema):
     items: list[dict[str, Any]]
     count: int
+    next: str | None = Field(description="the next page's path, null on the last page")
 
 
 class CodePage(Schema):
     items: list[str]
     count: int
+    next: str | None = Field(description="the next page's path, null on the last page")
 
 
 def _published(e: Election) -> bool:
@@ -107,33 +111,56 @@ def get_election(request: HttpRequest, election_id: int):  # type: ignore[no-unt
     return detail
 
 
-@router.get("/elections/{election_id}/ballots", response={200: BallotPage, **ERRORS})
-def list_ballots(request: HttpRequest, election_id: int, limit: int = 500, offset: int = 0):  # type: ignore[no-untyped-def]
-    """The ballots, after close, in the random order they were rewritten in at close."""
-    import json
+class PublishedPageIn(Schema):
+    limit: int = Field(100, description=f"rows per page, 1 to {published.PAGE_MAX:,}")
+    after: str | None = Field(
+        None, description="the cursor of the page before: copy it from that page's next link"
+    )
+    offset: int | None = Field(
+        None,
+        description=f"rows to skip, at most {published.OFFSET_MAX:,} (deprecated: follow next)",
+    )
 
+
+def _next_link(path: str, page: published.Page, limit: int) -> str | None:
+    if not page.has_next or page.last is None:
+        return None
+    return f"{path}?{urlencode({'after': page.last, 'limit': limit})}"
+
+
+@router.get("/elections/{election_id}/ballots", response={200: BallotPage, **ERRORS})
+def list_ballots(request: HttpRequest, election_id: int, params: Query[PublishedPageIn]):  # type: ignore[no-untyped-def]
+    """The ballots, after close, in the order of their random ids (given at close, never the
+    order they were cast in). Keyset pages: follow ``next`` (``?after=CURSOR``) to the end; each
+    page costs the same however far in it is. ``offset`` is read up to 10,000 only."""
     e = actions.access_election_by_id(election_id)
     if not _published(e):
         raise ActionError("ballots are published when the vote closes", code="conflict")
-    rows, count = paginate(
-        Ballot.objects.filter(election=e).order_by("id").values_list("content", flat=True),
-        limit,
-        offset,
-    )
-    return {"items": [json.loads(c) for c in rows], "count": count}
+    limit = published.check_limit(params.limit)
+    offset = published.check_offset(params.offset, params.after)
+    page = published.ballots(e, after=params.after, limit=limit, offset=offset)
+    return {
+        "items": [json.loads(c) for c in page.items],
+        "count": published.count_ballots(e),
+        "next": _next_link(request.path, page, limit),
+    }
 
 
 @router.get("/elections/{election_id}/tracking-codes", response={200: CodePage, **ERRORS})
-def list_tracking_codes(request: HttpRequest, election_id: int, limit: int = 500, offset: int = 0):  # type: ignore[no-untyped-def]
+def list_tracking_codes(request: HttpRequest, election_id: int, params: Query[PublishedPageIn]):  # type: ignore[no-untyped-def]
+    """The tracking codes, after close, in alphabetical order (nothing links one to a ballot or a
+    voter). Keyset pages: follow ``next`` (``?after=CODE``) to the end."""
     e = actions.access_election_by_id(election_id)
     if not _published(e):
         raise ActionError("tracking codes are published when the vote closes", code="conflict")
-    rows, count = paginate(
-        TrackingCode.objects.filter(election=e).order_by("code").values_list("code", flat=True),
-        limit,
-        offset,
-    )
-    return {"items": list(rows), "count": count}
+    limit = published.check_limit(params.limit)
+    offset = published.check_offset(params.offset, params.after)
+    page = published.tracking_codes(e, after=params.after, limit=limit, offset=offset)
+    return {
+        "items": page.items,
+        "count": published.count_tracking_codes(e),
+        "next": _next_link(request.path, page, limit),
+    }
 
 
 class CreateElectionIn(Schema):

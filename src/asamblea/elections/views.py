@@ -24,9 +24,9 @@ from django.views.decorators.http import require_http_methods
 
 from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.ratelimit import client_address
-from asamblea.elections import actions, queries, secrecy
+from asamblea.elections import actions, published, queries, secrecy
 from asamblea.elections.actions import ranked, sealing
-from asamblea.elections.models import Election, RecallPetition, TrackingCode
+from asamblea.elections.models import Election, RecallPetition
 from asamblea.rules import ballots as counting
 
 
@@ -44,17 +44,31 @@ def election_list(request: HttpRequest) -> HttpResponse:
     return render(request, "elections/list.html", {"elections": elections})
 
 
+# Tracking codes shown on one page of the election's public page.
+CODES_PER_PAGE = 50
+
+
 def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election_or_404(pk)
     # The same detail as the API and ``asamblea election show`` (queries.election_detail).
     detail = queries.election_detail(election)
     names = {c["key"]: c["name"] for c in detail["candidates"]}
     result = detail["result"] or {}
-    codes = (
-        sorted(TrackingCode.objects.filter(election=election).values_list("code", flat=True))
-        if queries.is_published(election)
-        else []
-    )
+    is_published = queries.is_published(election)
+    codes, codes_count = None, 0
+    if is_published:
+        # One bounded page of the codes (keyset by code), never all of them: a vote of a
+        # million ballots has a million codes, and a voter looks for one (the search box).
+        codes_count = published.count_tracking_codes(election)
+        try:
+            codes = published.tracking_codes(
+                election,
+                after=request.GET.get("after"),
+                before=request.GET.get("before"),
+                limit=CODES_PER_PAGE,
+            )
+        except ActionError:
+            codes = published.tracking_codes(election, limit=CODES_PER_PAGE)
     return render(
         request,
         "elections/detail.html",
@@ -66,7 +80,10 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tally": [(names.get(k, k), v) for k, v in (result.get("tally") or {}).items()],
             "result": result,
             "result_json": json.dumps(result, indent=1, sort_keys=True) if result else "",
-            "tracking_codes": codes,
+            "published": is_published,
+            "codes": codes,
+            "codes_count": codes_count,
+            "codes_paging": bool(request.GET.get("after") or request.GET.get("before")),
             "issues": detail["blocking_issues"],
         },
     )

@@ -18,4 +18,5 @@ urlpatterns = [
         name="export-org",
     ),
     path("<slug:slug>/<int:index>/", views.entry_detail, name="entry"),
+    path("<slug:slug>/<int:index>/entry.json", views.entry_canonical, name="entry-canonical"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,7 +16,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from asamblea.core.errors import NotFoundOrForbidden
-from asamblea.recordstore import export, tree
+from asamblea.recordstore import export, pages, tree
 from asamblea.recordstore.actions import access_organisation_record, latest_checkpoint
 from asamblea.recordstore.models import RecordEntry
 from asamblea.registry.models import Body, Organisation
@@ -41,8 +42,11 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     """Entries, newest first, filtered by organisation, body, type and date (query string)."""
     organisations = list(Organisation.objects.order_by("name"))
     slug = request.GET.get("org") or (organisations[0].slug if len(organisations) == 1 else "")
-    rows = RecordEntry.objects.select_related("organisation", "body").order_by(
-        "-recorded_at", "-index"
+    # The list shows no entry's text: it is deferred (one entry can be many megabytes).
+    rows = (
+        RecordEntry.objects.select_related("organisation", "body")
+        .defer("canonical")
+        .order_by("-recorded_at", "-index")
     )
     org = None
     bodies: list = []
@@ -88,9 +92,19 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _start(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0) - 1)
+    except ValueError:
+        return 0
+
+
 def entry_detail(request: HttpRequest, slug: str, index: int) -> HttpResponse:
+    """One entry with its inclusion proof. A large entry (published ballots, a close, a shuffle)
+    is shown as a summary and one page of items (``?list=NAME&from=N``), never whole: the
+    whole entry is its canonical bytes (:func:`entry_canonical`)."""
     org = _org(slug)
-    entry = RecordEntry.objects.select_related("body").filter(organisation=org, index=index).first()
+    entry = pages.entry_meta(org, index)
     if entry is None:
         raise Http404(_("No such entry."))
     checkpoint = latest_checkpoint(org)
@@ -100,20 +114,44 @@ def entry_detail(request: HttpRequest, slug: str, index: int) -> HttpResponse:
             base64.b64encode(h).decode()
             for h in tree.inclusion_proof(org.pk, index, checkpoint.size)
         ]
-    pretty = json.dumps(json.loads(entry.canonical), indent=2, ensure_ascii=False, sort_keys=True)
-    return render(
-        request,
-        "recordstore/entry.html",
-        {
-            "org": org,
-            "entry": entry,
-            "pretty": pretty,
-            "leaf_hash_b64": base64.b64encode(bytes.fromhex(entry.leaf_hash)).decode(),
-            "checkpoint": checkpoint,
-            "proof": proof,
-            "export_url": request.build_absolute_uri(f"/record/export/{org.slug}/"),
-        },
+    context: dict[str, Any] = {
+        "org": org,
+        "entry": entry,
+        "leaf_hash_b64": base64.b64encode(bytes.fromhex(entry.leaf_hash)).decode(),
+        "checkpoint": checkpoint,
+        "proof": proof,
+        "export_url": request.build_absolute_uri(f"/record/export/{org.slug}/"),
+    }
+    head = entry.head  # type: ignore[attr-defined]
+    if len(head) <= pages.SMALL_CHARS:
+        context["canonical"] = head
+        context["pretty"] = json.dumps(
+            json.loads(head), indent=2, ensure_ascii=False, sort_keys=True
+        )
+    elif entry.size <= pages.PAGED_MAX_BYTES:  # type: ignore[attr-defined]
+        summary = pages.summarise(
+            json.loads(pages.canonical_text(entry)),
+            request.GET.get("list"),
+            _start(request.GET.get("from")),
+        )
+        context["summary"] = summary
+    else:
+        context["head"] = head[: pages.HEAD_CHARS]
+    return render(request, "recordstore/entry.html", context)
+
+
+def entry_canonical(request: HttpRequest, slug: str, index: int) -> StreamingHttpResponse:
+    """The entry's canonical bytes (RFC 8785), streamed: the SHA-256 of a zero byte followed by
+    them is its leaf hash."""
+    org = _org(slug)
+    entry = RecordEntry.objects.only("pk").filter(organisation=org, index=index).first()
+    if entry is None:
+        raise Http404(_("No such entry."))
+    response = StreamingHttpResponse(
+        pages.canonical_parts(entry), content_type="application/json; charset=utf-8"
     )
+    response["Content-Disposition"] = f'attachment; filename="{org.slug}-{index}.json"'
+    return response
 
 
 def checkpoint_view(request: HttpRequest) -> HttpResponse:
