@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -27,6 +27,27 @@ def queue_email(
     # are gathered and handed over together after its commit.
     _gather(msg.pk)
     return msg
+
+
+def queue_emails(messages: Iterable[tuple[str, str, str]], *, is_secret: bool = False) -> int:
+    """Queue many e-mails ``(recipient, subject, body)`` with one INSERT (opening a vote queues
+    one per member, in batches); delivered after the commit like :func:`queue_email`'s."""
+    at = now()
+    rows = [
+        OutboxMessage(
+            created_at=at,
+            channel=OutboxMessage.Channel.EMAIL,
+            recipient=recipient,
+            subject=subject[:200],
+            body=body,
+            is_secret=is_secret,
+        )
+        for recipient, subject, body in messages
+    ]
+    OutboxMessage.objects.bulk_create(rows)
+    for msg in rows:
+        _gather(msg.pk)
+    return len(rows)
 
 
 # Set by the jobs app (asamblea.jobs): a large batch (opening a vote mints a message per member)

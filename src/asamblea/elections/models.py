@@ -6,6 +6,12 @@ Secrecy by construction (docs/adr/0002-ballot-secrecy.md): ``Participation`` (wh
 tracking codes are rewritten in random order and the tables compacted, so that the physical order
 (SQLite's rowid, PostgreSQL's ctid and xmin) says nothing either.
 
+On PostgreSQL those five per-vote tables (ballots, tracking codes, participation, cast
+fingerprints, idempotency rows) are partitioned by election (migration 0005,
+docs/adr/0017-partitions-and-streaming.md): their primary key there is ``(id, election_id)``,
+while Django knows it as ``id`` (random UUIDs, unique in practice), which is all the ORM needs;
+``elections.storage`` creates a vote's partitions at open and rewrites them at close.
+
 Models hold data and constraints only: counting is in ``asamblea.counting`` and
 ``asamblea.record.recount_elections``, state changes in ``actions.py``.
 """
@@ -201,9 +207,16 @@ class IdempotencyRecord(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
-    key_hash = models.CharField(max_length=64, unique=True)
+    # Unique per vote (a key on a partitioned table must include the partition key); a key used
+    # in another vote is still refused by casting's lookup, which searches every vote's rows.
+    key_hash = models.CharField(max_length=64, db_index=True)
     tracking_code = models.CharField(max_length=43)
     ballot_digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["election", "key_hash"], name="idempotency_key_unique")
+        ]
 
 
 class CastFingerprint(models.Model):

@@ -59,13 +59,13 @@ def normalise_code(text: str) -> str:
     return re.sub(r"[^A-Z2-7]", "", (text or "").upper().translate(_LOOKALIKES))
 
 
-def _credential_key() -> bytes:
+def credential_key() -> bytes:
     # A key of its own, derived from the server secret, so the HMAC is useless without the server.
     return hashlib.sha256(b"asamblea voting credential\x00" + settings.SECRET_KEY.encode()).digest()
 
 
 def credential_hmac(code: str) -> str:
-    return hmac.new(_credential_key(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(credential_key(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
 
 
 def key_hash(key: str) -> str:
@@ -83,13 +83,6 @@ def shuffled(items: list[Any]) -> list[Any]:
     return out
 
 
-SECRET_TABLES = (
-    "elections_ballot",
-    "elections_trackingcode",
-    "elections_idempotencyrecord",
-    "elections_participation",
-)
-
 # SQLite's checkpoint after close: attempts, and the pause between them (seconds). Each attempt
 # also waits up to the connection's busy timeout for the readers to let go.
 CHECKPOINT_ATTEMPTS = 3
@@ -102,21 +95,20 @@ class CheckpointFailed(RuntimeError):
 
 
 def compact_secret_tables() -> None:
-    """Rewrite the files of the secret tables so no dead row or old physical order survives.
+    """After a close's commit: leave no dead row or old physical order of the secret tables.
 
-    Must run outside any transaction (VACUUM cannot run inside one). PostgreSQL: VACUUM FULL
-    writes a new heap without dead tuples (which would keep the old ctid order and xmin).
-    SQLite: VACUUM rebuilds the file without free pages; the WAL is then checkpointed and
-    truncated so the pages written while the vote was open leave the disk too
-    (:func:`truncate_sqlite_wal`, which raises :class:`CheckpointFailed` when it cannot).
+    Must run outside any transaction. PostgreSQL: nothing is left to do once the secret tables
+    are partitioned by vote (migration 0005): the close's rewrite (``storage.rewrite_secret_rows``)
+    truncated the vote's own partitions, whose old files were unlinked at its commit; no
+    ``VACUUM FULL`` of any shared table runs, so no other vote waits. SQLite: VACUUM rebuilds
+    the file without free pages; the WAL is then checkpointed and truncated so the pages written
+    while the vote was open leave the disk too (:func:`truncate_sqlite_wal`, which raises
+    :class:`CheckpointFailed` when it cannot).
     """
     if connection.in_atomic_block:
         raise RuntimeError("compact_secret_tables() must run outside a transaction")
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            for table in SECRET_TABLES:
-                cur.execute(f"VACUUM FULL {table}")  # noqa: S608 - fixed table names
-        elif connection.vendor == "sqlite":
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
             cur.execute("VACUUM")
             truncate_sqlite_wal(cur)
 
@@ -157,25 +149,15 @@ def truncate_sqlite_wal(
 
 
 def rewrite_participation(election: Any) -> int:
-    """Participation rows (who voted) rewritten in a fresh random order with fresh random ids,
-    so that after close neither their primary keys, nor SQLite's rowid, nor PostgreSQL's ctid or
-    xmin keep the order in which people voted. Call inside the close's transaction, after
-    :func:`enable_secure_delete`; the files are compacted after commit
-    (:func:`compact_secret_tables`). Returns the number of voters."""
-    from asamblea.elections.models import Participation
+    """The close's whole rewrite of the vote's secret rows, under its old name: participation
+    (who voted), ballots and tracking codes again in fresh random order with fresh random ids,
+    cast fingerprints and idempotency rows discarded (:func:`asamblea.elections.storage.
+    rewrite_secret_rows`, in bounded memory, on the vote's own partitions on PostgreSQL). Call
+    inside the close's transaction, after any other change to those rows: it supersedes them.
+    Returns the number of voters."""
+    from asamblea.elections import storage
 
-    entries = list(
-        Participation.objects.filter(election=election).values_list("roll_entry_id", flat=True)
-    )
-    if not REWRITE_AT_CLOSE:
-        return len(entries)
-    enable_secure_delete()
-    Participation.objects.filter(election=election).delete()
-    Participation.objects.bulk_create(
-        [Participation(election=election, roll_entry_id=e) for e in shuffled(entries)],
-        batch_size=1000,
-    )
-    return len(entries)
+    return storage.rewrite_secret_rows(election).voters
 
 
 def enable_secure_delete() -> None:

@@ -47,3 +47,31 @@ def _mth(nodes: list[bytes]) -> bytes:
 def roll_commitment(salt_hex: str, public_ids: Iterable[str]) -> str:
     """Hex Merkle root over the roll's salted, sorted leaves."""
     return merkle_root(roll_leaves(salt_hex, public_ids)).hex()
+
+
+def merkle_root_streamed(leaves: Iterable[bytes]) -> bytes:
+    """:func:`merkle_root` of ``leaves`` read once, in order, holding O(log n) hashes.
+
+    A stack of perfect subtrees whose sizes are the binary digits of the count so far: two of
+    equal size merge at once; at the end they are folded from the right, which is RFC 6962's
+    split at the largest power of two below n (each perfect subtree is the left part of the
+    ones after it). Used where a roll has a million entries and sorting happens in the database.
+    """
+    stack: list[tuple[int, bytes]] = []
+    for leaf in leaves:
+        size, node = 1, hashlib.sha256(b"\x00" + leaf).digest()
+        while stack and stack[-1][0] == size:
+            left = stack.pop()[1]
+            size, node = 2 * size, hashlib.sha256(b"\x01" + left + node).digest()
+        stack.append((size, node))
+    if not stack:
+        return hashlib.sha256(b"").digest()
+    node = stack.pop()[1]
+    while stack:
+        node = hashlib.sha256(b"\x01" + stack.pop()[1] + node).digest()
+    return node
+
+
+def roll_leaf(salt: bytes, public_id: str) -> bytes:
+    """One member's leaf data, ``SHA-256(salt || public_id)`` (what the database computes too)."""
+    return hashlib.sha256(salt + public_id.encode("utf-8")).digest()

@@ -11,16 +11,14 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.urls import reverse
-
 from asamblea.core import approvals
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
-from asamblea.core.mail import member_language, queue_translated, site_url
+from asamblea.core.mail import member_language, queue_translated
 from asamblea.core.models import Approval, ReplacedCredential
 from asamblea.elections import messages as m
-from asamblea.elections import secrecy
+from asamblea.elections import secrecy, storage
 from asamblea.elections.actions._common import State, locked, nested, require_officer_of
 from asamblea.elections.models import Election, Participation, VotingCredential
 from asamblea.record.entries.elections import CredentialsReissuedV1
@@ -33,33 +31,13 @@ def secrets_code() -> str:
 
 def issue_credentials(election: Election, roll: Roll) -> dict[int, str]:
     """A fresh code for every member on ``roll``, inside the opening's transaction: e-mailed to
-    those with an address, returned (member pk -> code) for the others' printed cards."""
-    printed: dict[int, str] = {}
-    rows = []
-    vote_url = site_url(reverse("elections:vote", args=[election.pk]))
-    for entry in RollEntry.objects.filter(roll=roll).select_related("member__organisation"):
-        code = secrets_code()
-        rows.append(
-            VotingCredential(
-                election=election,
-                member=entry.member,
-                code_hmac=secrecy.credential_hmac(code),
-                issued_at=election.opened_at,
-            )
-        )
-        if entry.member.email:
-            queue_translated(
-                entry.member.email,
-                member_language(entry.member),
-                m.VOTE_OPEN_SUBJECT,
-                m.VOTE_OPEN_BODY,
-                {"title": election.title, "code": secrecy.format_code(code), "url": vote_url},
-                is_secret=True,
-            )
-        else:
-            printed[entry.member.pk] = code
-    VotingCredential.objects.bulk_create(rows, batch_size=1000)
-    return printed
+    those with an address, returned (member pk -> code) for the others' printed cards.
+
+    Creates the vote's partitions first (PostgreSQL), then mints in batches of roll entries
+    (:func:`asamblea.elections.storage.mint_batch`, which a job may call chunk by chunk)."""
+    assert roll.pk == election.roll_id
+    storage.ensure_partitions(election)
+    return storage.mint_all(election).printed
 
 
 REISSUE = "elections.reissue_credentials"

@@ -9,17 +9,20 @@ form and entry. Elections freeze the roll of a vote as a nested action (``do_fre
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import Any
+
+from django.db import connection
 
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
 from asamblea.core.permissions import Role, require_role
-from asamblea.record.commitment import roll_commitment
+from asamblea.record.commitment import merkle_root_streamed, roll_leaf
 from asamblea.record.entries.registry import RollFrozenV1, RollPart
-from asamblea.registry.actions._shared import BULK_BATCH, _chunks, _insert_rows
-from asamblea.registry.models import Body, Member, Roll, RollEntry
-from asamblea.registry.queries import current_mandates, eligible_member_ids
+from asamblea.registry.actions._shared import BULK_BATCH, _chunks
+from asamblea.registry.models import Body, Membership, Roll, RollEntry
+from asamblea.registry.queries import current_mandates
 
 # Who may freeze a roll by hand (a vote freezes its own roll inside its action).
 FREEZE_ROLES = (Role.REGISTRAR, Role.ELECTION_OFFICER)
@@ -33,10 +36,75 @@ def check_freeze_roll(user: Any, unit: Body, *, purpose: str = "") -> Roll:
     return do_freeze_roll(user, unit, purpose=purpose)
 
 
-def _eligible_ids(unit: Body) -> list[int]:
-    if unit.is_base_unit:
-        return eligible_member_ids(unit, now().date())
-    return sorted(set(current_mandates(unit).values_list("member_id", flat=True)))
+# Rows fetched per round trip when the commitment's leaves are streamed from the database.
+LEAF_BATCH = 10_000
+
+
+# The scratch table an opening roll is gathered in (dropped at commit): one snapshot of who is
+# eligible, from which the size, the commitment and the entries are all taken.
+SCRATCH = "asamblea_roll_scratch"
+
+
+def _gather_members(unit: Body) -> None:
+    """Who is eligible, into the scratch table, by the database itself (``INSERT ... SELECT``):
+    a base unit's members with an open membership that began on or before today, or an
+    assembly's current delegates (a few thousand at most, so listed here)."""
+    memberships = connection.ops.quote_name(Membership._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+        suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+        cur.execute(f"CREATE TEMPORARY TABLE {SCRATCH} (member_id bigint PRIMARY KEY){suffix}")
+        if not unit.is_base_unit:
+            ids = sorted(set(current_mandates(unit).values_list("member_id", flat=True)))
+            for chunk in _chunks(ids, BULK_BATCH * 4):
+                rows = [(i,) for i in chunk]
+                cur.executemany(f"INSERT INTO {SCRATCH} VALUES (%s)", rows)  # noqa: S608
+            return
+        cur.execute(
+            f"INSERT INTO {SCRATCH} (member_id) SELECT DISTINCT member_id"  # noqa: S608 - names
+            f" FROM {memberships} WHERE unit_id = %s AND left_on IS NULL AND joined_on <= %s",
+            [unit.pk, now().date()],
+        )
+
+
+def _gathered_size() -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {SCRATCH}")  # noqa: S608 - fixed name
+        return int(cur.fetchone()[0])
+
+
+def _sorted_leaves(salt_hex: str) -> Iterator[bytes]:
+    """The gathered members' leaves ``SHA-256(salt || public_id)``, computed and sorted by the
+    database and read in batches (a server-side cursor on PostgreSQL), never all held here."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        salt = bytes.fromhex(salt_hex)
+        connection.connection.create_function(
+            "asamblea_roll_leaf", 1, lambda pid: roll_leaf(salt, pid), deterministic=True
+        )
+        leaf, params = "asamblea_roll_leaf(m.public_id)", []
+    else:
+        leaf, params = "sha256(decode(%s, 'hex') || convert_to(m.public_id, 'UTF8'))", [salt_hex]
+    sql = (
+        f"SELECT {leaf} AS leaf FROM {SCRATCH} s"  # noqa: S608 - fixed text
+        " JOIN registry_member m ON m.id = s.member_id ORDER BY leaf"
+    )
+    with connection.chunked_cursor() as cur:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(LEAF_BATCH):
+            for (value,) in rows:
+                yield bytes(value)
+
+
+def _insert_entries(roll: Roll) -> None:
+    entries = connection.ops.quote_name(RollEntry._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {entries} (roll_id, member_id)"  # noqa: S608 - names from models
+            f" SELECT %s, member_id FROM {SCRATCH} ORDER BY member_id",
+            [roll.pk],
+        )
+        cur.execute(f"DROP TABLE {SCRATCH}")
 
 
 @door("registry.freeze_roll")
@@ -49,24 +117,20 @@ def do_freeze_roll(ctx: ActionContext, unit: Body, *, purpose: str = "") -> Roll
     if unit.dissolved_at is not None:
         raise ActionError("the unit is dissolved", field="unit")
     at = now()
-    member_ids = _eligible_ids(unit)
-    public_ids: list[str] = []
-    for chunk in _chunks(member_ids):
-        public_ids.extend(
-            Member.objects.filter(pk__in=chunk).order_by("pk").values_list("public_id", flat=True)
-        )
+    # One snapshot of who is eligible (a scratch table), from which the size, the commitment and
+    # the entries are all taken by the database: nothing per member is held here at once.
+    _gather_members(unit)
     salt = secrets.token_hex(32)
     roll = Roll(
         body=unit,
         frozen_at=at,
         purpose=purpose[:200],
-        size=len(member_ids),
+        size=_gathered_size(),
         salt=salt,
-        commitment=roll_commitment(salt, public_ids),
+        commitment=merkle_root_streamed(_sorted_leaves(salt)).hex(),
     )
     roll.save(force_insert=True)
-    for chunk in _chunks(member_ids, BULK_BATCH * 4):
-        _insert_rows(RollEntry, ["roll", "member"], [(roll.pk, mid) for mid in chunk])
+    _insert_entries(roll)
     ctx.audit("roll.freeze", roll, unit=unit.code, size=roll.size, purpose=roll.purpose)
     part = RollPart(
         id=roll.pk,
