@@ -28,27 +28,24 @@ points and scalars as base64url without padding, serialised by RFC 8785. The tra
 base64url of SHA-256 of those bytes, as for ``ballot``. Every ranking of a question gives bytes of
 the same length, so the size of a cast request says nothing of the choice.
 
-Provers (``seal_ranking``, ``stopgap_shuffle``) and verifiers (``verify_ranking``,
+Provers (``seal_ranking``) and verifiers (``verify_ranking``,
 ``check_opened_ranking``, ``ranking_from_json``, ``ranking_from_values``) share no code but group
 operations, ``transcript`` and ``proofs``' verifiers (tests/unit/crypto/test_crypto_purity.py).
 
-The stopgap shuffle (``stopgap_shuffle``) re-encrypts every ciphertext and permutes the ballots,
-with NO proof that it did so honestly: whoever runs it (the server, at close) knows the
-permutation. It exists until the verifiable mix of issue 14 replaces it; the format of a ranked
-ballot, a list of rank ciphertexts under the board's key, is what that mix takes as input.
+A ranked ballot's list of rank ciphertexts under the board's key is what the trustees' verifiable
+mix (``shuffle``, ADR 0015) takes as input; nothing here shuffles.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
 
-from asamblea.crypto.elgamal import Ciphertext, encrypt, reencrypt
+from asamblea.crypto.elgamal import Ciphertext, encrypt
 from asamblea.crypto.group import (
     IDENTITY,
     InvalidPoint,
@@ -155,20 +152,6 @@ def seal_ranking(
     )
     opening = RankingOpening(tuple(r for _, r in sealed))
     return SealedRanking(election_id, question.question_id, ranks, proofs), opening
-
-
-def stopgap_shuffle(
-    public_key: Point, ballots: Sequence[Sequence[Ciphertext]]
-) -> list[tuple[Ciphertext, ...]]:
-    """Re-encrypt every ciphertext and permute the ballots (each ballot's ranks stay together and
-    in order). UNPROVEN: the caller learns the permutation and nothing proves it was one. Issue
-    14's verifiable mix replaces this; until then, whoever runs it at close could link."""
-    out = [tuple(reencrypt(public_key, c)[0] for c in ranks) for ranks in ballots]
-    # Fisher-Yates with the operating system's generator (secrets), not a seeded one.
-    for i in range(len(out) - 1, 0, -1):
-        j = secrets.randbelow(i + 1)
-        out[i], out[j] = out[j], out[i]
-    return out
 
 
 # --- verifiers -----------------------------------------------------------------------------------

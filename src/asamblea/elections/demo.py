@@ -8,7 +8,8 @@ voting codes are appended to var/demo-access.txt.
 Every vote is sealed (ADR 0013) under the organisation's demo board of trustees, whose shares the
 demo keeps in var/ (DEMO ONLY: :mod:`asamblea.trustees.demo` says so loudly); each closed vote's
 tally is decrypted by k of those trustees through the real submission action before it is
-counted.
+counted. The ranked votes (IRV, Scottish STV) are first mixed by k of those trustees in turn, each
+shuffle proved and checked (ADR 0015), then their last output is decrypted and counted.
 """
 
 from __future__ import annotations
@@ -83,10 +84,14 @@ def _small_units(org: Any) -> list[tuple[Body, Body]]:
 
 
 def _decrypt(election: Election) -> None:
-    """The demo trustees decrypt the closed vote's tally (their shares are in var/: demo only)."""
-    from asamblea.trustees.demo import decrypt_with_demo_shares
-    from asamblea.trustees.models import DecryptionRequest
+    """The demo trustees decrypt the closed vote's tally (their shares are in var/: demo only);
+    a ranked vote's sealed rankings are first mixed by k of them, each shuffle proved."""
+    from asamblea.trustees.demo import decrypt_with_demo_shares, shuffle_with_demo_trustees
+    from asamblea.trustees.models import DecryptionRequest, MixRequest
 
+    mixes = MixRequest.objects.filter(subject__startswith=f"election:{election.pk}:")
+    for mix in mixes.order_by("pk"):
+        shuffle_with_demo_trustees(mix)
     request = DecryptionRequest.objects.filter(subject__startswith=f"election:{election.pk}:")
     for each in request.order_by("pk"):
         decrypt_with_demo_shares(each)

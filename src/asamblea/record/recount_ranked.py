@@ -9,13 +9,22 @@ For an ``election_ranked_counted`` entry, from the record alone:
 2. every sealed ballot of ``election_ranked_ballots`` is in canonical form, sorted by tracking
    code, proved under that key, seal id, question and its rank positions, and repeats no
    ciphertext; chunk digests chain to ``election_ranked_closed``, whose count is the voters';
-3. ``election_rankings_shuffled`` names the decryption request that carries the shuffled list:
-   its digest, its board, its one group (seal id and question, ``ballots * ranks`` ciphertexts)
-   agree. The shuffle itself has NO proof (the stopgap of ADR 0014): nothing can check that the
-   shuffled list holds the same rankings as the sealed ballots, only that it has as many;
-4. the published decrypted numbers are exactly the points ``g^m`` whose digest the request's
-   ``decryption_completed`` entry states; that digest follows from the trustees' partial
-   decryptions and their proofs, which :mod:`asamblea.record.recount_trustees` checks;
+3. ``election_rankings_shuffled`` v2 names the trustees' mix and the decryption request of its
+   output: the mix (``mix_requested``) is of this election's sealed ballots (board, seal id,
+   question, count, width), has as many rounds as the board's threshold, and exactly those
+   rounds are proved on the record before it (``shuffle_proved`` 1..rounds, each by a different
+   trustee of the board); the request's digest is recomputed from the LAST round's published
+   output, so what the trustees decrypted is what the mix produced. Each round's proof (its
+   input being the sealed ballots or the round before) is checked by
+   :mod:`asamblea.record.recount_mixing`, the recounter of ``shuffle_proved``, which
+   ``asamblea verify`` runs on every such entry.
+   A v1 entry (ADR 0014's UNPROVEN server shuffle, no longer written) is read only when dated
+   before ``UNPROVEN_UNTIL``; for it nothing can check that the shuffled list holds the same
+   rankings as the sealed ballots, only that it has as many;
+4. the request's groups, board and subject are the shuffled list's; the published decrypted
+   numbers are exactly the points ``g^m`` whose digest the request's ``decryption_completed``
+   entry states; that digest follows from the trustees' partial decryptions and their proofs,
+   which :mod:`asamblea.record.recount_trustees` checks;
 5. the result is recounted with :func:`asamblea.rules.ballots.count` over the rankings those
    numbers spell, spoilt ones (a candidate twice, a gap) set aside and counted.
 
@@ -33,12 +42,19 @@ import rfc8785
 
 from asamblea.crypto import ranked
 from asamblea.crypto.group import Point, point_from_text, small_multiple
+from asamblea.crypto.shuffle_verify import InvalidShuffle, ballots_from_json
 from asamblea.record.chunks import prechecked, register_chunk_type
 from asamblea.record.encoding import parse_entry_line
 from asamblea.record.entries import ranked as _entries  # noqa: F401  (registers the types)
-from asamblea.record.entries.trustees import points_digest
+from asamblea.record.entries.trustees import ciphertexts_digest, points_digest
 from asamblea.record.recount import RecountMismatch
+from asamblea.record.recount_mixing import round_outputs
 from asamblea.rules.ballots import count, seed_commitment
+
+# ADR 0014's unproven server shuffle (``election_rankings_shuffled`` v1) was replaced by the
+# trustees' verifiable mix on 2026-12-07 (15:30 UTC): a v1 entry dated later is refused, so a
+# server cannot fall back to the unproven shuffle on a new record.
+UNPROVEN_UNTIL = "2026-12-07T15:30:00.000000Z"
 
 
 def rank_positions(candidates: int, rules: Mapping[str, Any]) -> int:
@@ -255,6 +271,13 @@ def recount_ranked(entry: Mapping[str, Any], entries: Sequence[Mapping[str, Any]
     for field in ("seal_id", "question", "ranks"):
         if shuffled[field] != sealing[field]:
             raise RecountMismatch(f"{where}: the shuffle's {field} is not the sealing's")
+    if int(shuffled.get("v", 1)) >= 2:
+        check_mix(entries, where, shuffled, sealing, sealed)
+    elif str(shuffled.get("at", "")) >= UNPROVEN_UNTIL:
+        raise RecountMismatch(
+            f"{where}: the rankings were shuffled by the server, unproven (entry "
+            f"{shuffled.get('index')}, v1), on a record written after the verifiable mix replaced it"
+        )
     _check_request(entries, where, shuffled, sealing)
     values = decrypted_values(entries, election, request, where)
     if len(values) != sealed:
@@ -301,6 +324,74 @@ def _compare(
     )
     if again != entry.get("result"):
         raise RecountMismatch(f"{where}: the recount differs from the recorded result")
+
+
+def check_mix(
+    entries: Sequence[Mapping[str, Any]],
+    where: str,
+    shuffled: Mapping[str, Any],
+    sealing: Mapping[str, Any],
+    sealed: int,
+) -> None:
+    """Step 3 for a v2 entry: the mix is this election's, complete, and its last round's output
+    is what the decryption request holds (each round's proof: recount_mixing)."""
+    election = shuffled["election"]
+    mixes = _all(entries, "mix_requested", mix=shuffled["mix"])
+    if len(mixes) != 1:
+        raise RecountMismatch(f"{where}: expected one mix_requested {shuffled['mix']}")
+    mix = mixes[0]
+    expected = {
+        "subject": f"election:{election}:rankings",
+        "election": election,
+        "board": sealing["board"],
+        "seal_id": sealing["seal_id"],
+        "question": sealing["question"],
+        "ballots": sealed,
+        "ranks": int(sealing["ranks"]),
+        "rounds": shuffled["rounds"],
+    }
+    for field, value in expected.items():
+        if mix.get(field) != value:
+            raise RecountMismatch(
+                f"{where}: mix {mix['mix']}'s {field} is {mix.get(field)!r}, not {value!r}"
+            )
+    created = _all(entries, "trustee_board_created", board=sealing["board"])
+    rounds = int(shuffled["rounds"])
+    if len(created) != 1 or int(created[0]["k"]) != rounds or rounds < 1:
+        raise RecountMismatch(
+            f"{where}: the mix needs as many shuffles as board {sealing['board']}'s threshold"
+        )
+    before = int(shuffled.get("index", len(entries)))
+    proved = sorted(
+        _all(entries, "shuffle_proved", election=election), key=lambda e: int(e["round"])
+    )
+    if [int(e["round"]) for e in proved] != list(range(1, rounds + 1)):
+        raise RecountMismatch(
+            f"{where}: the mix needs shuffles 1..{rounds} proved, the record has rounds "
+            f"{[e['round'] for e in proved]}"
+        )
+    trustees = [e["trustee"] for e in proved]
+    if len(set(trustees)) != rounds or not all(
+        type(t) is int and 1 <= t <= int(created[0]["n"]) for t in trustees
+    ):
+        raise RecountMismatch(
+            f"{where}: each shuffle must be by a different trustee of the board, not {trustees}"
+        )
+    if any(int(e.get("index", -1)) >= before for e in proved):
+        raise RecountMismatch(f"{where}: a shuffle is recorded after the mix was declared done")
+    outputs, _ = round_outputs(entries, proved[-1], where)
+    if len(outputs) != sealed:
+        raise RecountMismatch(f"{where}: the last shuffle has {len(outputs)} of {sealed} ballots")
+    try:
+        flat = [c for ballot in ballots_from_json(outputs, "output") for c in ballot]
+    except InvalidShuffle as exc:
+        raise RecountMismatch(f"{where}: the last shuffle's output: {exc}") from None
+    digest = ciphertexts_digest([(str(sealing["seal_id"]), str(sealing["question"]), flat)])
+    if digest != shuffled["digest"]:
+        raise RecountMismatch(
+            f"{where}: the list sent for decryption is not the last shuffle's output "
+            f"(round {rounds} by trustee {proved[-1]['trustee']})"
+        )
 
 
 def _check_request(

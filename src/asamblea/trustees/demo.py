@@ -6,7 +6,9 @@ demo has no trustees to ask, so :func:`make_demo_board` runs the whole ceremony 
 ``var/trustees/<organisation>/`` with a warning file beside them; anyone with that folder can
 decrypt every sealed ballot of the demo. The board is marked ``demo`` on the record and its page
 says so. :func:`decrypt_with_demo_shares` then posts k partial decryptions of a request, as the
-trustees' own users would, so the demo's votes open without a ceremony.
+trustees' own users would, so the demo's votes open without a ceremony; before that, for a ranked
+vote, :func:`shuffle_with_demo_trustees` has k of them shuffle its sealed rankings in turn, each
+with a proof, as ``asamblea trustee shuffle`` does on a trustee's own computer (ADR 0015).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from asamblea.trustees import sharefile
 from asamblea.trustees.actions.boards import do_create_board
 from asamblea.trustees.actions.decryption import Posted, check_post_partial
 from asamblea.trustees.ceremony import run_in_process
-from asamblea.trustees.models import DecryptionRequest, Trustee, TrusteeBoard
+from asamblea.trustees.models import DecryptionRequest, MixRequest, Trustee, TrusteeBoard
 
 DEMO_ACTOR = System("demo loader")
 WARNING = (
@@ -128,6 +130,38 @@ def decrypt_with_demo_shares(request: DecryptionRequest) -> list[Posted]:
         assert share.share is not None
         payload = sharefile.partials_for(share.share, key, request.groups)
         posted.append(check_post_partial(trustee.user, request.pk, payload))
+    return posted
+
+
+def shuffle_with_demo_trustees(mix: MixRequest) -> int:
+    """The demo trustees, in index order, each shuffle the mix's current list with proof and post
+    it as their own user (the real action, which verifies each proof), until the mix is complete.
+    The permutations and randomness live only in this process, as on a trustee's computer.
+    Returns how many shuffles were posted. Refuses a board not made by the demo."""
+    from asamblea.crypto import shuffle
+    from asamblea.crypto.shuffle_verify import ballots_from_json
+    from asamblea.crypto.transcript import Context
+    from asamblea.trustees.actions.mixing import check_post_shuffle
+
+    board = mix.board
+    if not board.demo:
+        raise ValueError(f"board {board.uid} is not a demo board: its trustees are not ours")
+    context = Context(mix.seal_id, mix.question, point_from_text(board.public_key))
+    posted = 0
+    for trustee in Trustee.objects.filter(board=board).select_related("user").order_by("index"):
+        mix.refresh_from_db()
+        if mix.state != MixRequest.State.PENDING:
+            break
+        if mix.shuffles.filter(trustee=trustee).exists():
+            continue
+        outputs, proof = shuffle.shuffle_with_proof(context, ballots_from_json(mix.current))
+        payload = {
+            "round": mix.shuffles.count() + 1,
+            "ballots": shuffle.ballots_to_json(outputs),
+            "proof": shuffle.proof_to_json(proof),
+        }
+        check_post_shuffle(trustee.user, mix.pk, payload)
+        posted += 1
     return posted
 
 

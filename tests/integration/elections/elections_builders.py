@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,22 @@ def decrypt_tally(world: World | list[Any], election: Election) -> None:
 
     shares = world if isinstance(world, list) else world.shares
     request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:tally")
+    decrypt(request, shares[:2])
+    election.refresh_from_db()
+
+
+def mix_and_decrypt_rankings(
+    world: World | list[Any], election: Election, *, shufflers: Sequence[int] = (1, 2)
+) -> None:
+    """A closed sealed ranked vote: the trustees ``shufflers`` (by index; the board's threshold
+    of them) shuffle its sealed rankings in turn with proof, then the first two trustees decrypt
+    the mixed list, the last of them counting it (ADR 0015)."""
+    from asamblea.trustees.models import DecryptionRequest, MixRequest
+    from fixtures.trustees import decrypt, shuffle
+
+    shares = world if isinstance(world, list) else world.shares
+    shuffle(MixRequest.objects.get(subject=f"election:{election.pk}:rankings"), shufflers)
+    request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings")
     decrypt(request, shares[:2])
     election.refresh_from_db()
 

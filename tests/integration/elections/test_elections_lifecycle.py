@@ -226,17 +226,14 @@ def test_ranked_elections_count_through_the_engine_and_recount_from_the_record(m
         actions.check_cast(election, "B" * 20, {"ranking": [k[0], k[0]]}, _key(99))
     o1, o2 = world.officers
     actions.do_close_election(o1, election)
-    # Sealed rankings: shuffled at close, decrypted by k trustees, the last of whom counts them
-    # (ADR 0014; tests/integration/elections/test_elections_ranked_sealed.py).
-    from asamblea.record.recount_ranked import recount_ranked
-    from asamblea.trustees.models import DecryptionRequest
-    from fixtures.trustees import decrypt
+    # Sealed rankings: mixed by k trustees in turn with proofs, decrypted by k trustees, the last
+    # of whom counts them (ADRs 0014, 0015; tests/integration/elections/
+    # test_elections_ranked_sealed.py).
+    from elections_builders import mix_and_decrypt_rankings
 
-    decrypt(
-        DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings"),
-        world.shares[:2],
-    )
-    election.refresh_from_db()
+    from asamblea.record.recount_ranked import recount_ranked
+
+    mix_and_decrypt_rankings(world, election)
     result = election.result
     assert len(result["winners"]) == 2 and k[0] in result["winners"]
     assert sorted(result["winners"] + result["alternates"]) == sorted(k)

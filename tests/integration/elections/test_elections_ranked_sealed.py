@@ -1,7 +1,8 @@
-"""Sealed ranked votes from cast to count (issue 18 item 4; ADR 0014): ranked ballots are stored
-and published sealed, shuffled at close by the server (unproven, said so on the record), decrypted
-by k trustees, counted with the engine, and recounted offline; every step of the recount fails,
-named, when its entry is tampered with."""
+"""Sealed ranked votes from cast to count (issue 18 item 4, issue 14; ADRs 0014, 0015): ranked
+ballots are stored and published sealed, mixed by k trustees in turn (each shuffle proved and
+checked before it is accepted; the server never shuffles), the last output decrypted by k
+trustees, counted with the engine, and recounted offline; every step of the recount fails, named,
+when its entry is tampered with."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from asamblea.crypto.proofs import prove_interval
 from asamblea.crypto.transcript import Context, index_bytes
 from asamblea.elections import actions
 from asamblea.elections.models import Ballot, Election
+from asamblea.record.entries import mixing as mixing_entries
 from asamblea.record.entries.ranked import UNPROVEN
 from asamblea.record.recount import RecountMismatch
+from asamblea.record.recount_mixing import recount_shuffle
 from asamblea.record.recount_ranked import recount_ranked
-from asamblea.trustees.models import DecryptionRequest
-from fixtures.trustees import decrypt
+from asamblea.trustees.models import DecryptionRequest, MixRequest
+from fixtures.trustees import decrypt, shuffle
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +79,7 @@ def _closed_irv(world):  # type: ignore[no-untyped-def]
     return election, keys
 
 
-def test_a_sealed_irv_vote_is_shuffled_decrypted_by_k_trustees_counted_and_recounted():
+def test_a_sealed_irv_vote_is_mixed_by_k_trustees_decrypted_counted_and_recounted():
     world = build_world(12)
     election, keys = _closed_irv(world)
     a, b, c = keys
@@ -85,13 +88,32 @@ def test_a_sealed_irv_vote_is_shuffled_decrypted_by_k_trustees_counted_and_recou
     for content in Ballot.objects.filter(election=election).values_list("content", flat=True):
         obj = json.loads(content)
         assert obj["kind"] == "ranked" and "ranking" not in obj
-    # The record says the shuffle is unproven.
-    [shuffled] = record_entries(world.org, "election_rankings_shuffled")
-    assert shuffled["proof"] == UNPROVEN and shuffled["ballots"] == 9
+    # The close asks the board to mix the sealed ballots exactly as published: nothing shuffled
+    # by the server, nothing to decrypt yet.
+    [requested] = record_entries(world.org, "mix_requested")
+    assert requested["ballots"] == 9 and requested["ranks"] == 3 and requested["rounds"] == 2
+    published = [
+        b["ranks"]
+        for e in record_entries(world.org, "election_ranked_ballots")
+        for b in e["ballots"]
+    ]
+    mix = MixRequest.objects.get(subject=f"election:{election.pk}:rankings")
+    assert mix.current == published
+    assert not DecryptionRequest.objects.filter(subject__startswith=f"election:{election.pk}:")
+    assert record_entries(world.org, "election_rankings_shuffled") == []
     with pytest.raises(BlockingIssues, match="shuffled rankings"):
         actions.do_count_election(world.officers[0], election)
+    # k - 1 shuffles: still no decryption; the k-th asks for the decryption of its output.
+    shuffle(mix, [3])
+    assert not DecryptionRequest.objects.filter(subject__startswith=f"election:{election.pk}:")
+    shuffle(mix, [1])
+    assert mix.state == MixRequest.State.COMPLETED
+    [shuffled] = record_entries(world.org, "election_rankings_shuffled")
+    assert shuffled["v"] == 2 and shuffled["mix"] == mix.pk and shuffled["rounds"] == 2
     request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings")
     assert request.total == 9 * 3
+    assert [g["ciphertexts"] for g in request.groups] == [[c for b in mix.current for c in b]]
+    assert shuffled["request"] == request.pk and shuffled["digest"] == request.digest
     decrypt(request, world.shares[:1])
     election.refresh_from_db()
     assert election.state == Election.State.CLOSED  # k - 1 trustees decrypt nothing
@@ -118,10 +140,22 @@ def test_a_sealed_irv_vote_is_shuffled_decrypted_by_k_trustees_counted_and_recou
         [2, 2, 0],
     ]
     assert sorted(decrypted) == sorted(expected)
-    # The whole record recounts, offline.
+    # The whole record recounts, offline: both shuffles' proofs and the count.
     entries = record_entries(world.org)
+    for proved in (e for e in entries if e["type"] == "shuffle_proved"):
+        recount_shuffle(proved, entries)
     [counted] = [e for e in entries if e["type"] == "election_ranked_counted"]
     recount_ranked(counted, entries)
+
+
+def test_the_server_has_no_shuffle_of_its_own():
+    """Regression for ADR 0014's stopgap: no code path shuffles rankings on the server."""
+    import asamblea.crypto.ranked as crypto_ranked
+    import asamblea.elections.actions.ranked as ranked_actions
+
+    assert not hasattr(crypto_ranked, "stopgap_shuffle")
+    assert "shuffle" not in {n for n in vars(ranked_actions) if "stopgap" in n}
+    assert not hasattr(ranked_actions, "UNPROVEN")
 
 
 def _tamper(entries, entry_type, fn):  # type: ignore[no-untyped-def]
@@ -136,6 +170,7 @@ def _tamper(entries, entry_type, fn):  # type: ignore[no-untyped-def]
 def test_every_step_of_the_ranked_recount_fails_named_when_tampered_with():
     world = build_world(12)
     election, keys = _closed_irv(world)
+    shuffle(MixRequest.objects.get(subject=f"election:{election.pk}:rankings"), [2, 3])
     request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings")
     decrypt(request, world.shares[:2])
     entries = record_entries(world.org)
@@ -147,6 +182,12 @@ def test_every_step_of_the_ranked_recount_fails_named_when_tampered_with():
         if e["values"][0] == e["values"][1]:
             e["values"][0] = [0, 0, 0]
 
+    def downgrade_to_unproven(e):  # type: ignore[no-untyped-def]
+        # A server writing ADR 0014's v1 entry on a new record instead of waiting for the mix.
+        for field in ("mix", "rounds"):
+            e.pop(field)
+        e.update(v=1, proof=UNPROVEN)
+
     cases = [
         ("election_rankings_decrypted", swap_two_values, "not what the trustees decrypted"),
         (
@@ -154,8 +195,22 @@ def test_every_step_of_the_ranked_recount_fails_named_when_tampered_with():
             lambda e: e["values"].__setitem__(0, [9, 0, 0]),
             "not 3 numbers",
         ),
-        ("election_rankings_shuffled", lambda e: e.__setitem__("digest", "00" * 32), "digest"),
+        (
+            "election_rankings_shuffled",
+            lambda e: e.__setitem__("digest", "00" * 32),
+            "not the last shuffle's output",
+        ),
         ("election_rankings_shuffled", lambda e: e.__setitem__("ballots", 8), "shuffled of 9"),
+        ("election_rankings_shuffled", lambda e: e.__setitem__("rounds", 1), "rounds is 2"),
+        ("mix_requested", lambda e: e.__setitem__("ballots", 8), "ballots is 8, not 9"),
+        ("mix_requested", lambda e: e.__setitem__("board", "other/trustees/1"), "board is"),
+        ("shuffle_proved", lambda e: e.__setitem__("round", 3), "shuffles 1..2 proved"),
+        ("shuffle_proved", lambda e: e.__setitem__("trustee", 3), "different trustee"),
+        (
+            "election_rankings_shuffled",
+            downgrade_to_unproven,
+            "shuffled by the server, unproven",
+        ),
         (
             "election_ranked_ballots",
             lambda e: e["ballots"].pop(),
@@ -175,6 +230,18 @@ def test_every_step_of_the_ranked_recount_fails_named_when_tampered_with():
     for entry_type, fn, message in cases:
         with pytest.raises(RecountMismatch, match=message):
             recount_ranked(counted, _tamper(entries, entry_type, fn))
+    # The list sent for decryption is not the last shuffle's output: two of its ballots swapped
+    # (the chunk's digest and the proof's chain made to match); the round's own proof fails too.
+    forged = copy.deepcopy(entries)
+    [last] = [e for e in forged if e["type"] == "ballots_shuffled" and e["round"] == 2]
+    last["ballots"][0], last["ballots"][1] = last["ballots"][1], last["ballots"][0]
+    last["digest"] = mixing_entries.chunk_digest(last)
+    [proved] = [e for e in forged if e["type"] == "shuffle_proved" and e["round"] == 2]
+    proved["chain"] = mixing_entries.chain_digests([last["digest"]])
+    with pytest.raises(RecountMismatch, match="not the last shuffle's output"):
+        recount_ranked(counted, forged)
+    with pytest.raises(RecountMismatch, match="shuffle 2 by trustee 3.*step"):
+        recount_shuffle(proved, forged)
     # A result or a spoilt count that does not follow from the rankings.
     with pytest.raises(RecountMismatch, match="recount differs"):
         recount_ranked({**counted, "result": {**counted["result"], "winners": [keys[1]]}}, entries)
@@ -215,6 +282,7 @@ def test_a_sealed_stv_vote_with_fewer_ranks_than_candidates_counts():
     ):
         actions.check_cast(election, code, {"ranking": ranking}, _key())
     actions.do_close_election(world.officers[0], election)
+    shuffle(MixRequest.objects.get(subject=f"election:{election.pk}:rankings"), [1, 3])
     request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings")
     assert request.total == 4 * 2
     decrypt(request, world.shares[1:3])
@@ -231,7 +299,7 @@ def test_a_sealed_ranked_vote_with_no_ballot_is_counted_at_close():
     actions.do_close_election(world.officers[0], election)
     election.refresh_from_db()
     assert election.state == Election.State.COUNTED and election.result["voters"] == 0
-    assert not DecryptionRequest.objects.exists()
+    assert not DecryptionRequest.objects.exists() and not MixRequest.objects.exists()
     entries = record_entries(world.org)
     [counted] = [e for e in entries if e["type"] == "election_ranked_counted"]
     recount_ranked(counted, entries)
@@ -282,6 +350,7 @@ def test_the_verifier_checks_ranked_chunks_ahead_in_workers_with_the_same_outcom
 
     world = build_world(12)
     election, _keys = _closed_irv(world)
+    shuffle(MixRequest.objects.get(subject=f"election:{election.pk}:rankings"), [1, 2])
     decrypt(
         DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings"),
         world.shares[:2],

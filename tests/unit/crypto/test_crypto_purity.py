@@ -52,7 +52,6 @@ PROVERS = {
     "_encrypt_share",
     "_decrypt_share",
     "seal_ranking",
-    "stopgap_shuffle",
     "gen_shuffle",
     "gen_permutation_commitment",
     "gen_commitment_chain",

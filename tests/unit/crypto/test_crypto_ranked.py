@@ -9,7 +9,6 @@ import hashlib
 import itertools
 import json
 import os
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -269,24 +268,6 @@ def test_an_opened_ballot_checks_against_its_ranking_and_no_other() -> None:
 )
 def test_a_decrypted_ranking_is_read_or_spoilt(values, expected) -> None:  # type: ignore[no-untyped-def]
     assert R.ranking_from_values(values, 3) == expected
-
-
-# --- the stopgap shuffle ------------------------------------------------------------------------
-
-
-def test_the_stopgap_shuffle_keeps_every_ranking_and_changes_every_ciphertext() -> None:
-    rankings = [[1, 2], [2], [], [3, 1, 2], [1, 2]]
-    question = R.RankedQuestion("q1", 3, 3)
-    ballots = [_seal(question, r) for r in rankings]
-    shuffled = R.stopgap_shuffle(KEY, [b.ranks for b in ballots])
-    before = {bytes(c.alpha) for b in ballots for c in b.ranks}
-    assert not before & {bytes(c.alpha) for ranks in shuffled for c in ranks}
-    log = DiscreteLog(3)
-    out = [
-        R.ranking_from_values([log.solve(decrypt_to_point(SECRET, c)) for c in ranks], 3)
-        for ranks in shuffled
-    ]
-    assert Counter(out) == Counter(tuple(r) for r in rankings)
 
 
 # --- canonical JSON, tracking code, golden file -------------------------------------------------

@@ -1,24 +1,23 @@
-"""Sealed ranked votes (IRV, STV, Schulze): sealing at the door, the STOPGAP shuffle at close, the
-trustees' decryption of the shuffled list, and the count (docs/adr/0014-ranked-sealed-stopgap.md).
+"""Sealed ranked votes (IRV, STV, Schulze): sealing at the door, the close, the trustees'
+verifiable mix, the decryption of the mixed list, and the count (docs/adr/0014-ranked-sealed-
+stopgap.md for the sealing and the count, docs/adr/0015-mixnet.md for the mix).
 
 A ranked ballot cannot be counted from a homomorphic total: each ranking must be decrypted. To
-decrypt them without handing the trustees a ballot they could link to its voter, at close the
-server re-encrypts every ciphertext and permutes the ballots IN MEMORY, then asks the trustees to
-decrypt that shuffled list. There is NO proof of this shuffle: the record says so ("unproven
-server shuffle, to be replaced by the verifiable mix of issue 14"). What it protects against and
-what not:
+decrypt them without anyone being able to link a ranking to its sealed ballot (and so to whatever
+links that ballot to its voter), the close publishes the sealed rankings and asks the election's
+board for a MIX (``trustees.actions.mixing.request_mix``): k of its trustees, each once, in turn,
+re-encrypt and permute the whole list on their own computers and post it with a proof of a
+correct shuffle (Terelius-Wikstrom through Haenni et al.), which the server checks before
+accepting it and anyone checks again from the record. The server never shuffles and never learns
+a permutation. The last accepted shuffle calls :func:`on_rankings_mixed` in its own door, which
+asks the trustees to decrypt that last output; the trustee submission that brings the k-th
+partial decryption calls :func:`on_rankings_decrypted` (dispatched by :mod:`.sealing`), which
+solves each rank's discrete log (bounded by the number of candidates), publishes the numbers in
+chunks, reads the rankings (a malformed one is spoilt, as Belenios does) and counts them with the
+existing engine.
 
-- storage (the database, its WAL, backups, logs) never holds a plaintext ranking linked to a
-  voter: it holds sealed ballots (as every sealed vote) and, after decryption, the rankings in the
-  shuffled order, which nothing stored relates to the cast order;
-- the running server at close knows the permutation for as long as the close runs, and so could
-  link each sealed ballot (and what storage links to it) to its decrypted ranking; it could also
-  replace ballots in the shuffle undetected. Issue 14's verifiable mix by the trustees removes both.
-
-The completion handler (subject ``"election:<election pk>:rankings"``, dispatched by
-:mod:`.sealing`) runs inside the door of the trustee submission that brings the k-th partial decryption: it solves each rank's
-discrete log (bounded by the number of candidates), publishes the numbers in chunks, reads the
-rankings (a malformed one is spoilt, as Belenios does) and counts them with the existing engine.
+Privacy of the rankings needs at least one honest shuffler among the k; their correctness needs
+none (every shuffle is proved).
 """
 
 from __future__ import annotations
@@ -33,20 +32,19 @@ from asamblea.core.action import ActionContext
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
 from asamblea.crypto import ranked
-from asamblea.crypto.elgamal import DiscreteLog
+from asamblea.crypto.elgamal import Ciphertext, DiscreteLog
 from asamblea.crypto.group import Point, b64encode, point_from_text, point_to_text
 from asamblea.elections.actions.sealing import MAX_SEALED_CHARS, Sealed, on_election_decrypted
 from asamblea.elections.models import Election
 from asamblea.elections.queries import standing_candidates
 from asamblea.record.entries.ranked import (
     CHUNK,
-    UNPROVEN,
     RankedBallotsV1,
     RankedClosedV1,
     RankedCountedV1,
     RankedSealingV1,
     RankingsDecryptedV1,
-    RankingsShuffledV1,
+    RankingsShuffledV2,
 )
 from asamblea.record.recount_ranked import (
     chain_digests,
@@ -55,8 +53,9 @@ from asamblea.record.recount_ranked import (
     rankings_from_values,
 )
 from asamblea.rules import ballots as counting
+from asamblea.trustees.actions.mixing import register_mix_completion, request_mix
 from asamblea.trustees.decryption import DecryptionGroup, request_decryption
-from asamblea.trustees.models import DecryptionRequest
+from asamblea.trustees.models import DecryptionRequest, MixRequest
 
 SUBJECT_KIND = "rankings"
 QUESTION_ID = "q1"
@@ -170,13 +169,18 @@ def record_sealing(ctx: ActionContext, election: Election, keys: Sequence[str]) 
     )
 
 
-# --- close: publication, the stopgap shuffle and the request to the trustees --------------------
+# --- close: publication and the request for the trustees' mix ----------------------------------
 
 
-def _publish(ctx: ActionContext, election: Election, contents: Sequence[str], voters: int) -> None:
-    """Every sealed ballot on the record, sorted by tracking code, in chunks. The stored content
-    is the ballot's canonical JSON, so its tracking code is the hash of the stored text."""
-    ordered = sorted(contents, key=lambda c: b64encode(hashlib.sha256(c.encode()).digest()))
+def _published_order(contents: Sequence[str]) -> list[str]:
+    """The order the record publishes the sealed ballots in (by tracking code): the mix's input."""
+    return sorted(contents, key=lambda c: b64encode(hashlib.sha256(c.encode()).digest()))
+
+
+def _publish(ctx: ActionContext, election: Election, ordered: Sequence[str], voters: int) -> None:
+    """Every sealed ballot on the record, in ``ordered`` (tracking-code) order, in chunks. The
+    stored content is the ballot's canonical JSON, so its tracking code is the hash of the
+    stored text."""
     ballots = [json.loads(c) for c in ordered]
     starts = range(0, max(len(ballots), 1), CHUNK)
     digests = []
@@ -210,42 +214,71 @@ def _publish(ctx: ActionContext, election: Election, contents: Sequence[str], vo
 
 def close_ranked(
     ctx: ActionContext, election: Election, contents: Sequence[str], voters: int
-) -> DecryptionRequest | None:
-    """At close, inside the close's door: publish the sealed rankings, shuffle them (UNPROVEN)
-    and ask the election's board to decrypt the shuffled list. With no ballot, count at once
-    (nothing to decrypt). ``contents`` are the stored sealed ballots, each verified at cast."""
-    _publish(ctx, election, contents, voters)
-    public_key = point_from_text(election.public_key)
+) -> MixRequest | None:
+    """At close, inside the close's door: publish the sealed rankings and ask the election's
+    board to mix them, in the published order (ADR 0015). With no ballot, count at once
+    (nothing to mix or decrypt). ``contents`` are the stored sealed ballots, each verified at
+    cast. Nothing here shuffles: the trustees do, each with a proof."""
+    ordered = _published_order(contents)
+    _publish(ctx, election, ordered, voters)
     keys = [c.key for c in standing_candidates(election)]
-    question = ranked_question(keys, election.rules)
-    ballots = [ranked.ranking_from_json(json.loads(c)) for c in contents]
-    if not ballots:
+    if not ordered:
         _count(ctx, election, keys, [], request=0)
         return None
-    shuffled = ranked.stopgap_shuffle(public_key, [b.ranks for b in ballots])
-    del ballots
-    flat = [c for ranks in shuffled for c in ranks]
     board = election.board
     if board is None:
         raise ActionError("this sealed vote has no board of trustees", code="blocked")
-    request = request_decryption(
+    ballots = [ranked.ranking_from_json(json.loads(c)).ranks for c in ordered]
+    mix = request_mix(
         ctx,
         board,
         subject=f"election:{election.pk}:{SUBJECT_KIND}",
-        groups=[DecryptionGroup(election.seal_id, QUESTION_ID, flat)],
+        election=election.pk,
+        seal_id=election.seal_id,
+        question=QUESTION_ID,
+        ballots=ballots,
     )
-    ctx.audit("shuffle_rankings", election, ballots=len(shuffled), request=request.pk, proof="none")
+    ctx.audit("request_mix", election, ballots=len(ballots), mix=mix.pk, rounds=mix.rounds)
+    return mix
+
+
+def on_rankings_mixed(
+    ctx: ActionContext, mix: MixRequest, ballots: list[tuple[Ciphertext, ...]]
+) -> DecryptionRequest:
+    """Called by the trustee's shuffle that completes the mix, inside its door (its proof is
+    already verified against the previous round): ask the board to decrypt the last output."""
+    kind, pk, what = (mix.subject.split(":") + ["", ""])[:3]
+    if kind != "election" or what != SUBJECT_KIND or not pk.isdigit():
+        raise ActionError(f"mix {mix.pk} is not an election's rankings", field="subject")
+    election = (
+        Election.objects.select_for_update(of=("self",))
+        .select_related("organisation", "body", "board")
+        .get(pk=int(pk))
+    )
+    if election.state != Election.State.CLOSED:
+        raise ActionError(
+            f"election {election.pk} is {election.state}, not closed", code="conflict"
+        )
+    flat = [c for ranks in ballots for c in ranks]
+    request = request_decryption(
+        ctx,
+        mix.board,
+        subject=f"election:{election.pk}:{SUBJECT_KIND}",
+        groups=[DecryptionGroup(mix.seal_id, mix.question, flat)],
+    )
+    ctx.audit("decrypt_mixed_rankings", election, mix=mix.pk, request=request.pk)
     ctx.record(
         election.organisation,
-        RankingsShuffledV1(
+        RankingsShuffledV2(
             election=election.pk,
-            seal_id=election.seal_id,
-            question=question.question_id,
-            ballots=len(shuffled),
-            ranks=question.ranks,
+            seal_id=mix.seal_id,
+            question=mix.question,
+            ballots=len(ballots),
+            ranks=mix.width,
+            mix=mix.pk,
+            rounds=mix.rounds,
             request=request.pk,
             digest=request.digest,
-            proof=UNPROVEN,
         ),
         body=election.body,
     )
@@ -336,3 +369,4 @@ def _count(
 
 
 on_election_decrypted(SUBJECT_KIND, on_rankings_decrypted)
+register_mix_completion("election", on_rankings_mixed)

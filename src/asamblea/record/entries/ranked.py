@@ -1,22 +1,26 @@
-"""Sealed ranked elections' record entries: the (unproven) shuffle at close, the decrypted
-rankings, and the count (docs/adr/0014-ranked-sealed-stopgap.md).
+"""Sealed ranked elections' record entries: the close, the trustees' verifiable mix of the sealed
+rankings, the decrypted rankings, and the count (docs/adr/0014-ranked-sealed-stopgap.md for the
+sealing and the count, docs/adr/0015-mixnet.md for the mix).
 
 A sealed ranked vote (IRV, STV, Schulze) is published in this order:
 
 0. ``election_ranked_sealing`` at open: the key, the seal id and the ballot's shape;
 1. ``election_ranked_ballots`` chunks and ``election_ranked_closed``: every sealed ballot
    (:mod:`asamblea.crypto.ranked`'s canonical JSON), sorted by tracking code;
-2. ``election_rankings_shuffled``: the server re-encrypted and permuted those ballots, in memory,
-   and asked the trustees to decrypt the result. The shuffled ciphertexts themselves are the
-   decryption request's (``request``, whose ``decryption_ciphertexts`` chunks hold them, ``ranks``
-   per ballot, in order); ``digest`` is that request's digest. ``proof`` says, on the record, that
-   NO proof of the shuffle exists: until the verifiable mix of issue 14 the running server at
-   close could link a ballot to its ranking;
-3. the trustees' partial decryptions and the completion (:mod:`.trustees`);
-4. ``election_rankings_decrypted`` chunks: for each shuffled ballot the ``ranks`` decrypted numbers
+2. ``mix_requested`` (:mod:`.mixing`): the board's trustees are asked to shuffle that list, in
+   that order; each accepted turn is ``ballots_shuffled`` chunks and ``shuffle_proved``
+   (round 1's input is the sealed ballots, round ``r``'s the output of round ``r - 1``);
+3. ``election_rankings_shuffled`` v2, written by the last shuffle's door: the mix (``mix``,
+   ``rounds``) is complete and the trustees are asked to decrypt its last round's output
+   (``request``; ``digest`` is that request's digest, which anyone recomputes from the last
+   round's published ciphertexts);
+   v1 (no longer written) named the server's UNPROVEN in-memory shuffle of ADR 0014's stopgap,
+   whose ciphertexts were only the request's; it stays readable for records that carry it;
+4. the trustees' partial decryptions and the completion (:mod:`.trustees`);
+5. ``election_rankings_decrypted`` chunks: for each shuffled ballot the ``ranks`` decrypted numbers
    (0 = nobody at that rank, ``i`` = the i-th candidate of ``election_opened``), which anyone
    checks against the completion's ``points_digest``;
-5. ``election_ranked_counted``: the result, which anyone recounts from those numbers
+6. ``election_ranked_counted``: the result, which anyone recounts from those numbers
    (:mod:`asamblea.record.recount_ranked`). A ballot whose numbers are not a ranking (a candidate
    twice, a rank after an empty one) is spoilt: counted in ``spoilt``, not in the result.
 
@@ -33,6 +37,7 @@ from asamblea.record.entries.base import Entry, entry
 # Ballots per ``election_rankings_decrypted`` entry.
 CHUNK = 1000
 
+# What v1 of ``election_rankings_shuffled`` said in its ``proof`` field (ADR 0014's stopgap, gone).
 UNPROVEN = "none: unproven server shuffle, to be replaced by the verifiable mix of issue 14"
 
 _SEED = "5f" * 32
@@ -124,6 +129,9 @@ class RankedClosedV1(Entry):
 )
 @dataclass(frozen=True)
 class RankingsShuffledV1(Entry):
+    """NO LONGER WRITTEN (ADR 0014's stopgap): the server shuffled the rankings in memory,
+    unproven, and asked for the decryption of the result (``request``). Read for old records."""
+
     election: int
     seal_id: str
     question: str
@@ -132,6 +140,39 @@ class RankingsShuffledV1(Entry):
     request: int
     digest: str
     proof: str
+
+
+@entry(
+    "election_rankings_shuffled",
+    2,
+    example={
+        "election": 12,
+        "seal_id": "sindicato-minero/election/12",
+        "question": "q1",
+        "ballots": 3,
+        "ranks": 3,
+        "mix": 5,
+        "rounds": 2,
+        "request": 4,
+        "digest": "ab" * 32,
+    },
+)
+@dataclass(frozen=True)
+class RankingsShuffledV2(Entry):
+    """The trustees' mix ``mix`` of the sealed rankings is complete (``rounds`` proved shuffles,
+    ``shuffle_proved``), and its last round's output (``ballots`` x ``ranks`` ciphertexts, in
+    order) is what decryption request ``request`` asks to decrypt; ``digest`` is that request's
+    (``trustees.ciphertexts_digest`` over the last round's output)."""
+
+    election: int
+    seal_id: str
+    question: str
+    ballots: int
+    ranks: int
+    mix: int
+    rounds: int
+    request: int
+    digest: str
 
 
 @entry(
