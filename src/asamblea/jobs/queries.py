@@ -16,6 +16,17 @@ def recent_jobs(*, organisation_id: int | None = None, limit: int = 20) -> Query
     return jobs.order_by("-created_at", "-pk")[:limit]
 
 
+def still_running(subject: str) -> Job | None:
+    """The latest job on ``subject`` that has not finished (queued, running, or failed and not
+    yet retried to the end), or None."""
+    return Job.objects.filter(subject=subject).exclude(state=Job.State.DONE).order_by("-pk").first()
+
+
+def for_subject(prefix: str, *, limit: int = 5) -> list[Job]:
+    """The latest jobs whose subject starts with ``prefix`` (an election's: "election:12:")."""
+    return list(Job.objects.filter(subject__startswith=prefix).order_by("-pk")[:limit])
+
+
 def percent(job: Job) -> int:
     """Whole percent done, rounded down (100 only when every chunk is done)."""
     return 100 if job.total == 0 else job.done * 100 // job.total
@@ -31,6 +42,8 @@ def progress_line(job: Job) -> str:
 
 LABELS = {
     "outbox.deliver": gettext_lazy("Sending messages"),
+    "elections.close": gettext_lazy("Closing: publishing the ballots and adding up the tally"),
+    "elections.count": gettext_lazy("Counting: checking the ballots against the tally"),
 }
 
 

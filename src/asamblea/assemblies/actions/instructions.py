@@ -29,12 +29,8 @@ from asamblea.core.errors import ActionError, NotFoundOrForbidden
 from asamblea.core.mail import organisation_language, translated
 from asamblea.core.permissions import Role, is_active_user, require_role
 from asamblea.elections import hooks
-from asamblea.elections.actions.lifecycle import (
-    do_close_election,
-    do_count_election,
-    do_create_election,
-    do_open_election,
-)
+from asamblea.elections.actions.closing import do_close_election, do_count_election
+from asamblea.elections.actions.lifecycle import do_create_election, do_open_election
 from asamblea.elections.models import Election
 from asamblea.record.entries.assemblies import (
     INSTRUCTION_RULE,

@@ -1,6 +1,7 @@
 """Every change of state of elections and recalls, one module per aggregate.
 
-- :mod:`.lifecycle`: create, open nominations, nominate, open, close, count, certify; succession;
+- :mod:`.lifecycle`: create, open nominations, nominate, open, certify; succession;
+- :mod:`.closing`: close and count (a sealed vote's as chunked jobs, :mod:`.tally_jobs`);
 - :mod:`.casting`: casting a ballot (private, and outside the door: see its docstring);
 - :mod:`.credentials`: voting codes issued at opening, reissued on cards;
 - :mod:`.recall`: petitions, signatures (private), teller results, expiry, resignation.
@@ -36,6 +37,12 @@ from asamblea.elections.actions.casting import (
     has_voted,
     verify_credential,
 )
+from asamblea.elections.actions.closing import (
+    check_close_election,
+    check_count_election,
+    do_close_election,
+    do_count_election,
+)
 from asamblea.elections.actions.credentials import (
     check_reissue_credentials,
     do_reissue_credentials,
@@ -44,16 +51,12 @@ from asamblea.elections.actions.credentials import (
 from asamblea.elections.actions.lifecycle import (
     Opened,
     check_certify_election,
-    check_close_election,
-    check_count_election,
     check_create_election,
     check_nominate,
     check_open_election,
     check_open_nominations,
     decide_recall,
     do_certify_election,
-    do_close_election,
-    do_count_election,
     do_create_election,
     do_nominate,
     do_open_election,

@@ -10,7 +10,6 @@ machine's table and its blocking issues are rules (:mod:`asamblea.rules.lifecycl
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from asamblea.core.errors import ActionError, BlockingIssues
 from asamblea.core.models import Approval
 from asamblea.core.permissions import Forbidden
 from asamblea.counting.methods import METHODS
-from asamblea.elections import hooks, secrecy
 from asamblea.elections import messages as m
 from asamblea.elections.access import access_election_by_id
 from asamblea.elections.actions import ranked, sealing
@@ -39,21 +37,14 @@ from asamblea.elections.actions._common import (
     require_election_officer,
     require_officer_of,
 )
-from asamblea.elections.actions.casting import lock_casting
 from asamblea.elections.actions.credentials import issue_credentials
 from asamblea.elections.models import (
-    Ballot,
     Candidate,
-    CastFingerprint,
     Certification,
     Election,
-    IdempotencyRecord,
     RecallPetition,
-    TrackingCode,
-    VotingCredential,
 )
 from asamblea.elections.queries import (
-    RANKINGS_AWAITING_DECRYPTION,
     blocking_issues,
     standing_candidates,
 )
@@ -62,8 +53,6 @@ from asamblea.record.entries.elections import (
     CandidatePart,
     ElectionCertificationGivenV1,
     ElectionCertifiedV1,
-    ElectionClosedV1,
-    ElectionCountedV1,
     ElectionCreatedV1,
     ElectionOpenedV1,
     NominationsOpenedV1,
@@ -267,131 +256,6 @@ def do_open_election(ctx: ActionContext, election: Election) -> Opened:
     elif election.is_sealed and ranked.is_ranked(election.method):
         ranked.record_sealing(ctx, election, [c.key for c in candidates])
     return Opened(election, printed)
-
-
-def _rewrite_secret_rows(election: Election) -> tuple[list[str], list[str]]:
-    """Ballots and tracking codes rewritten in fresh random order with fresh random ids.
-
-    After this, neither the primary key, nor SQLite's rowid, nor PostgreSQL's ctid or xmin keep
-    any trace of the order in which ballots were cast. Returns both lists, shuffled apart.
-    """
-    contents = list(Ballot.objects.filter(election=election).values_list("content", flat=True))
-    codes = list(TrackingCode.objects.filter(election=election).values_list("code", flat=True))
-    contents = secrecy.shuffled(contents)
-    codes = secrecy.shuffled(codes)
-    if secrecy.REWRITE_AT_CLOSE:
-        secrecy.enable_secure_delete()
-        Ballot.objects.filter(election=election).delete()
-        TrackingCode.objects.filter(election=election).delete()
-        Ballot.objects.bulk_create(
-            [Ballot(election=election, content=c) for c in contents], batch_size=1000
-        )
-        TrackingCode.objects.bulk_create(
-            [TrackingCode(election=election, code=c) for c in codes], batch_size=1000
-        )
-    return contents, secrecy.shuffled(codes)
-
-
-def _compact_after_commit() -> None:
-    if secrecy.REWRITE_AT_CLOSE:
-        secrecy.compact_secret_tables()
-
-
-def check_close_election(actor: Any, election: Election) -> Election:
-    require_officer_of(actor, election)
-    return do_close_election(actor, election)
-
-
-@door("elections.close")
-def do_close_election(ctx: ActionContext, election: Election) -> Election:
-    # The casting lock, taken exclusively, waits for casts in flight (each holds it shared) and
-    # holds new ones until this commits; they then find the election closed.
-    lock_casting(election.pk, exclusive=True)
-    election = locked(election)
-    _move(election, State.CLOSED)
-    election.state = State.CLOSED
-    election.closed_at = now()
-    election.save(update_fields=["state", "closed_at"])
-    contents, codes = _rewrite_secret_rows(election)
-    # The idempotency store and the credentials are of no more use, and each is one more trace.
-    IdempotencyRecord.objects.filter(election=election).delete()
-    CastFingerprint.objects.filter(election=election).delete()
-    VotingCredential.objects.filter(election=election).delete()
-    voters = secrecy.rewrite_participation(election)  # no cast order survives the close
-    ctx.audit("close_election", election, voters=voters)
-    ctx.on_commit(_compact_after_commit)
-    if election.is_sealed and sealing.sealable(election):
-        # Ciphertexts only: published in chunks, added into the tally, sent to the trustees.
-        sealing.close_sealed(ctx, election, contents, voters)
-        return election
-    if election.is_sealed and ranked.is_ranked(election.method):
-        # Published, then shuffled by the server (UNPROVEN: ADR 0014) and sent to the trustees.
-        ranked.close_ranked(ctx, election, contents, voters)
-        return election
-    entry = ElectionClosedV1(
-        election=election.pk,
-        voters=voters,
-        roll_size=election.roll.size if election.roll else 0,
-        tracking_codes=codes,
-        ballots=[json.loads(c) for c in contents],
-    )
-    ctx.record(election.organisation, entry, body=election.body)
-    return election
-
-
-def check_count_election(actor: Any, election: Election) -> Election:
-    require_officer_of(actor, election)
-    return do_count_election(actor, election)
-
-
-@door("elections.count")
-def do_count_election(ctx: ActionContext, election: Election) -> Election:
-    election = locked(election)
-    _move(election, State.COUNTED)
-    if election.is_sealed and sealing.sealable(election):
-        result = sealing.count_sealed(ctx, election)
-        _counted(ctx, election, result)
-        hooks.counted(ctx, election)
-        return election
-    if election.is_sealed and ranked.is_ranked(election.method):
-        # Counted by the trustees' last partial decryption (elections.actions.ranked); the
-        # blocking issues above already say so.
-        raise BlockingIssues([RANKINGS_AWAITING_DECRYPTION])
-    ballots = [
-        json.loads(c)
-        for c in Ballot.objects.filter(election=election).values_list("content", flat=True)
-    ]
-    keys = [c.key for c in standing_candidates(election)]
-    result = counting.count(
-        election.method,
-        keys,
-        ballots,
-        seats=election.seats,
-        seed=election.seed,
-        rules=election.rules,
-        roll_size=election.roll.size if election.roll else 0,
-    )
-    _counted(ctx, election, result)
-    entry = ElectionCountedV1(
-        election=election.pk,
-        method=election.method,
-        seats=election.seats,
-        rules=election.rules,
-        seed=election.seed,
-        result=result,
-    )
-    ctx.record(election.organisation, entry, body=election.body)
-    # Another app's kind (a unit's instruction vote) takes its result from here.
-    hooks.counted(ctx, election)
-    return election
-
-
-def _counted(ctx: ActionContext, election: Election, result: dict[str, Any]) -> None:
-    election.result = result
-    election.state = State.COUNTED
-    election.counted_at = now()
-    election.save(update_fields=["result", "state", "counted_at"])
-    ctx.audit("count_election", election, winners=result.get("winners"))
 
 
 # --- certify ------------------------------------------------------------------------------------

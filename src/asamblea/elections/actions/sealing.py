@@ -29,17 +29,12 @@ from asamblea.elections import hooks
 from asamblea.elections.models import Ballot, Election
 from asamblea.elections.queries import AWAITING_DECRYPTION, NO_BOARD, standing_candidates
 from asamblea.record.entries.elections import (
-    BallotsPublishedV1,
-    ElectionClosedV2,
     ElectionCountedV2,
     ElectionSealingV1,
-    ElectionTalliedV1,
     ElectionTallyDecryptedV1,
-    EncryptedTotalsPart,
     SealedQuestionPart,
     TotalsPart,
 )
-from asamblea.record.recount_elections import chain_digests, chunk_digest
 from asamblea.rules import ballots as counting
 
 # A sealed ballot's canonical JSON is about 1 KB per answer; anything much longer is refused
@@ -152,7 +147,7 @@ def seal_params(
     }
 
 
-# --- open, close, decrypt, count (called by the lifecycle's doors) ------------------------------
+# --- open, decrypt, count (called by the lifecycle's doors; the close is in tally_jobs) ---------
 
 # At most this many ballots, and about this many bytes of them, in one ``ballots_published``.
 CHUNK_BALLOTS = 1000
@@ -199,75 +194,10 @@ def record_sealing(ctx: ActionContext, election: Election, keys: Sequence[str]) 
     ctx.record(election.organisation, entry, body=election.body)
 
 
-def _tracking(content: str) -> str:
+def tracking(content: str) -> str:
+    """A stored sealed ballot's tracking code: the hash of its canonical JSON, as in the browser.
+    The close publishes ballots in this order (``tally_jobs``)."""
     return b64encode(hashlib.sha256(content.encode()).digest())
-
-
-def _chunks(contents: list[str]) -> list[list[str]]:
-    out: list[list[str]] = [[]]
-    size = 0
-    for content in contents:
-        if out[-1] and (len(out[-1]) >= CHUNK_BALLOTS or size + len(content) > CHUNK_BYTES):
-            out.append([])
-            size = 0
-        out[-1].append(content)
-        size += len(content) + 1
-    return out
-
-
-def close_sealed(ctx: ActionContext, election: Election, contents: list[str], voters: int) -> None:
-    """At close (inside its door): publish every sealed ballot in chunks sorted by tracking code,
-    add them into the encrypted tally and ask the board's trustees to decrypt it."""
-    keys = [c.key for c in standing_candidates(election)]
-    question = counting.sealed_question(election.method, keys, election.rules)
-    # The stored content is the canonical JSON: its hash is the tracking code, as in the browser.
-    ordered = sorted(contents, key=_tracking)
-    groups = _chunks(ordered)
-    digests = []
-    for n, group in enumerate(groups):
-        ballots = [json.loads(c) for c in group]
-        digest = chunk_digest(ballots)
-        digests.append(digest)
-        chunk = BallotsPublishedV1(
-            election=election.pk, chunk=n, chunks=len(groups), ballots=ballots, digest=digest
-        )
-        ctx.record(election.organisation, chunk, body=election.body)
-    closed = ElectionClosedV2(
-        election=election.pk,
-        voters=voters,
-        roll_size=election.roll.size if election.roll else 0,
-        ballots=len(contents),
-        chunks=len(groups),
-        chain=chain_digests(digests),
-    )
-    ctx.record(election.organisation, closed, body=election.body)
-    answers = [sealed.ballot_from_json(json.loads(c)).answers[0] for c in contents]
-    tally = sealed.encrypted_tally(answers, question)
-    from asamblea.trustees.decryption import DecryptionGroup, request_decryption
-
-    if election.board is None:
-        raise BlockingIssues([NO_BOARD])
-    request = request_decryption(
-        ctx,
-        election.board,
-        subject=f"election:{election.pk}:tally",
-        groups=[DecryptionGroup(election.seal_id, question.question_id, list(tally))],
-    )
-    ctx.record(
-        election.organisation,
-        ElectionTalliedV1(
-            election=election.pk,
-            ballots=len(contents),
-            request=request.pk,
-            tally=[
-                EncryptedTotalsPart(
-                    question=question.question_id,
-                    ciphertexts=[[point_to_text(c.alpha), point_to_text(c.beta)] for c in tally],
-                )
-            ],
-        ),
-        body=election.body,
-    )
 
 
 # The trustees' completion handler for subjects "election:<id>:<kind>": "tally" is ours; C's
