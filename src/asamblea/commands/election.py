@@ -16,7 +16,10 @@ import sys
 
 from asamblea.commands import InputError, UsageError, django_setup
 
-HELP = "run delegate elections: create, nominate, open, close, count, certify, print cards"
+HELP = (
+    "run delegate elections: create, nominate, open, close, count, certify, print cards; with a "
+    "queue configured, close and count return at once with their job's id (--wait: progress)"
+)
 
 STEPS = ("open-nominations", "open", "close", "count", "certify")
 
@@ -41,6 +44,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         p.add_argument("id", type=int)
         if step == "open":
             p.add_argument("--cards", help="write printed codes to this file (default: stdout)")
+        if step in ("close", "count"):
+            p.add_argument(
+                "--wait",
+                action="store_true",
+                help="with a queue configured, print the job's progress until it is done",
+            )
     cards = sub.add_parser("cards", help="new codes for members without e-mail who have not voted")
     cards.add_argument("id", type=int)
     cards.add_argument("--cards", help="file to write (default: stdout)")
@@ -89,6 +98,26 @@ def _show(election, as_json: bool) -> None:  # type: ignore[no-untyped-def]
             print("passed:", result["passed"])
     for issue in data["blocking_issues"]:
         print(f"blocks {queries.next_state(election)}: {issue}")
+
+
+def _job_started(election, step: str, wait: bool) -> int:  # type: ignore[no-untyped-def]
+    """After a sealed vote's close or count: its job (docs/adr/0016-task-queue.md). With no queue
+    configured the job ran inside the command; with one, the command returns at once with the
+    job's id unless ``--wait``."""
+    from asamblea.commands.worker import wait as wait_for
+    from asamblea.jobs.queries import progress_line, still_running
+    from asamblea.jobs.runner import queue_backend
+
+    election.refresh_from_db()
+    print(f"election {election.pk}: {election.state}")
+    job = still_running(f"election:{election.pk}:{step}")
+    if job is None or not queue_backend():
+        return 0
+    if wait:
+        return wait_for(job)
+    print(progress_line(job))
+    print(f"runs on the queue's workers; follow it with `asamblea jobs wait {job.pk}`")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -174,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
                     f"election {e.pk}: certification proposed; a different election officer "
                     "approves it with `asamblea approval approve N` (see `asamblea approval list`)"
                 )
+            elif args.action in ("close", "count"):
+                return _job_started(e, args.action, args.wait)
             else:
                 print(f"election {e.pk}: {e.state}")
     except ActionError as exc:

@@ -28,6 +28,9 @@ from asamblea.elections import actions, queries
 from asamblea.elections.actions.candidates import WITHDRAWABLE, check_withdraw_candidate
 from asamblea.elections.actions.credentials import REISSUE
 from asamblea.elections.models import Election
+from asamblea.jobs.models import Job
+from asamblea.jobs.queries import for_subject, job_rows
+from asamblea.jobs.runner import queue_backend
 from asamblea.registry.models import Body, Member
 
 STEPS = {
@@ -163,11 +166,15 @@ def election(request: HttpRequest, election_id: int) -> HttpResponse:
         state=Approval.State.APPROVED,
         result_until__isnull=False,
     ).order_by("-approved_at")
+    # The election's close and count jobs (elections.actions.tally_jobs) and their progress.
+    jobs = for_subject(f"election:{e.pk}:")
     return render(
         request,
         "console/election.html",
         {
             "e": e,
+            "job_rows": job_rows(jobs),
+            "jobs_running": any(j.state in (Job.State.QUEUED, Job.State.RUNNING) for j in jobs),
             "org": e.organisation,
             "detail": detail,
             "next_state": step_to,
@@ -234,8 +241,14 @@ def step(request: HttpRequest, election_id: int, name: str) -> HttpResponse:
         # Codes of members with no e-mail are not shown here: they get printed cards through
         # an approval (a second officer), as any reissue.
         "open": _("The vote is open; codes were sent by e-mail."),
-        "close": _("The vote is closed."),
-        "count": _("Counted."),
+        "close": _("The vote is closed.")
+        if not queue_backend()
+        else _(
+            "The vote is closed; its ballots are being published and added up (progress below)."
+        ),
+        "count": _("Counted.")
+        if not queue_backend()
+        else _("The count is running (progress below)."),
         "certify": _("Certification proposed: a second election officer approves it."),
     }[name]
     return acted(request, lambda: STEPS[name](request.user, e), back, done)
