@@ -263,7 +263,7 @@ def _rewrite_table(cur: Any, table: str, column: str, eid: int, partitioned: boo
         [eid],
     )
     if partitioned:
-        cur.execute(f"TRUNCATE {source}")
+        _truncate(cur, source)
         fresh = f"SELECT gen_random_uuid() AS id, {column} FROM {scratch}"  # noqa: S608
     else:
         cur.execute(f"DELETE FROM {table} WHERE election_id = %s", [eid])  # noqa: S608
@@ -276,6 +276,15 @@ def _rewrite_table(cur: Any, table: str, column: str, eid: int, partitioned: boo
     count = int(cur.rowcount)
     cur.execute(f"DROP TABLE {scratch}")
     return count
+
+
+def _truncate(cur: Any, table: str) -> None:
+    # Rows written earlier in this transaction (the close's own, a test's) leave deferred
+    # foreign-key checks pending, and PostgreSQL refuses to TRUNCATE under pending trigger
+    # events: the checks run now (they would at commit), then the constraints defer again.
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cur.execute(f"TRUNCATE {table}")
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _count(cur: Any, table: str, eid: int) -> int:
@@ -330,7 +339,7 @@ def discard_cast_traces(
         return
     for table in _DISCARDED:
         if partitioned:
-            cur.execute(f"TRUNCATE {partition_name(table, eid)}")
+            _truncate(cur, partition_name(table, eid))
         else:
             secrecy.enable_secure_delete()
             cur.execute(f"DELETE FROM {table} WHERE election_id = %s", [eid])  # noqa: S608
