@@ -11,7 +11,10 @@ a different key from a second device. Afterwards the offline checker (steps.py `
 - no unacknowledged ballot appears twice;
 - every acknowledged voter trying again with a fresh key is refused;
 - the election closes and counts with every ballot, and the exported public record verifies
-  (``asamblea export-record`` + ``asamblea verify``).
+  (``asamblea export-record`` + ``asamblea verify``);
+- the close and the count run as chunked jobs on three ``asamblea worker`` processes, SIGKILLed
+  three times each while a chunk is inside its transaction (crash/jobs.py): every chunk is
+  published once, the published ballots are the stored ones, one close, tally and count entry.
 
 Negative runs show the test can fail: ``--unsafe-async-commit`` (synchronous_commit off, WAL
 writer delayed 10 s, so acknowledged commits die with the database) and
@@ -313,7 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             if negative:
                 print("(a negative run is expected to fail: the harness detects the loss)")
             return 1
-        print("RESULT: PASS: every acknowledged ballot counted exactly once, no member twice")
+        print(
+            "RESULT: PASS: every acknowledged ballot counted exactly once, no member twice; the "
+            "close and count survived worker kills mid-chunk"
+        )
         return 0
     finally:
         if server is not None:
@@ -361,6 +367,22 @@ def _failures(f: dict[str, Any]) -> list[str]:
         out.append("the count does not hold every ballot")
     if not f.get("record_verifies"):
         out.append("the public record does not verify")
+    # The queue phase (crash/jobs.py): the close and count as jobs, workers killed mid-chunk.
+    for name in ("close", "count"):
+        if f.get(f"{name}_job_state") != "done":
+            out.append(f"the {name} job did not finish: {f.get(f'{name}_job_error') or 'timeout'}")
+        if not f.get(f"{name}_kills_with_a_chunk_in_flight"):
+            out.append(f"no worker was killed in the middle of a chunk of the {name}")
+    for key, label in (
+        ("chunks_published_twice", "chunks published twice"),
+        ("chunks_missing", "chunks not published"),
+        ("published_differs_from_stored", "published ballots differ from the stored ones"),
+    ):
+        if f.get(key):
+            out.append(f"{f[key]} {label}")
+    for kind in ("election_closed", "election_tallied", "election_counted"):
+        if f.get(f"{kind}_entries") != 1:
+            out.append(f"{f.get(f'{kind}_entries')} {kind} entries, not one")
     return out
 
 

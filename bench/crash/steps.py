@@ -11,6 +11,9 @@ counts the election through the application's own actions and checks the count.
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,7 +30,13 @@ def setup(fixture_path: str, voters: str, slug: str = "crash", delegates: str = 
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    fixture.build(int(voters), slug=slug, delegates=int(delegates)).dump(Path(fixture_path))
+    fx = fixture.build(int(voters), slug=slug, delegates=int(delegates))
+    fx.dump(Path(fixture_path))
+    # The board's shares, for the check to decrypt the tally (bench data in the run's own
+    # temporary folder, readable by this user only; a real trustee's share never leaves them).
+    shares = Path(fixture_path).with_suffix(".shares")
+    shares.write_bytes(pickle.dumps(fixture.SHARES[fx.organisation]))
+    shares.chmod(0o600)
 
 
 def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
@@ -37,7 +46,6 @@ def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
     import fixture
     from django.db.models import Count
 
-    from asamblea.elections import actions
     from asamblea.elections.models import (
         Ballot,
         Election,
@@ -100,12 +108,77 @@ def check(fixture_path: str, outcomes_path: str, result_path: str) -> None:
         "ballots_beyond_acknowledged": extra,
         "unacknowledged_counted_twice": unacked_doubled,
     }
-    # Close and count through the application's own actions; the count must hold every ballot.
-    actions.do_close_election(None, election)
-    election = actions.do_count_election(None, Election.objects.get(pk=election.pk))
+    # Close and count through the application's own actions, as chunked jobs on worker processes
+    # that are killed mid-chunk (crash/jobs.py); the count must hold every ballot.
+    figures.update(_close_and_count(fx, election, Path(fixture_path).with_suffix(".shares")))
+    election = Election.objects.get(pk=election.pk)
     figures["count_total"] = _count_total(election.result or {})
     figures["counted_equals_ballots"] = figures["count_total"] in (None, ballots)
     Path(result_path).write_text(json.dumps(figures, indent=1))
+
+
+def _close_and_count(fx: Any, election: Any, shares_path: Path) -> dict[str, Any]:
+    import crash.jobs as queue_phase
+    from asamblea.crypto import ballot as sealed
+    from asamblea.crypto.group import point_from_text
+    from asamblea.elections import actions
+    from asamblea.elections.actions import sealing, tally_jobs
+    from asamblea.elections.models import Ballot, Election
+    from asamblea.jobs.models import Job
+    from asamblea.jobs.worker import apply_schema
+    from asamblea.recordstore.models import RecordEntry
+    from asamblea.trustees.actions.decryption import check_post_partial
+    from asamblea.trustees.models import DecryptionRequest, Trustee
+    from asamblea.trustees.sharefile import partials_for
+
+    rng = random.Random(int(os.environ.get("CRASH_SEED", "0")) or None)  # noqa: S311
+    os.environ["ASAMBLEA_QUEUE"] = "procrastinate"
+    apply_schema()
+    # Chunks of 50 ballots (1,000 in production) so that a run of 1,200 has enough of them to
+    # kill workers in the middle of.
+    sealing.CHUNK_BALLOTS = int(os.environ.get("CRASH_CHUNK_BALLOTS", "50"))
+    workers = int(os.environ.get("CRASH_QUEUE_WORKERS", "3"))
+    kills = int(os.environ.get("CRASH_QUEUE_KILLS", "3"))
+    out: dict[str, Any] = {}
+    print("queue phase: close", flush=True)
+    actions.do_close_election(None, election)
+    close = Job.objects.get(subject=tally_jobs.subject(election.pk, "close"))
+    out.update(queue_phase.run_with_kills(close, "close", workers=workers, kills=kills, rng=rng))
+    request = DecryptionRequest.objects.filter(subject=f"election:{election.pk}:tally").first()
+    if request is None:
+        return out
+    shares = pickle.loads(shares_path.read_bytes())  # noqa: S301 - written by setup above
+    for share in shares[: request.board.k]:
+        trustee = Trustee.objects.select_related("user").get(board=request.board, index=share.index)
+        request.refresh_from_db()
+        payload = partials_for(share, point_from_text(request.board.public_key), request.groups)
+        check_post_partial(trustee.user, request.pk, payload)
+    print("queue phase: count", flush=True)
+    actions.do_count_election(None, Election.objects.get(pk=election.pk))
+    count = Job.objects.get(subject=tally_jobs.subject(election.pk, "count"))
+    out.update(queue_phase.run_with_kills(count, "count", workers=workers, kills=kills, rng=rng))
+    # What the record holds now: each chunk once, the stored ballots, one close, tally, count.
+    rows = RecordEntry.objects.filter(organisation__slug=fx.organisation)
+
+    def entries(kind: str) -> list[dict[str, Any]]:
+        return [json.loads(r.canonical) for r in rows.filter(entry_type=kind).order_by("index")]
+
+    published = [e for e in entries("ballots_published") if e.get("election") == election.pk]
+    numbers = Counter(e["chunk"] for e in published)
+    codes = Counter(
+        sealed.tracking_code(sealed.ballot_from_json(b)) for e in published for b in e["ballots"]
+    )
+    stored = Counter(
+        sealing.tracking(c)
+        for c in Ballot.objects.filter(election=election).values_list("content", flat=True)
+    )
+    out["chunks_published_twice"] = sum(1 for n in numbers.values() if n > 1)
+    out["chunks_missing"] = close.total - len(numbers)
+    out["ballots_published"] = sum(codes.values())
+    out["published_differs_from_stored"] = int(codes != stored)
+    for kind in ("election_closed", "election_tallied", "election_counted"):
+        out[f"{kind}_entries"] = sum(1 for e in entries(kind) if e.get("election") == election.pk)
+    return out
 
 
 def _count_total(result: dict[str, Any]) -> int | None:

@@ -1,0 +1,125 @@
+"""The crash test's queue phase: the election's close and count run as chunked jobs on several
+`asamblea worker` processes, and workers are SIGKILLed while chunks are inside their transactions
+(docs/adr/0016-task-queue.md). Called by ``steps.py check`` after the server is stopped.
+
+Each kill is logged with whether a chunk was in flight at that moment (a chunk started, not yet
+done); a phase where no kill hit a chunk in flight tested nothing and is reported as such. After
+the kills two workers are left to finish, the dead workers' chunks being retried after the
+heartbeat (15 s). What is checked afterwards (by ``steps.py``): each chunk number published once,
+the published ballots are the stored ones, one close, one tally, one count, and the record
+verifies (``run.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ASAMBLEA = str(Path(sys.executable).parent / "asamblea")
+
+
+class Workers:
+    def __init__(self, log: list[str]) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.log = log
+        self.env = dict(os.environ, ASAMBLEA_QUEUE="procrastinate")
+
+    def start(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.procs.append(
+                subprocess.Popen(
+                    [ASAMBLEA, "worker"],
+                    env=self.env,
+                    start_new_session=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+
+    def kill_one(self, rng: random.Random) -> None:
+        alive = [p for p in self.procs if p.poll() is None]
+        if alive:
+            victim = rng.choice(alive)
+            os.killpg(victim.pid, signal.SIGKILL)
+            victim.wait()
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+def run_with_kills(
+    job: Any, name: str, *, workers: int, kills: int, rng: random.Random, timeout: float = 600
+) -> dict[str, Any]:
+    """Run ``job`` on ``workers`` worker processes, SIGKILL one (and start a fresh one) whenever a
+    chunk is in flight, ``kills`` times, then wait for the job. Returns the phase's figures."""
+    from asamblea.jobs.models import Job, JobChunk
+
+    log: list[str] = []
+    pool = Workers(log)
+    pool.start(workers)
+    t0 = time.monotonic()
+    cpu0 = os.times()
+    done_kills = mid_chunk = 0
+    try:
+        deadline = time.monotonic() + timeout
+        while done_kills < kills and time.monotonic() < deadline:
+            job.refresh_from_db()
+            if job.state in (Job.State.DONE, Job.State.FAILED):
+                break
+            in_flight = JobChunk.objects.filter(
+                job=job, done_at__isnull=True, attempts__gte=1
+            ).count()
+            if in_flight:
+                time.sleep(rng.uniform(0.05, 0.3))  # somewhere inside the chunk
+                still = JobChunk.objects.filter(
+                    job=job, done_at__isnull=True, attempts__gte=1
+                ).exists()
+                pool.kill_one(rng)
+                done_kills += 1
+                mid_chunk += int(still)
+                log.append(
+                    f"{time.monotonic() - t0:6.1f}s SIGKILL a worker of the {name} "
+                    f"({job.done}/{job.total} parts done, chunk in flight: {still})"
+                )
+                pool.start(1)
+            time.sleep(0.1)
+        while time.monotonic() < deadline:
+            job.refresh_from_db()
+            if job.state in (Job.State.DONE, Job.State.FAILED):
+                break
+            time.sleep(0.5)
+    finally:
+        pool.stop()
+    job.refresh_from_db()
+    cpu1 = os.times()
+    for line in log:
+        print(f"  {line}", flush=True)
+    return {
+        f"{name}_job_state": job.state,
+        f"{name}_job_error": job.error,
+        f"{name}_parts": job.total,
+        f"{name}_parts_done": job.done,
+        f"{name}_worker_kills": done_kills,
+        f"{name}_kills_with_a_chunk_in_flight": mid_chunk,
+        f"{name}_parts_run_again": JobChunk.objects.filter(job=job, attempts__gte=2).count(),
+        f"{name}_wall_s": round(time.monotonic() - t0, 1),
+        # The workers' CPU (children reaped by this process).
+        f"{name}_workers_cpu_s": round(
+            (cpu1.children_user - cpu0.children_user)
+            + (cpu1.children_system - cpu0.children_system),
+            1,
+        ),
+    }
