@@ -171,13 +171,14 @@ def _start(ctx: ActionContext, election: Election, step: str, name: str, **param
     the action's public entries are owed by the job (written by its chunks and its final step,
     shown as progress on the election's page), and the officer's transaction records none."""
     with tally_jobs.inside(ctx):
-        enqueue(
+        job = enqueue(
             name,
             organisation_id=election.organisation_id,
             subject=tally_jobs.subject(election.pk, step),
             election=election.pk,
             **params,
         )
+    ctx.audit(f"{step}_job", election, job=job.pk, parts=job.total)
     if queue_backend():
         ctx.unchanged()
 
