@@ -14,7 +14,9 @@ api = NinjaAPI(
     title="Asamblea API",
     version="1",
     description="Delegates elected from below and recallable at any moment. Lists return "
-    '{"items": [...], "count": n} with ?limit=&offset=; errors are {"detail", "field"}.',
+    '{"items": [...], "count": n} with ?limit=&offset=, except a closed vote\'s ballots and '
+    "tracking codes, which page by cursor (?after=&limit=, and a next link to follow); errors "
+    'are {"detail", "field"}.',
     docs_url="/docs",
     urls_namespace="api",
 )

@@ -19,8 +19,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+
 from asamblea.core.errors import ActionError
-from asamblea.elections.models import Ballot, Election, TrackingCode
+from asamblea.elections.models import Ballot, Election, Participation, TrackingCode
+
+# As queries.PUBLISHED (which imports this module): what is public once the vote closed.
+PUBLISHED_STATES = (Election.State.CLOSED, Election.State.COUNTED, Election.State.CERTIFIED)
 
 # The most rows one page of the API holds; the pages of the site hold fewer.
 PAGE_MAX = 1000
@@ -136,9 +141,63 @@ def tracking_codes(
     )
 
 
+# The counts of a closed vote, kept: they cannot change once the vote is closed (its rows were
+# rewritten at close), and counting a million rows costs a second a request. Keyed by the state
+# and the close time, so a later state (or a vote closed again in a fresh database) counts anew.
+COUNTS_SECONDS = 24 * 3600
+
+
+def _kept_count(election: Election, what: str, count: Any) -> int:
+    if election.state not in PUBLISHED_STATES or election.closed_at is None:
+        return int(count())
+    key = f"published-count:{what}:{election.pk}:{election.state}:{election.closed_at.timestamp()}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = int(count())
+        cache.set(key, kept, COUNTS_SECONDS)
+    return int(kept)
+
+
 def count_ballots(election: Election) -> int:
-    return Ballot.objects.filter(election=election).count()
+    return _kept_count(election, "ballots", Ballot.objects.filter(election=election).count)
 
 
 def count_tracking_codes(election: Election) -> int:
-    return TrackingCode.objects.filter(election=election).count()
+    return _kept_count(election, "codes", TrackingCode.objects.filter(election=election).count)
+
+
+def count_voters(election: Election) -> int:
+    return _kept_count(election, "voters", Participation.objects.filter(election=election).count)
+
+
+# A sealed ballot's hash typed in the wrong case is looked for among the codes that begin with
+# one of the case variants of its first few characters: at most 2**CASE_PREFIX prefixes, each an
+# index range holding about N / 64**CASE_PREFIX codes, where comparing every code of the vote
+# regardless of case (``iexact``) reads all of them.
+CASE_PREFIX = 3
+
+
+def find_code(election: Election, forms: list[str]) -> str | None:
+    """The published tracking code among ``forms`` (``asamblea.web.codes.search_forms``, most
+    likely first): exactly, then a 43-character hash regardless of case. Reads a bounded number
+    of rows whatever the size of the vote (with PostgreSQL's "C" collation, where a prefix is an
+    index range; under another collation a prefix search reads the vote's codes)."""
+    from django.db.models import Q
+
+    codes = TrackingCode.objects.filter(election=election)
+    found = codes.filter(code__in=forms).values_list("code", flat=True).first()
+    if found is not None or not forms:
+        return found
+    for form in forms:
+        if len(form) != 43:
+            continue
+        prefixes = {""}
+        for char in form[:CASE_PREFIX]:
+            prefixes = {p + c for p in prefixes for c in {char.lower(), char.upper()}}
+        wanted = Q()
+        for prefix in sorted(prefixes):
+            wanted |= Q(code__startswith=prefix)
+        for code in codes.filter(wanted).values_list("code", flat=True)[:10_000]:
+            if code.upper() == form.upper():
+                return str(code)
+    return None

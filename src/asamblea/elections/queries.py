@@ -13,6 +13,7 @@ from typing import Any
 
 from asamblea.counting.methods import METHODS
 from asamblea.elections.models import Election, RecallPetition
+from asamblea.elections.published import count_voters
 from asamblea.rules import lifecycle
 from asamblea.rules.recall import RecallRules
 
@@ -119,7 +120,8 @@ def election_detail(e: Election) -> dict[str, Any]:
         "roll_size": e.roll.size if e.roll else None,
         "seed_commitment": e.seed_commitment,
         "seed": e.seed if counted else None,
-        "voters": e.participations.count() if is_published(e) else None,
+        # Kept once counted: a closed vote's number of voters never changes (published.py).
+        "voters": count_voters(e) if is_published(e) else None,
         "result": e.result if counted else None,
         "blocking_issues": blocking_issues(e, next_state(e)),
     }

@@ -240,9 +240,9 @@ def check_code(request: HttpRequest, election_id: int) -> HttpResponse:
     fine."""
     from asamblea.core.errors import NotFoundOrForbidden
     from asamblea.elections.actions import access_election_by_id
-    from asamblea.elections.models import TrackingCode
+    from asamblea.elections.published import find_code
     from asamblea.elections.queries import is_published
-    from asamblea.web.codes import is_hash, search_forms
+    from asamblea.web.codes import search_forms
 
     try:
         election = access_election_by_id(election_id)
@@ -251,16 +251,8 @@ def check_code(request: HttpRequest, election_id: int) -> HttpResponse:
     typed = request.GET.get("code", "")[:200]
     forms = search_forms(typed)
     published = is_published(election)
-    found = None
-    if published and forms:
-        codes = TrackingCode.objects.filter(election=election)
-        found = codes.filter(code__in=forms).values_list("code", flat=True).first()
-        if found is None:
-            for form in forms:
-                if is_hash(form):
-                    found = codes.filter(code__iexact=form).values_list("code", flat=True).first()
-                    if found:
-                        break
+    # A bounded lookup whatever the size of the vote (asamblea.elections.published.find_code).
+    found = find_code(election, forms) if published and forms else None
     # Not found is an answer, not a missing page.
     status = 200
     return render(
