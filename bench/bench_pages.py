@@ -35,18 +35,15 @@ LIMIT_MS = 1000
 LIMIT_BYTES = 200_000
 
 
-def sealed_content(i: int, answers: int = 3) -> str:
-    """A sealed ballot's canonical JSON of the real shape and size, with random elements."""
-    raw = base64.urlsafe_b64encode(os.urandom(33 * (6 * answers + 4))).decode()
-    pool = iter(raw[k : k + 43] for k in range(0, len(raw), 44))
+def sealed_template(answers: int = 3) -> str:
+    """A sealed ballot's canonical JSON of the real shape and size, a ``%s`` for each element."""
+    p = "%s"
     ballot = {
         "answers": [
             {
-                "choice_proofs": [
-                    [[next(pool), next(pool)], [next(pool), next(pool)]] for _ in range(answers)
-                ],
-                "choices": [[next(pool), next(pool)] for _ in range(answers)],
-                "overall_proof": [[next(pool), next(pool)], [next(pool), next(pool)]],
+                "choice_proofs": [[[p, p], [p, p]] for _ in range(answers)],
+                "choices": [[p, p] for _ in range(answers)],
+                "overall_proof": [[p, p], [p, p]],
                 "question": "q1",
             }
         ],
@@ -56,13 +53,56 @@ def sealed_content(i: int, answers: int = 3) -> str:
     return json.dumps(ballot, separators=(",", ":"))
 
 
+TEMPLATE = sealed_template()
+POINTS = TEMPLATE.count("%s")
+
+
+def sealed_content() -> str:
+    """A sealed ballot with random elements (43 characters of base64url each)."""
+    raw = base64.urlsafe_b64encode(os.urandom(33 * POINTS)).decode()
+    return TEMPLATE % tuple(raw[k : k + 43] for k in range(0, 44 * POINTS, 44))
+
+
 def tracking(content: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest()).decode()[:43]
 
 
-def build(n: int, slug: str) -> dict[str, Any]:
+def insert_in_database(election_id: int, n: int) -> None:
+    """PostgreSQL: the ballots made by the database itself (where inserting them from Python
+    takes several times longer), then their codes (both skipped when already there)."""
+    from django.db import connection
+
+    from asamblea.elections.models import Ballot, TrackingCode
+
+    has_ballots = Ballot.objects.filter(election_id=election_id).exists()
+    has_codes = TrackingCode.objects.filter(election_id=election_id).exists()
+
+    # Each element: 43 characters of base64url from a hash of the row, its place and a random.
+    with connection.cursor() as cur:
+        if not has_ballots:
+            cur.execute(
+                "INSERT INTO elections_ballot (id, election_id, content)"
+                " SELECT gen_random_uuid(), %s, format(%s, VARIADIC ARRAY("
+                "SELECT substr(translate(encode(sha256(convert_to(g::text || ':' || k::text"
+                " || random()::text, 'UTF8')), 'base64'), '+/', '-_'), 1, 43)"
+                " FROM generate_series(1, %s) k)) FROM generate_series(1, %s) g",
+                [election_id, TEMPLATE, POINTS, n],
+            )
+        if not has_codes:
+            cur.execute(
+                "INSERT INTO elections_trackingcode (id, election_id, code)"
+                " SELECT gen_random_uuid(), election_id, substr(translate(encode(sha256("
+                "convert_to(content, 'UTF8')), 'base64'), '+/', '-_'), 1, 43)"
+                " FROM elections_ballot WHERE election_id = %s",
+                [election_id],
+            )
+        cur.execute("ANALYZE elections_ballot")
+        cur.execute("ANALYZE elections_trackingcode")
+
+
+def build(n: int, slug: str, *, reuse: int | None, v1_max: int) -> dict[str, Any]:
     """An organisation with a closed sealed vote of ``n`` ballots and its record entries."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from asamblea.core.clock import now
     from asamblea.elections import actions
@@ -72,32 +112,40 @@ def build(n: int, slug: str) -> dict[str, Any]:
     from asamblea.registry import actions as registry
     from asamblea.registry.models import Body
 
-    org = registry.do_create_organisation(None, slug=slug, name=f"Bench {slug}")
-    unit = registry.do_create_body(None, org, code="U1", name="Unidad", kind=Body.Kind.WORKPLACE)
-    assembly = registry.do_create_body(
-        None, org, code="A1", name="Asamblea", kind=Body.Kind.ASSEMBLY
-    )
-    election = actions.do_create_election(
-        None, organisation=org, unit=unit, body=assembly, title=f"Voto de {n:,}", seats=1
-    )
+    if reuse is not None:
+        # A vote of an earlier run (its rows made already): only what is missing is added.
+        election = Election.objects.select_related("organisation", "body").get(pk=reuse)
+        org, assembly = election.organisation, election.body
+    else:
+        org = registry.do_create_organisation(None, slug=slug, name=f"Bench {slug}")
+        unit = registry.do_create_body(
+            None, org, code="U1", name="Unidad", kind=Body.Kind.WORKPLACE
+        )
+        assembly = registry.do_create_body(
+            None, org, code="A1", name="Asamblea", kind=Body.Kind.ASSEMBLY
+        )
+        election = actions.do_create_election(
+            None, organisation=org, unit=unit, body=assembly, title=f"Voto de {n:,}", seats=1
+        )
     ensure_partitions(election)  # PostgreSQL: the vote's own partitions, as opening makes them
     started = time.perf_counter()
-    batch = 5000
-    chunk: list[dict[str, Any]] = []
-    codes_sample: list[str] = []
-    for first in range(0, n, batch):
-        contents = [sealed_content(i) for i in range(first, min(n, first + batch))]
-        with transaction.atomic():
-            Ballot.objects.bulk_create(
-                [Ballot(election=election, content=c) for c in contents], batch_size=batch
-            )
-            TrackingCode.objects.bulk_create(
-                [TrackingCode(election=election, code=tracking(c)) for c in contents],
-                batch_size=batch,
-            )
-        if not chunk:
-            chunk = [json.loads(c) for c in contents[:1000]]
-            codes_sample = [tracking(c) for c in contents[:10]]
+    if connection.vendor == "postgresql":
+        insert_in_database(election.pk, n)
+    else:
+        batch = 5000
+        for first in range(0, n, batch):
+            contents = [sealed_content() for _ in range(first, min(n, first + batch))]
+            with transaction.atomic():
+                Ballot.objects.bulk_create(
+                    [Ballot(election=election, content=c) for c in contents], batch_size=batch
+                )
+                TrackingCode.objects.bulk_create(
+                    [TrackingCode(election=election, code=tracking(c)) for c in contents],
+                    batch_size=batch,
+                )
+    rows = list(Ballot.objects.filter(election=election).values_list("content", flat=True)[:1000])
+    chunk = [json.loads(c) for c in rows]
+    codes_sample = [tracking(c) for c in rows[:10]]
     Election.objects.filter(pk=election.pk).update(state=Election.State.CLOSED, closed_at=now())
     inserted = time.perf_counter() - started
     started = time.perf_counter()
@@ -130,28 +178,31 @@ def build(n: int, slug: str) -> dict[str, Any]:
             },
             body=assembly,
         )
-    # A plaintext vote of the same size: one entry holding every ballot and code (v1).
-    with transaction.atomic():
-        v1_entry = append(
-            org,
-            "election_closed",
-            1,
-            {
-                "election": election.pk + 1,
-                "voters": n,
-                "roll_size": n,
-                "tracking_codes": [tracking(str(i))[:12].upper() for i in range(n)],
-                "ballots": [{"choice": "c" + str(i % 3)} for i in range(n)],
-            },
-            body=assembly,
-        )
+    # A plaintext vote of the same size: one entry holding every ballot and code (v1); above
+    # ``v1_max`` not made (a million ballots' entry is 133 MB, built in memory by the append).
+    v1_entry = None
+    if n <= v1_max:
+        with transaction.atomic():
+            v1_entry = append(
+                org,
+                "election_closed",
+                1,
+                {
+                    "election": election.pk + 1,
+                    "voters": n,
+                    "roll_size": n,
+                    "tracking_codes": [tracking(str(i))[:12].upper() for i in range(n)],
+                    "ballots": [{"choice": "c" + str(i % 3)} for i in range(n)],
+                },
+                body=assembly,
+            )
     print(
         f"set-up: {n:,} ballots and codes inserted in {inserted:.1f} s; record entries appended "
         f"in {time.perf_counter() - started:.1f} s (v1 close entry: "
-        f"{len(v1_entry.canonical.encode()):,} bytes)"
+        f"{len(v1_entry.canonical.encode()) if v1_entry else 0:,} bytes)"
     )
     return {
-        "org": org,
+        "slug": org.slug,
         "election": election,
         "chunk_entry": chunk_entry,
         "close_entry": close_entry,
@@ -190,13 +241,13 @@ def measure(client, url: str, label: str, requests: int) -> tuple[float, int]:  
     return median, size
 
 
-def run(n: int, requests: int) -> bool:
+def run(n: int, requests: int, *, reuse: int | None = None, v1_max: int = 200_000) -> bool:
     from django.test import Client
 
     from asamblea.elections.models import Ballot, TrackingCode
 
-    slug = f"pages-{n}-{os.urandom(2).hex()}"
-    built = build(n, slug)
+    built = build(n, f"pages-{n}-{os.urandom(2).hex()}", reuse=reuse, v1_max=v1_max)
+    slug = built["slug"]
     election = built["election"]
     client = Client()
     # The cursors of the last pages, found in the set-up (a reader gets them from each `next`).
@@ -248,21 +299,24 @@ def run(n: int, requests: int) -> bool:
         "published chunk page, its last items",
         requests,
     )
-    measure(
-        client,
-        f"/record/{slug}/{built['v1_entry'].index}/",
-        "plaintext close entry (v1) page",
-        requests,
-    )
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started, cpu = time.perf_counter(), time.process_time()
-    response = client.get(f"/record/{slug}/{built['v1_entry'].index}/entry.json")
-    size = sum(len(part) for part in response.streaming_content)
-    print(
-        f"  plaintext close entry (v1) download: {size:,} bytes in "
-        f"{time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.2f} s CPU); peak "
-        f"RSS {before // 1024:,} -> {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024:,} MB"
-    )
+    if built["v1_entry"] is None:
+        print(f"  plaintext close entry (v1): not made above --v1-max {v1_max:,} ballots")
+    else:
+        measure(
+            client,
+            f"/record/{slug}/{built['v1_entry'].index}/",
+            "plaintext close entry (v1) page",
+            requests,
+        )
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started, cpu = time.perf_counter(), time.process_time()
+        response = client.get(f"/record/{slug}/{built['v1_entry'].index}/entry.json")
+        size = sum(len(part) for part in response.streaming_content)
+        print(
+            f"  plaintext close entry (v1) download: {size:,} bytes in "
+            f"{time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.2f} s CPU); peak "
+            f"RSS {before // 1024:,} -> {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024:,} MB"
+        )
     measure(client, f"/record/?org={slug}", "record entry list", requests)
     met = all(ms < LIMIT_MS and size < LIMIT_BYTES for ms, size in key.values())
     print(
@@ -276,6 +330,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, nargs="+", default=[100_000])
     parser.add_argument("--requests", type=int, default=5, help="timed requests of each page")
+    parser.add_argument(
+        "--reuse", type=int, help="the id of a vote of an earlier run (one --ballots figure)"
+    )
+    parser.add_argument(
+        "--v1-max",
+        type=int,
+        default=200_000,
+        help="the most ballots for which a plaintext close entry (v1) is made and timed",
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="asamblea-bench-pages-")
     os.environ.setdefault("ASAMBLEA_VAR_DIR", tmp)
@@ -292,7 +355,7 @@ def main() -> int:
     ok = True
     for n in args.ballots:
         print(f"-- {n:,} ballots --")
-        ok = run(n, args.requests) and ok
+        ok = run(n, args.requests, reuse=args.reuse, v1_max=args.v1_max) and ok
     return 0 if ok else 1
 
 
