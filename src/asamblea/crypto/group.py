@@ -35,6 +35,8 @@ from typing import NewType
 
 import pysodium
 
+from asamblea.crypto import decaf
+
 GROUP_NAME = "ristretto255"
 # L = 2^252 + 27742317777372353535851937790883648493, the prime order of ristretto255 (RFC 9496).
 ORDER = 2**252 + 27742317777372353535851937790883648493
@@ -140,6 +142,41 @@ def base_mul(k: int) -> Point:
     if _c_base(buf, k.to_bytes(SCALAR_BYTES, "little")) != 0:
         raise AssertionError("libsodium refused a non-zero scalar")  # unreachable for k in 1..L-1
     return Point(buf.raw)
+
+
+# --- sums of two products, for verifiers (public inputs; variable time allowed) ---------------
+
+
+def base_combo(a: int, b: int, q: Point) -> Point:
+    """``a * GENERATOR + b * q``: libdecaf's variable-time double multiplication when it is
+    installed (crypto/decaf.py, ADR 0017), else libsodium's. Only verifiers call it: the time
+    taken may depend on the scalars, which a verifier takes from public proofs."""
+    a, b = a % ORDER, b % ORDER
+    _check_length(q)
+    if b == 0 or q == IDENTITY:  # libdecaf 1.0.2 gets these wrong; they are one product anyway
+        return base_mul(a)
+    if decaf.AVAILABLE:
+        try:
+            return Point(decaf.base_combo(a, b, q))
+        except decaf.DecafError as e:
+            raise InvalidPoint(str(e)) from None
+    return add(base_mul(a), mul(b, q))
+
+
+def combo(a: int, p: Point, b: int, q: Point) -> Point:
+    """``a * p + b * q``, through libdecaf when installed (as ``base_combo``)."""
+    a, b = a % ORDER, b % ORDER
+    _check_length(p, q)
+    if a == 0 or p == IDENTITY:
+        return mul(b, q)
+    if b == 0 or q == IDENTITY:
+        return mul(a, p)
+    if decaf.AVAILABLE:
+        try:
+            return Point(decaf.combo(a, p, b, q))
+        except decaf.DecafError as e:
+            raise InvalidPoint(str(e)) from None
+    return add(mul(a, p), mul(b, q))
 
 
 @lru_cache(maxsize=1024)

@@ -38,7 +38,9 @@ from asamblea.crypto.group import (
     ORDER,
     Point,
     add,
+    base_combo,
     base_mul,
+    combo,
     mul,
     random_scalar,
     small_multiple,
@@ -63,8 +65,9 @@ DisjunctiveProof = tuple[Proof, ...]
 
 
 def _response_commitment(s: int, c: int, public: Point) -> Point:
-    """``g^s * X^c``: the commitment a response and challenge imply for ``X = g^x``."""
-    return add(base_mul(s), mul(c, public))
+    """``g^s * X^c``: the commitment a response and challenge imply for ``X = g^x`` (verifiers
+    only: ``base_combo`` may take variable time)."""
+    return base_combo(s, c, public)
 
 
 def _values_bytes(values: Sequence[int]) -> tuple[bytes, ...]:
@@ -74,11 +77,21 @@ def _values_bytes(values: Sequence[int]) -> tuple[bytes, ...]:
 def _branch_commitments(
     y: Point, c: Ciphertext, value: int, ch: int, s: int
 ) -> tuple[Point, Point]:
-    """Section 4.12: ``A = g^s alpha^ch``, ``B = y^s (beta / g^value)^ch``."""
+    """Section 4.12: ``A = g^s alpha^ch``, ``B = y^s (beta / g^value)^ch``, in constant time
+    (the prover simulates branches with it)."""
     a = add(base_mul(s), mul(ch, c.alpha))
     shifted = c.beta if value == 0 else sub(c.beta, small_multiple(value))
     b = add(mul(s, y), mul(ch, shifted))
     return a, b
+
+
+def _checked_commitments(
+    y: Point, c: Ciphertext, value: int, ch: int, s: int
+) -> tuple[Point, Point]:
+    """The same commitments for a verifier, as sums of two products (``base_combo``, ``combo``:
+    variable time on public values)."""
+    shifted = c.beta if value == 0 else sub(c.beta, small_multiple(value))
+    return base_combo(s, ch, c.alpha), combo(s, y, ch, shifted)
 
 
 # --- Schnorr proof of knowledge of a secret key (section 4.5) ----------------------------------
@@ -146,7 +159,7 @@ def verify_dleq(
     bound: Sequence[bytes] = (),
 ) -> bool:
     a = _response_commitment(proof.response, proof.challenge, public)
-    b = add(mul(proof.response, base), mul(proof.challenge, result))
+    b = combo(proof.response, base, proof.challenge, result)
     return proof.challenge == challenge(
         tag, context, *bound, bytes(public), bytes(base), bytes(result), bytes(a), bytes(b)
     )
@@ -209,7 +222,7 @@ def verify_interval(
     y = context.public_key
     commitments: list[bytes] = []
     for value, branch in zip(values, proof, strict=True):
-        a, b = _branch_commitments(y, ciphertext, value, branch.challenge, branch.response)
+        a, b = _checked_commitments(y, ciphertext, value, branch.challenge, branch.response)
         commitments += [bytes(a), bytes(b)]
     total = challenge(
         tag, context, *bound, *_values_bytes(values), *ciphertext.parts(), *commitments
