@@ -7,11 +7,13 @@ post-vote pipeline through the application.
    (one ciphertext and one interval proof over 0..c per rank), and the canonical JSON's size.
 2. An IRV election of ``--ballots`` voters: cast with sealing at the door (setup, its rate
    printed), then each step timed: the close (every sealed ballot published in chunks, the
-   unproven in-memory shuffle, the decryption request), two of three trustees' partial
-   decryptions made and posted through the real submission action (the second completes the
-   decryption, solves each rank's discrete log and counts the rankings with the engine), and the
-   offline recount from the record (every sealed ballot's proofs, the decryption digest, the
-   count; one core).
+   request for the trustees' mix), two of three trustees each shuffling with proof and posting it
+   (the server verifies each proof; the second asks for the decryption: ADR 0015, whose own
+   bench is bench_mixnet.py), two trustees' partial decryptions made and posted through the real
+   submission action (the second completes the decryption, solves each rank's discrete log and
+   counts the rankings with the engine), and the offline recount from the record (every sealed
+   ballot's proofs, the decryption digest against the last shuffle, the count; one core; the
+   shuffles' proofs are asamblea verify's other recounter, not timed here).
 
 SQLite in a scratch directory by default, or the PostgreSQL database ``--database-url`` names
 (dropped and re-created). Nothing is asserted: figures are printed, with the load average (a
@@ -76,7 +78,10 @@ def pipeline(ballots: int, candidates: int, url: str, work: Path) -> None:
 
     from asamblea.core.action import System
     from asamblea.core.clock import now
+    from asamblea.crypto import shuffle
     from asamblea.crypto.group import point_from_text
+    from asamblea.crypto.shuffle_verify import ballots_from_json
+    from asamblea.crypto.transcript import Context
     from asamblea.elections import actions
     from asamblea.elections.models import Election
     from asamblea.record.recount_ranked import recount_ranked
@@ -84,7 +89,8 @@ def pipeline(ballots: int, candidates: int, url: str, work: Path) -> None:
     from asamblea.registry import actions as registry
     from asamblea.registry.models import Body, Member, Membership
     from asamblea.trustees.actions.decryption import check_post_partial
-    from asamblea.trustees.models import DecryptionRequest, Trustee
+    from asamblea.trustees.actions.mixing import check_post_shuffle
+    from asamblea.trustees.models import DecryptionRequest, MixRequest, Trustee
     from asamblea.trustees.sharefile import partials_for
 
     call_command("migrate", verbosity=0)
@@ -134,8 +140,23 @@ def pipeline(ballots: int, candidates: int, url: str, work: Path) -> None:
     cpu: dict[str, float] = {}
     t, c = time.perf_counter(), time.process_time()
     actions.do_close_election(System("bench officer"), election)
-    name = "close (publish sealed, unproven shuffle, request)"
+    name = "close (publish sealed, request the mix)"
     steps[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
+    mix = MixRequest.objects.get(subject=f"election:{election.pk}:rankings")
+    context = Context(mix.seal_id, mix.question, point_from_text(mix.board.public_key))
+    for index in (1, 2):
+        t, c = time.perf_counter(), time.process_time()
+        mix.refresh_from_db()
+        trustee = Trustee.objects.select_related("user").get(board=mix.board, index=index)
+        outputs, proof = shuffle.shuffle_with_proof(context, ballots_from_json(mix.current))
+        payload = {
+            "round": index,
+            "ballots": shuffle.ballots_to_json(outputs),
+            "proof": shuffle.proof_to_json(proof),
+        }
+        check_post_shuffle(trustee.user, mix.pk, payload)
+        name = f"trustee {index}: shuffle with proof and post (verified by the server)"
+        steps[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
     request = DecryptionRequest.objects.get(subject=f"election:{election.pk}:rankings")
     key = point_from_text(request.board.public_key)
     for share in shares[:2]:
@@ -164,7 +185,7 @@ def pipeline(ballots: int, candidates: int, url: str, work: Path) -> None:
     post = sum(v for k, v in steps.items() if not k.startswith("offline"))
     post_cpu = sum(v for k, v in cpu.items() if not k.startswith("offline"))
     print(
-        f"close + decryption + count: {post:.1f} s wall, {post_cpu:.1f} s CPU"
+        f"close + mix + decryption + count: {post:.1f} s wall, {post_cpu:.1f} s CPU"
         f" for {ballots:,} ballots"
     )
     print(
