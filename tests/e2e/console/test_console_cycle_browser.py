@@ -302,8 +302,15 @@ def test_officers_run_the_cycle_to_a_certified_mandate_on_a_phone(
         election.refresh_from_db()
         assert election.state == "closed"
         shot(first, "election-closed")
-        # A sealed IRV vote is decrypted ballot by ballot (its rankings): k trustees, each in
-        # their own browser, until nothing is pending.
+        # A sealed IRV vote's rankings are first mixed by k trustees in turn, each shuffle
+        # proved, from their command line (`asamblea trustee shuffle`: no shuffle in the
+        # browser yet, ADR 0015); then decrypted ballot by ballot: k trustees, each in their own
+        # browser, until nothing is pending.
+        from asamblea.trustees.models import MixRequest
+        from fixtures.trustees import shuffle
+
+        for mix in MixRequest.objects.filter(state=MixRequest.State.PENDING):
+            shuffle(mix, [share.index for share in shares[1:]])
         decrypted = []
         while pending := list(
             DecryptionRequest.objects.filter(state=DecryptionRequest.State.PENDING)

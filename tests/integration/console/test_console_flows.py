@@ -193,9 +193,12 @@ def test_rolls_are_frozen_and_seats_apportioned_with_the_lot_shown() -> None:
 
 
 def _decrypt_pending(shares: list[Any]) -> None:
-    from asamblea.trustees.models import DecryptionRequest
-    from fixtures.trustees import decrypt
+    from asamblea.trustees.models import DecryptionRequest, MixRequest
+    from fixtures.trustees import decrypt, shuffle
 
+    # A sealed ranked vote's rankings are first mixed by k trustees in turn (ADR 0015).
+    for mix in MixRequest.objects.filter(state=MixRequest.State.PENDING):
+        shuffle(mix, [s.index for s in shares[:2]])
     for request in DecryptionRequest.objects.filter(state=DecryptionRequest.State.PENDING):
         decrypt(request, shares[:2])  # k of n: the board is 2 of 3
 
