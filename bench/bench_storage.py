@@ -15,7 +15,8 @@ each stage in a fresh process, so that its peak memory is its own:
 - read: every ballot streamed in tracking-code order, and identical ballots grouped.
 
 Each stage prints wall time, CPU seconds of the application process, its peak RSS, and the
-PostgreSQL backend's peak RSS (VmHWM, which counts the shared buffers it touched). With
+PostgreSQL backend's CPU seconds and peak RSS (VmHWM, which counts the shared buffers it
+touched). With
 ``--source DIR`` the same stages run against another checkout's ``src`` (e.g. the code before
 this change, from ``git archive``), for a before/after in the same run. Nothing is asserted.
 """
@@ -49,16 +50,20 @@ def _setup(url: str) -> None:
     django_setup()
 
 
-def _backend_peak_kb() -> int:
+def _backend() -> tuple[int, float]:
+    """The PostgreSQL backend's peak RSS (kB) and CPU seconds so far, from /proc (same host)."""
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]
+    peak = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+            peak = int(line.split()[1])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return peak, cpu
 
 
 def build(url: str, members: int) -> None:
@@ -131,13 +136,17 @@ def build(url: str, members: int) -> None:
 
 
 def _measured(fn) -> dict:  # type: ignore[no-untyped-def]
+    _peak, backend_cpu = _backend()
     started, cpu = time.perf_counter(), time.process_time()
     detail = fn() or {}
+    wall, app_cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak, backend_after = _backend()
     return {
-        "wall_s": round(time.perf_counter() - started, 2),
-        "cpu_s": round(time.process_time() - cpu, 2),
+        "wall_s": round(wall, 2),
+        "cpu_s": round(app_cpu, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "pg_backend_peak_mb": round(_backend_peak_kb() / 1024, 1),
+        "pg_backend_cpu_s": round(backend_after - backend_cpu, 2),
+        "pg_backend_peak_mb": round(peak / 1024, 1),
         **detail,
     }
 
