@@ -14,6 +14,8 @@ A cursor is only a key, so a cursor typed by hand shows where that key would be 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -201,3 +203,133 @@ def find_code(election: Election, forms: list[str]) -> str | None:
             if code.upper() == form.upper():
                 return str(code)
     return None
+
+
+# --- where a sealed vote's ballots are on the record --------------------------------------------
+
+# The head of an entry read to find its small fields or its first ballot (never the whole entry).
+HEAD_CHARS = 20_000
+_ELECTION_FIELD = re.compile(r'"election":(\d+)[,}]')
+
+
+@dataclass(frozen=True)
+class OnRecord:
+    """A sealed vote's close on the record: the ``election_closed`` v2 entry's index, and the
+    indexes of its ``ballots_published`` chunks in chunk order (empty when they cannot be told
+    apart from another vote's)."""
+
+    close: int
+    chunks: list[int]
+
+
+def _heads(rows: Any, chars: int = HEAD_CHARS) -> Any:
+    from django.db.models.functions import Substr
+
+    return rows.defer("canonical").annotate(head=Substr("canonical", 1, chars))
+
+
+def on_record(election: Election, *, with_chunks: bool = True) -> OnRecord | None:
+    """Where this sealed vote's close and ballot chunks are on the record, from a bounded number
+    of entry heads (the entries of its body's closes), or None (a plaintext vote, not closed)."""
+    from asamblea.recordstore.models import RecordEntry
+
+    closes = _heads(
+        RecordEntry.objects.filter(
+            organisation_id=election.organisation_id,
+            body_id=election.body_id,
+            entry_type="election_closed",
+            version=2,
+        ).order_by("-index"),
+        1_000,
+    )[:100]
+    close = next(
+        (
+            row
+            for row in closes
+            if (m := _ELECTION_FIELD.search(row.head)) and int(m.group(1)) == election.pk
+        ),
+        None,
+    )
+    if close is None:
+        return None
+    if not with_chunks:
+        return OnRecord(close=close.index, chunks=[])
+    chunks = int(json.loads(close.head).get("chunks", 0))
+    found = list(
+        RecordEntry.objects.filter(
+            organisation_id=election.organisation_id,
+            body_id=election.body_id,
+            entry_type="ballots_published",
+            index__lt=close.index,
+        )
+        .order_by("-index")
+        .values_list("index", flat=True)[:chunks]
+    )[::-1]
+    # The close writes its chunks just before it; should another vote's be among them, say
+    # nothing rather than something wrong (checked on the first and the last).
+    if len(found) != chunks or not all(
+        _chunk_fields(election, i) == (n, chunks)
+        for n, i in ((0, found[0]), (chunks - 1, found[-1]))
+        if found
+    ):
+        found = []
+    return OnRecord(close=close.index, chunks=found)
+
+
+def _chunk_fields(election: Election, index: int) -> tuple[int, int] | None:
+    """A chunk's ``chunk`` and ``chunks`` if it is one of this vote's (from its tail)."""
+    from django.db.models.functions import Right
+
+    from asamblea.recordstore.models import RecordEntry
+
+    tail = (
+        RecordEntry.objects.filter(organisation_id=election.organisation_id, index=index)
+        .annotate(tail=Right("canonical", 600))
+        .values_list("tail", flat=True)
+        .first()
+    ) or ""
+    fields = dict(re.findall(r'"(chunk|chunks|election)":(\d+)[,}]', tail))
+    if int(fields.get("election", -1)) != election.pk:
+        return None
+    return int(fields.get("chunk", -1)), int(fields.get("chunks", -1))
+
+
+def _first_code(election: Election, index: int) -> str | None:
+    """The tracking code of a chunk's first ballot: the hash of its canonical bytes, which are
+    a slice of the entry's (RFC 8785 writes a nested object as it writes it alone)."""
+    from asamblea.crypto.group import b64encode
+    from asamblea.recordstore.models import RecordEntry
+
+    row = _heads(
+        RecordEntry.objects.filter(organisation_id=election.organisation_id, index=index)
+    ).first()
+    head = row.head if row is not None else ""
+    start = head.find('"ballots":[{')
+    if start < 0:
+        return None
+    start += len('"ballots":[')
+    try:
+        _ballot, end = json.JSONDecoder().raw_decode(head, start)
+    except ValueError:
+        return None  # a first ballot longer than the head
+    return b64encode(hashlib.sha256(head[start:end].encode()).digest())
+
+
+def chunk_of(election: Election, code: str) -> tuple[int, int] | None:
+    """``(chunk number, its entry's index)`` of the published chunk holding the sealed ballot
+    whose tracking code is ``code``: a binary search over the chunks' first codes (chunks hold
+    ballots sorted by code), about log2(chunks) entry heads. None when not told."""
+    where = on_record(election)
+    if where is None or not where.chunks:
+        return None
+    low, high = 0, len(where.chunks) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        first = _first_code(election, where.chunks[middle])
+        if first is None:
+            return None
+        if first <= code:
+            low = middle
+        else:
+            high = middle - 1
+    return low, where.chunks[low]

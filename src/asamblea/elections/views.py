@@ -55,7 +55,7 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
     names = {c["key"]: c["name"] for c in detail["candidates"]}
     result = detail["result"] or {}
     is_published = queries.is_published(election)
-    codes, codes_count = None, 0
+    codes, codes_count, on_record = None, 0, None
     if is_published:
         # One bounded page of the codes (keyset by code), never all of them: a vote of a
         # million ballots has a million codes, and a voter looks for one (the search box).
@@ -69,6 +69,8 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ActionError:
             codes = published.tracking_codes(election, limit=CODES_PER_PAGE)
+        # A sealed vote's close on the record (its ballots in the chunks before it).
+        on_record = published.on_record(election, with_chunks=False)
     return render(
         request,
         "elections/detail.html",
@@ -83,6 +85,7 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "published": is_published,
             "codes": codes,
             "codes_count": codes_count,
+            "on_record": on_record,
             "codes_paging": bool(request.GET.get("after") or request.GET.get("before")),
             "issues": detail["blocking_issues"],
         },

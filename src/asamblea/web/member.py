@@ -240,7 +240,7 @@ def check_code(request: HttpRequest, election_id: int) -> HttpResponse:
     fine."""
     from asamblea.core.errors import NotFoundOrForbidden
     from asamblea.elections.actions import access_election_by_id
-    from asamblea.elections.published import find_code
+    from asamblea.elections.published import chunk_of, find_code
     from asamblea.elections.queries import is_published
     from asamblea.web.codes import search_forms
 
@@ -253,6 +253,9 @@ def check_code(request: HttpRequest, election_id: int) -> HttpResponse:
     published = is_published(election)
     # A bounded lookup whatever the size of the vote (asamblea.elections.published.find_code).
     found = find_code(election, forms) if published and forms else None
+    # For a sealed vote, the published chunk of the record that holds the ballot (its code is
+    # the ballot's hash): nothing more than where anyone can read it.
+    chunk = chunk_of(election, found) if found and len(found) == 43 else None
     # Not found is an answer, not a missing page.
     status = 200
     return render(
@@ -264,6 +267,7 @@ def check_code(request: HttpRequest, election_id: int) -> HttpResponse:
             "malformed": bool(typed) and not forms,
             "published": published,
             "found": found,
+            "chunk": chunk,
         },
         status=status,
     )

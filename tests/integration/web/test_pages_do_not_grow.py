@@ -79,7 +79,10 @@ def closed_vote(world, n: int, *, title: str = "Delegados a la región") -> Elec
         method="plurality",
     )
     ensure_partitions(election)  # PostgreSQL: the vote's own partitions, as opening makes them
-    contents = [json.dumps(sealed_ballot(), separators=(",", ":")) for _ in range(n)]
+    # Canonical (RFC 8785: sorted keys, no spaces), as stored: the code is the content's hash.
+    contents = [
+        json.dumps(sealed_ballot(), sort_keys=True, separators=(",", ":")) for _ in range(n)
+    ]
     Ballot.objects.bulk_create(
         [Ballot(election=election, content=c) for c in contents], batch_size=1000
     )
@@ -339,3 +342,56 @@ def test_checking_a_code_in_any_case_reads_a_bounded_range_not_every_code(client
     assert patterns and all(p.endswith("%") and len(p) == 4 for p in patterns)
     missing = client.get(url + "Q" * 43).content.decode()
     assert "No encontrado" in missing or "Not found" in missing
+
+
+def publish_chunks(world, election: Election, per_chunk: int) -> list[RecordEntry]:  # type: ignore[no-untyped-def]
+    """The record of a sealed close as ``sealing.close_sealed`` writes it: the ballots sorted by
+    tracking code in ``ballots_published`` chunks, then ``election_closed`` v2."""
+    contents = sorted(
+        Ballot.objects.filter(election=election).values_list("content", flat=True), key=_tracking
+    )
+    groups = [contents[i : i + per_chunk] for i in range(0, len(contents), per_chunk)]
+    with transaction.atomic():
+        entries = [
+            append(
+                world.org,
+                "ballots_published",
+                1,
+                {
+                    "election": election.pk,
+                    "chunk": n,
+                    "chunks": len(groups),
+                    "ballots": [json.loads(c) for c in group],
+                    "digest": "ab" * 32,
+                },
+                body=world.assembly,
+            )
+            for n, group in enumerate(groups)
+        ]
+        closed = {"election": election.pk, "voters": len(contents), "roll_size": len(contents)}
+        payload = {**closed, "ballots": len(contents), "chunks": len(groups), "chain": "cd" * 32}
+        entries.append(append(world.org, "election_closed", 2, payload, body=world.assembly))
+    return entries
+
+
+def test_a_found_code_names_its_published_chunk_from_a_few_entry_heads(client, world):
+    other = closed_vote(world, 30)  # another vote of the same body, closed before
+    publish_chunks(world, other, 10)
+    election = closed_vote(world, 95)
+    entries = publish_chunks(world, election, 10)
+    codes = sorted(TrackingCode.objects.filter(election=election).values_list("code", flat=True))
+    for position in (0, 9, 10, 47, 94):
+        code = codes[position]
+        chunk = position // 10
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/elections/{election.pk}/code/?code={code}").content.decode()
+        assert f"bloque {chunk} de las papeletas" in html, (position, html[-1500:])
+        assert f'href="/record/fed/{entries[chunk].index}/"' in html
+        assert len(queries) <= 16
+    page = client.get(f"/elections/{election.pk}/").content.decode()
+    assert f'href="/record/fed/{entries[-1].index}/"' in page
+    # A plaintext vote's code (or one not found) names no chunk.
+    assert (
+        "bloque"
+        not in client.get(f"/elections/{election.pk}/code/?code={'A' * 43}").content.decode()
+    )
