@@ -451,33 +451,36 @@ def summary(results: list[dict[str, Any]]) -> None:
     results = sorted(results, key=lambda r: r["members"])
     sizes = [r["members"] for r in results]
     print(f"== summary: {', '.join(f'{s:,}' for s in sizes)} members ==")
-    head = "".join(f"{f'N={s:,}':>26}" for s in sizes)
-    print(f"{'stage':<8}{head}   growth        at 20M (fitted; linear)")
+    print("  each cell: wall s | CPU s (application + database) | peak MiB (largest application")
+    print("  process / database backends); growth fitted on CPU (wall follows the machine's load)")
+    head = "".join(f"{f'N={s:,}':>32}" for s in sizes)
+    print(f"{'stage':<8}{head}   growth   CPU at 20M (fitted; linear)")
     for stage in STAGES:
         rows = [r["stages"][stage] for r in results]
         cells = "".join(
-            f"{row['wall']:8.1f} s {row['app_peak_mib']:5,.0f}/{row['db_mib']:4,.0f} MiB"
+            f"{row['wall']:8.1f} |{row['cpu'] + row['db_cpu']:8.1f} |"
+            f"{row['app_peak_mib']:5,.0f}/{row['db_mib']:4,.0f}"
             for row in rows
         )
-        walls = [row["wall"] for row in rows]
-        linear = walls[-1] * TARGET / sizes[-1]
+        cpus = [row["cpu"] + row["db_cpu"] for row in rows]
+        linear = cpus[-1] * TARGET / sizes[-1]
         if len(sizes) > 1:
-            b, a = fit(sizes, walls)
+            b, a = fit(sizes, cpus)
             grow = f"N^{b:4.2f}"
-            at = f"{a * TARGET**b / 60:8.1f} min; {linear / 60:.1f} min"
+            at = f"{a * TARGET**b / 3600:7.1f} h; {linear / 3600:.1f} h"
         else:
-            grow, at = "(one size)", f"{'':>8}      {linear / 60:.1f} min"
-        print(f"{stage:<8}{cells}   {grow:<13} {at}")
-    print("  (each cell: wall time, peak of the largest application process / the database")
-    print("   backends' private memory; CPU seconds are in each size's lines above)")
+            grow, at = "(1 size)", f"{'':>7}    {linear / 3600:.1f} h"
+        print(f"{stage:<8}{cells}   {grow:<8} {at}")
     post = ("close", "decrypt", "count")
     for r in results:
-        total = sum(r["stages"][s]["wall"] for s in post)
+        wall = sum(r["stages"][s]["wall"] for s in post)
+        cpu = sum(r["stages"][s]["cpu"] + r["stages"][s]["db_cpu"] for s in post)
         peak = max(row["app_peak_mib"] for row in r["stages"].values())
         print(
-            f"  N={r['members']:,}: close + decrypt + count {total:.1f} s (goal for 1M: < 60 s); "
-            f"peak application process {peak:,.0f} MiB (goal < 2 GiB); largest record entry "
-            f"{r['entries']['max_bytes'] / 2**20:.2f} MiB (goal <= 16 MiB); load {r['load']:.1f}"
+            f"  N={r['members']:,}: close + decrypt + count {wall:.1f} s wall, {cpu:.1f} s CPU "
+            f"(goal for 1M: < 60 s); peak application process {peak:,.0f} MiB (goal < 2 GiB); "
+            f"largest record entry {r['entries']['max_bytes'] / 2**20:.2f} MiB (goal <= 16 MiB); "
+            f"load average {r['load']:.1f}"
         )
 
 
@@ -504,9 +507,22 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL database to DROP and re-create for each size",
     )
     p.add_argument("--json-out", default="", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--keep", default="", metavar="DIR", help="keep each size's figures in DIR/<N>.json"
+    )
+    p.add_argument(
+        "--summarise",
+        nargs="+",
+        default=[],
+        metavar="JSON",
+        help="print the summary of figures kept earlier (--keep) and run nothing",
+    )
     args = p.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         raise SystemExit("--database-url: this benchmark runs on PostgreSQL")
+    if args.summarise:
+        summary([json.loads(Path(f).read_text()) for f in args.summarise])
+        return 0
     sizes = _sizes(args.sizes or args.members)
     if len(sizes) == 1:
         result = one_size(sizes[0], args.workers, args.database_url)
@@ -517,8 +533,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="asamblea-bench-national-") as tmp:
+        keep = Path(args.keep or tmp)
+        keep.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            out = Path(tmp) / f"{n}.json"
+            out = keep / f"{n}.json"
             done = subprocess.run(
                 [sys.executable, __file__, "--members", str(n), "--workers", str(args.workers)]
                 + ["--database-url", args.database_url, "--json-out", str(out)],

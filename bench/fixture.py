@@ -158,14 +158,21 @@ class BuiltDivision:
 
 
 def build_division(
-    delegates: int, *, org: Any = None, per_unit: int = 10, tokens: bool = False
+    delegates: int,
+    *,
+    org: Any = None,
+    per_unit: int = 10,
+    tokens: bool = False,
+    attendance_on_record: bool = False,
 ) -> BuiltDivision:
     """A weighted assembly of ``delegates`` seats (units of ``per_unit`` seats, populations from
     20 to 3,000) in session, every delegate present, with a two-thirds motion's division open.
 
     Units, seats, members and mandates are bulk-inserted (test data, as an apportionment leaves
     them); the session, motion and division go through the actions. With ``tokens``, every
-    delegate gets a user and a bearer token, so that they vote through the API."""
+    delegate gets a user and a bearer token, so that they vote through the API. With
+    ``attendance_on_record``, every delegate is marked present through the clerk's action (an
+    attendance entry each, so that the record verifies) rather than bulk-inserted."""
     from fractions import Fraction
 
     from django.contrib.auth import get_user_model
@@ -261,13 +268,18 @@ def build_division(
     )
     session = actions.do_schedule_session(None, body, title="Bench session", scheduled_at=at)
     session = actions.do_open_session(None, session)
-    Attendance.objects.bulk_create(
-        [
-            Attendance(session=session, seat=s, mandate=md, member=m, arrived_at=at)
-            for s, md, m in zip(seats, mandates, members, strict=True)
-        ],
-        batch_size=2000,
-    )
+    if attendance_on_record:
+        # Through the clerk's action, one record entry a seat: the record then verifies.
+        for seat in seats:
+            actions.do_record_attendance(None, session, seat)
+    else:
+        Attendance.objects.bulk_create(
+            [
+                Attendance(session=session, seat=s, mandate=md, member=m, arrived_at=at)
+                for s, md, m in zip(seats, mandates, members, strict=True)
+            ],
+            batch_size=2000,
+        )
     motion = actions.do_propose_motion(
         None,
         session,
