@@ -86,7 +86,7 @@ def do_close_election(ctx: ActionContext, election: Election) -> Election:
         return election
     contents, codes = _published_rows(election)
     if election.is_sealed and ranked.is_ranked(election.method):
-        # Published, then shuffled by the server (UNPROVEN: ADR 0014) and sent to the trustees.
+        # Published, then mixed by the trustees (proved shuffles: ADR 0015) and decrypted.
         ranked.close_ranked(ctx, election, contents, voters)
         return election
     entry = ElectionClosedV1(
