@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/asamblea
 # Test processes (pytest-xdist): the tests are independent, each process has its own database.
 JOBS ?= 2
 
-.PHONY: demo test lint format bench crash-test install clean-venv test-sqlite test-postgres
+.PHONY: demo test lint format bench crash-test install clean-venv test-sqlite test-postgres test-fast
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,10 +41,27 @@ test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
 	env -u DATABASE_URL $(BIN)/pytest -n $(JOBS)
 
+# For developers, not CI: the suite on SQLite without the tests marked slow (over 5 CPU-seconds;
+# the end of a run lists any unmarked one). `make test` runs everything.
+test-fast: $(STAMP)
+	@echo "== test suite on SQLite, without the slow tests =="
+	env -u DATABASE_URL $(BIN)/pytest -n $(JOBS) -m "not slow"
+
+# The PostgreSQL pass repeats only what can differ by database: tests/integration and tests/e2e
+# (tests/unit is pure: no database), and of those, with ASAMBLEA_SECOND_DATABASE_PASS=1
+# (tests/conftest.py), it skips, each with its reason printed:
+# - tests that ask for no database (no django_db mark or database fixture: pytest-django refuses
+#   them a connection; those that start a process give it its own SQLite file or need none:
+#   --help, offline verification);
+# - browser tests (mark `browser`): they test pages in Chromium (layout, JavaScript, axe-core).
+#   Every page they visit is rendered on PostgreSQL here by the test client (the Spanish-page walk
+#   samples the same pages as the phone-width walk; tests/integration/{web,elections,trustees,
+#   console,registry,assemblies} post the same forms through the same views and actions).
 test-postgres: $(STAMP)
 	@if $(BIN)/python tools/pg_reachable.py "$(PG_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_URL)) =="; \
-		DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n $(JOBS) tests/integration tests/e2e; \
+		DATABASE_URL="$(PG_URL)" ASAMBLEA_SECOND_DATABASE_PASS=1 \
+			$(BIN)/pytest -n $(JOBS) tests/integration tests/e2e; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is unreachable and CI=true: failing." >&2; exit 1; \
 	else \
