@@ -13,7 +13,7 @@ from asamblea.record.entries.trustees import (
     polynomial_from_json,
     verification_key_from_json,
 )
-from asamblea.trustees.models import DecryptionRequest, Trustee, TrusteeBoard
+from asamblea.trustees.models import DecryptionRequest, MixRequest, Trustee, TrusteeBoard
 
 
 def board_for(organisation: Any, unit: Any = None) -> TrusteeBoard | None:
@@ -120,6 +120,16 @@ def pending_requests(trustee: Trustee) -> list[DecryptionRequest]:
             board_id=trustee.board_id, state=DecryptionRequest.State.PENDING
         )
         .exclude(partials__trustee=trustee)
+        .order_by("pk")
+    )
+
+
+def pending_mixes(trustee: Trustee) -> list[MixRequest]:
+    """Mixes of the trustee's board still waiting for shuffles, that this trustee has not
+    shuffled (ADR 0015: k different trustees shuffle in turn)."""
+    return list(
+        MixRequest.objects.filter(board_id=trustee.board_id, state=MixRequest.State.PENDING)
+        .exclude(shuffles__trustee=trustee)
         .order_by("pk")
     )
 

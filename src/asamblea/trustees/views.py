@@ -90,6 +90,7 @@ def my_steps(request: HttpRequest) -> HttpResponse:
                 "board": trustee.board,
                 "steps": queries.pending_steps(trustee),
                 "requests": queries.pending_requests(trustee),
+                "mixes": queries.pending_mixes(trustee),
                 "share": f"trustee-{trustee.board_id}-{trustee.index}.json",
                 "successor": queries.successor_in_keygen(trustee.board),
                 "params": _browser_params(request, trustee),

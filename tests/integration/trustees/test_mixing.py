@@ -230,3 +230,24 @@ def test_two_trustees_shuffle_through_the_cli_and_a_stranger_cannot(
     assert shown["state"] == "completed" and shown["shuffled_by"] == [2, 1]
     assert _run(monkeypatch, token_for(_user(board, 3)), "shuffle", "--mix", str(mix.pk)) == 0
     assert "is complete: nothing to shuffle" in capsys.readouterr().out
+
+
+def test_a_trustee_s_page_shows_the_shuffles_waiting_for_them_with_the_command(org: Any) -> None:
+    from django.test import Client
+
+    board, _ = make_board(org, k=2, n=3)
+    mix = _request(System("test"), board, _sealed(board, [[1, 2], [2, 1]]))
+
+    def page(index: int, language: str = "en") -> str:
+        client = Client()
+        client.force_login(_user(board, index))
+        return client.get("/trustees/me/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    command = f"shuffle --mix {mix.pk}"
+    assert "1 shuffle of a ranked vote" in page(1) and command in page(1)
+    assert "Te espera 1 mezcla" in page(1, "es")
+    mixing.check_post_shuffle(_user(board, 1), mix.pk, _payload(mix))
+    # Shuffled by trustee 1: no longer theirs to do; still waiting for another trustee.
+    assert command not in page(1) and command in page(2)
+    mixing.check_post_shuffle(_user(board, 2), mix.pk, _payload(mix))
+    assert command not in page(3)
