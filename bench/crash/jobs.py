@@ -2,7 +2,7 @@
 `asamblea worker` processes, and workers are SIGKILLed while chunks are inside their transactions
 (docs/adr/0016-task-queue.md). Called by ``steps.py check`` after the server is stopped.
 
-Each kill is logged with whether a chunk was in flight at that moment (a chunk started, not yet
+Each kill (of every worker at once) is logged with whether a chunk was in flight at that moment (a chunk started, not yet
 done); a phase where no kill hit a chunk in flight tested nothing and is reported as such. After
 the kills two workers are left to finish, the dead workers' chunks being retried after the
 heartbeat (15 s). What is checked afterwards (by ``steps.py``): each chunk number published once,
@@ -42,12 +42,15 @@ class Workers:
                 )
             )
 
-    def kill_one(self, rng: random.Random) -> None:
+    def kill_all(self) -> int:
+        """SIGKILL every worker at once: whichever of them held the chunk in flight, it dies
+        inside that chunk's transaction. Returns how many were killed."""
         alive = [p for p in self.procs if p.poll() is None]
-        if alive:
-            victim = rng.choice(alive)
-            os.killpg(victim.pid, signal.SIGKILL)
-            victim.wait()
+        for p in alive:
+            os.killpg(p.pid, signal.SIGKILL)
+        for p in alive:
+            p.wait()
+        return len(alive)
 
     def stop(self) -> None:
         for p in self.procs:
@@ -63,8 +66,9 @@ class Workers:
 def run_with_kills(
     job: Any, name: str, *, workers: int, kills: int, rng: random.Random, timeout: float = 600
 ) -> dict[str, Any]:
-    """Run ``job`` on ``workers`` worker processes, SIGKILL one (and start a fresh one) whenever a
-    chunk is in flight, ``kills`` times, then wait for the job. Returns the phase's figures."""
+    """Run ``job`` on ``workers`` worker processes; whenever a chunk is in flight, SIGKILL every
+    worker and start as many fresh ones, ``kills`` times; then wait for the job. Returns the
+    phase's figures."""
     from asamblea.jobs.models import Job, JobChunk
 
     log: list[str] = []
@@ -73,28 +77,33 @@ def run_with_kills(
     t0 = time.monotonic()
     cpu0 = os.times()
     done_kills = mid_chunk = 0
+    # Each chunk's attempts at the last kill: a chunk started since (its attempts grew) and not
+    # done is in the hands of a live worker; one left over by a killed worker is not.
+    seen: dict[int, int] = {}
+
+    def live_chunks() -> list[int]:
+        rows = JobChunk.objects.filter(job=job, done_at__isnull=True, attempts__gte=1)
+        return [pk for pk, n in rows.values_list("pk", "attempts") if n > seen.get(pk, 0)]
+
     try:
         deadline = time.monotonic() + timeout
         while done_kills < kills and time.monotonic() < deadline:
             job.refresh_from_db()
             if job.state in (Job.State.DONE, Job.State.FAILED):
                 break
-            in_flight = JobChunk.objects.filter(
-                job=job, done_at__isnull=True, attempts__gte=1
-            ).count()
-            if in_flight:
+            if live_chunks():
                 time.sleep(rng.uniform(0.05, 0.3))  # somewhere inside the chunk
-                still = JobChunk.objects.filter(
-                    job=job, done_at__isnull=True, attempts__gte=1
-                ).exists()
-                pool.kill_one(rng)
+                still = bool(live_chunks())
+                killed = pool.kill_all()
                 done_kills += 1
                 mid_chunk += int(still)
                 log.append(
-                    f"{time.monotonic() - t0:6.1f}s SIGKILL a worker of the {name} "
-                    f"({job.done}/{job.total} parts done, chunk in flight: {still})"
+                    f"{time.monotonic() - t0:6.1f}s SIGKILL {killed} workers of the {name} "
+                    f"({job.done}/{job.total} parts done, a chunk in a live worker's hands: "
+                    f"{still})"
                 )
-                pool.start(1)
+                seen = dict(JobChunk.objects.filter(job=job).values_list("pk", "attempts"))
+                pool.start(workers)
             time.sleep(0.1)
         while time.monotonic() < deadline:
             job.refresh_from_db()

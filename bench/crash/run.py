@@ -12,8 +12,8 @@ a different key from a second device. Afterwards the offline checker (steps.py `
 - every acknowledged voter trying again with a fresh key is refused;
 - the election closes and counts with every ballot, and the exported public record verifies
   (``asamblea export-record`` + ``asamblea verify``);
-- the close and the count run as chunked jobs on three ``asamblea worker`` processes, SIGKILLed
-  three times each while a chunk is inside its transaction (crash/jobs.py): every chunk is
+- the close and the count run as chunked jobs on three ``asamblea worker`` processes, all
+  SIGKILLed three times in each while a chunk is inside its transaction (crash/jobs.py): every chunk is
   published once, the published ballots are the stored ones, one close, tally and count entry.
 
 Negative runs show the test can fail: ``--unsafe-async-commit`` (synchronous_commit off, WAL
@@ -373,6 +373,8 @@ def _failures(f: dict[str, Any]) -> list[str]:
             out.append(f"the {name} job did not finish: {f.get(f'{name}_job_error') or 'timeout'}")
         if not f.get(f"{name}_kills_with_a_chunk_in_flight"):
             out.append(f"no worker was killed in the middle of a chunk of the {name}")
+        elif not f.get(f"{name}_parts_run_again"):
+            out.append(f"no chunk of the {name} was run again after its worker was killed")
     for key, label in (
         ("chunks_published_twice", "chunks published twice"),
         ("chunks_missing", "chunks not published"),
