@@ -179,6 +179,23 @@ def count_voters(election: Election) -> int:
 CASE_PREFIX = 3
 
 
+def _prefix_is_a_range() -> bool:
+    """Whether the codes sharing a prefix are one index range: in SQLite's byte order and under
+    PostgreSQL's C collations. (PostgreSQL uses an index for ``LIKE 'abc%'`` only under "C"
+    itself, not "C.UTF-8"; under a language's collation neither holds, and a prefix search
+    reads the vote's codes.)"""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return True
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cur:
+        cur.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        row = cur.fetchone()
+    return bool(row) and str(row[0]).split(".")[0] in ("C", "POSIX")
+
+
 def find_code(election: Election, forms: list[str]) -> str | None:
     """The published tracking code among ``forms`` (``asamblea.web.codes.search_forms``, most
     likely first): exactly, then a 43-character hash regardless of case. Reads a bounded number
@@ -198,7 +215,11 @@ def find_code(election: Election, forms: list[str]) -> str | None:
             prefixes = {p + c for p in prefixes for c in {char.lower(), char.upper()}}
         wanted = Q()
         for prefix in sorted(prefixes):
-            wanted |= Q(code__startswith=prefix)
+            if _prefix_is_a_range():
+                following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+                wanted |= Q(code__gte=prefix, code__lt=following)
+            else:
+                wanted |= Q(code__startswith=prefix)
         for code in codes.filter(wanted).values_list("code", flat=True)[:10_000]:
             if code.upper() == form.upper():
                 return str(code)

@@ -335,11 +335,13 @@ def test_checking_a_code_in_any_case_reads_a_bounded_range_not_every_code(client
         html = client.get(url + swapped).content.decode()
     assert "Encontrado" in html or "Found" in html, html[-2000:]
     # Never a comparison of every code regardless of case (iexact: UPPER(code) = ... on
-    # PostgreSQL, a LIKE without wildcard on SQLite): only prefixes, which are index ranges.
+    # PostgreSQL, a LIKE on SQLite): only the case variants of a three-character prefix, each an
+    # index range.
     sql = " ".join(q["sql"] for q in queries if "trackingcode" in q["sql"])
-    assert "UPPER(" not in sql.upper()
-    patterns = re.findall(r"LIKE\s+'([^']*)'", sql)
-    assert patterns and all(p.endswith("%") and len(p) == 4 for p in patterns)
+    assert "UPPER(" not in sql.upper() and " LIKE " not in sql.upper()
+    starts = re.findall(r"\"code\" >= '([^']*)'", sql)
+    assert len(starts) == 2 ** sum(c.isalpha() for c in swapped[:3])
+    assert {s.upper() for s in starts} == {swapped[:3].upper()}
     missing = client.get(url + "Q" * 43).content.decode()
     assert "No encontrado" in missing or "Not found" in missing
 
