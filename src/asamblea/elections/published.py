@@ -207,15 +207,18 @@ def find_code(election: Election, forms: list[str]) -> str | None:
     found = codes.filter(code__in=forms).values_list("code", flat=True).first()
     if found is not None or not forms:
         return found
+    as_ranges = None
     for form in forms:
         if len(form) != 43:
             continue
+        if as_ranges is None:
+            as_ranges = _prefix_is_a_range()
         prefixes = {""}
         for char in form[:CASE_PREFIX]:
             prefixes = {p + c for p in prefixes for c in {char.lower(), char.upper()}}
         wanted = Q()
         for prefix in sorted(prefixes):
-            if _prefix_is_a_range():
+            if as_ranges:
                 following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
                 wanted |= Q(code__gte=prefix, code__lt=following)
             else:
