@@ -46,7 +46,7 @@ ARGS = [
 PHONE = {"width": 360, "height": 740}
 NAMES = ["Quispe Mamani, Rosa", "Huanca Condori, Eulogio", "Apaza Ticona, Wilma"]
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

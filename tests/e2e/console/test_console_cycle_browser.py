@@ -33,7 +33,7 @@ from asamblea.elections.models import Election, Participation
 from asamblea.registry.models import Member, Roll
 from fixtures.chromium import ARGS, CHROMIUM, PHONE, require_chromium
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 HEADER = "unit_code,member_ref,display_name,phone,email,joined_on\n"
 

@@ -113,6 +113,7 @@ def test_two_trustees_decrypt_a_tally_in_their_browsers(
     assert election.result["winners"] == [keys[1]]
 
 
+@pytest.mark.slow
 def test_three_trustees_make_a_board_key_in_their_browsers(
     browser: Any, live_server: Any, tmp_path: Path
 ) -> None:
