@@ -90,9 +90,10 @@ class Sealed:
 
 
 def _stored(ballot: sealed.SealedBallot) -> Sealed:
-    content = sealed.canonical_bytes(ballot).decode()
+    data = sealed.canonical_bytes(ballot)
     alphas = tuple(point_to_text(c.alpha) for answer in ballot.answers for c in answer.choices)
-    return Sealed(content, sealed.tracking_code(ballot), alphas)
+    # sealed.tracking_code(ballot), from the bytes already made: not the JSON a second time.
+    return Sealed(data.decode(), b64encode(hashlib.sha256(data).digest()), alphas)
 
 
 def seal_selection(spec: SealSpec, content: str) -> Sealed:
