@@ -372,6 +372,7 @@ def test_a_recall_vote_sealed_in_browsers_decrypts_to_what_was_marked(
     assert election.totals == [{"question": "q1", "totals": [1, 1]}]
 
 
+@pytest.mark.slow
 def test_every_sealed_cast_request_of_an_election_has_the_same_length(
     browser: Any, live_server: Any
 ) -> None:
