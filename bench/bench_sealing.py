@@ -173,12 +173,14 @@ def one_ballot(samples: int) -> dict[str, float]:
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt  # type: ignore[attr-defined]
-    # libsodium is called through ctypes, which cProfile does not see as a call of its own: its
-    # time lands in the thin group.py wrapper that made the call, which does nothing else.
+    # libsodium and libdecaf are called through ctypes, which cProfile does not see as a call of
+    # its own: their time lands in the thin wrapper that made the call (group.py, decaf.py).
     buckets: dict[str, tuple[int, float]] = {}
     for (filename, _, name), (_, calls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         if filename.endswith("group.py") and name in ("mul", "base_mul", "add", "sub", "is_point"):
             key = f"libsodium via group.{name}"
+        elif filename.endswith("decaf.py") and name in ("base_combo", "combo"):
+            key = f"libdecaf via decaf.{name}"
         elif name in (
             "challenge",
             "<method 'update' of '_hashlib.HASH' objects>",
@@ -192,7 +194,7 @@ def one_ballot(samples: int) -> dict[str, float]:
         else:
             key = "other Python"
         c, t = buckets.get(key, (0, 0.0))
-        buckets[key] = (c + calls if key.startswith("libsodium") else 0, t + tottime)
+        buckets[key] = (c + calls if key.startswith(("libsodium", "libdecaf")) else 0, t + tottime)
     print("where yes/no verification spends its time (cProfile, 100 ballots; the profiler itself")
     print("inflates the Python share):")
     for key, (calls, t) in sorted(buckets.items(), key=lambda kv: -kv[1][1]):

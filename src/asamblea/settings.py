@@ -99,6 +99,7 @@ MIDDLEWARE += [
     "asamblea.core.middleware.AdminLoginMiddleware",
     "asamblea.core.middleware.OfficerSessionMiddleware",
     "asamblea.core.middleware.ApiTokenScopeMiddleware",
+    "asamblea.core.middleware.TrusteeUploadMiddleware",
 ]
 # --- end abuse resistance and headers ---------------------------------------------------------
 
@@ -114,7 +115,10 @@ API_MIDDLEWARE = [
 ]
 # --- abuse resistance and headers (issue 16): token scope and expiry, the CSP on API answers --
 API_MIDDLEWARE.insert(0, "asamblea.core.middleware.HeadersMiddleware")
-API_MIDDLEWARE += ["asamblea.core.middleware.ApiTokenScopeMiddleware"]
+API_MIDDLEWARE += [
+    "asamblea.core.middleware.ApiTokenScopeMiddleware",
+    "asamblea.core.middleware.TrusteeUploadMiddleware",
+]
 # --- end abuse resistance and headers ---------------------------------------------------------
 
 ROOT_URLCONF = "asamblea.urls"
@@ -281,6 +285,9 @@ ASAMBLEA_TRUSTED_PROXIES = [
 ]
 # Officers' sessions end after 30 minutes idle and 12 hours in all; members keep Django's
 # 14 days (SESSION_COOKIE_AGE).
+# A trustee's shuffle or partial decryption over the API (core.middleware.TrusteeUploadMiddleware):
+# 1 GiB by default, about a million ranked ballots of ten ranks; the proxy in front must allow it.
+ASAMBLEA_TRUSTEE_UPLOAD_MAX = int(os.environ.get("ASAMBLEA_TRUSTEE_UPLOAD_MAX", str(2**30)))
 ASAMBLEA_OFFICER_IDLE_SECONDS = 30 * 60
 ASAMBLEA_OFFICER_SESSION_SECONDS = 12 * 3600
 # A strict policy on every answer: no inline script or style anywhere; htmx is a static file.

@@ -8,6 +8,7 @@ submission key, so a retry returns the same receipt if the first attempt did go 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
@@ -159,4 +160,40 @@ class ApiTokenScopeMiddleware:
                     },
                     status=403,
                 )
+        return self.get_response(request)
+
+
+# A trustee's shuffle of a ranked vote (every ballot re-encrypted, with its proof) or partial
+# decryption of one is far over Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE: 10,000 ballots of ten
+# ranks are about 9 MB. Those two endpoints, and only for a request carrying a live API token,
+# take up to ASAMBLEA_TRUSTEE_UPLOAD_MAX bytes; everything else keeps Django's limit.
+_TRUSTEE_UPLOADS = re.compile(r"/api/trustees/(?:mixes/\d+/shuffle|requests/\d+/partial)/?")
+
+
+class TrusteeUploadMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and _TRUSTEE_UPLOADS.fullmatch(request.path):
+            from django.conf import settings
+
+            from asamblea.core.credentials import token_row
+
+            header = request.META.get("HTTP_AUTHORIZATION", "")
+            if header[:7].lower() == "bearer " and token_row(header[7:].strip()) is not None:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+                limit = settings.ASAMBLEA_TRUSTEE_UPLOAD_MAX
+                if length > limit:
+                    return JsonResponse(
+                        {
+                            "detail": f"the request is {length:,} bytes; a trustee's upload may be "
+                            f"at most {limit:,} bytes (ASAMBLEA_TRUSTEE_UPLOAD_MAX)",
+                            "field": None,
+                        },
+                        status=413,
+                    )
+                # Read here, so that request.body is this and Django's smaller limit is not
+                # applied to this request.
+                request._body = request.read(length)  # type: ignore[attr-defined]
         return self.get_response(request)
