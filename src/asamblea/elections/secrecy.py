@@ -148,18 +148,6 @@ def truncate_sqlite_wal(
     )
 
 
-def rewrite_participation(election: Any) -> int:
-    """The close's whole rewrite of the vote's secret rows, under its old name: participation
-    (who voted), ballots and tracking codes again in fresh random order with fresh random ids,
-    cast fingerprints and idempotency rows discarded (:func:`asamblea.elections.storage.
-    rewrite_secret_rows`, in bounded memory, on the vote's own partitions on PostgreSQL). Call
-    inside the close's transaction, after any other change to those rows: it supersedes them.
-    Returns the number of voters."""
-    from asamblea.elections import storage
-
-    return storage.rewrite_secret_rows(election).voters
-
-
 def enable_secure_delete() -> None:
     """SQLite: overwrite deleted content with zeros instead of leaving it in free pages."""
     if connection.vendor == "sqlite":

@@ -18,7 +18,7 @@ from typing import Any
 from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, BlockingIssues
-from asamblea.elections import hooks, secrecy
+from asamblea.elections import hooks, secrecy, storage
 from asamblea.elections.actions import ranked, sealing, tally_jobs
 from asamblea.elections.actions._common import State, locked, require_officer_of
 from asamblea.elections.actions.casting import lock_casting
@@ -75,7 +75,7 @@ def do_close_election(ctx: ActionContext, election: Election) -> Election:
     # Ballots, tracking codes and who voted again in fresh random order with fresh random ids,
     # the cast fingerprints and idempotency rows discarded: in the database, in bounded memory,
     # on the vote's own partitions on PostgreSQL (elections.storage). No cast order survives.
-    voters = secrecy.rewrite_participation(election)
+    voters = storage.rewrite_secret_rows(election).voters
     ctx.audit("close_election", election, voters=voters)
     ctx.on_commit(_compact_after_commit)
     if election.is_sealed and sealing.sealable(election):
