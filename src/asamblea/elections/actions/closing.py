@@ -142,7 +142,7 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
         rules=election.rules,
         roll_size=election.roll.size if election.roll else 0,
     )
-    counted(ctx, election, result)
+    tally_jobs.counted(ctx, election, result)
     entry = ElectionCountedV1(
         election=election.pk,
         method=election.method,
@@ -155,14 +155,6 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
     # Another app's kind (a unit's instruction vote) takes its result from here.
     hooks.counted(ctx, election)
     return election
-
-
-def counted(ctx: ActionContext, election: Election, result: dict[str, Any]) -> None:
-    election.result = result
-    election.state = State.COUNTED
-    election.counted_at = now()
-    election.save(update_fields=["result", "state", "counted_at"])
-    ctx.audit("count_election", election, winners=result.get("winners"))
 
 
 def _start(ctx: ActionContext, election: Election, step: str, name: str, **params: Any) -> None:

@@ -33,12 +33,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from asamblea.core.action import ActionContext, System, action
+from asamblea.core.clock import now
 from asamblea.core.errors import BlockingIssues
 from asamblea.crypto import ballot as sealed
 from asamblea.crypto.elgamal import Ciphertext, add_ciphertexts
 from asamblea.crypto.group import point_from_text, point_to_text
 from asamblea.elections import hooks
 from asamblea.elections.actions import sealing
+from asamblea.elections.actions._common import State
 from asamblea.elections.models import Ballot, Election
 from asamblea.elections.queries import NO_BOARD, standing_candidates
 from asamblea.jobs.models import Job
@@ -254,6 +256,14 @@ def _run_count(params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
     return {"ballots": len(ballots), "sums": _sums(election, ballots)}
 
 
+def counted(ctx: ActionContext, election: Election, result: dict[str, Any]) -> None:
+    election.result = result
+    election.state = State.COUNTED
+    election.counted_at = now()
+    election.save(update_fields=["result", "state", "counted_at"])
+    ctx.audit("count_election", election, winners=result.get("winners"))
+
+
 def _finish_count(job: Job, results: list[Any]) -> dict[str, Any]:
     election = Election.objects.select_for_update().get(pk=job.params["election"])
     close = _close_job(election.pk)
@@ -265,8 +275,6 @@ def _finish_count(job: Job, results: list[Any]) -> dict[str, Any]:
         )
     if election.state != rules.CLOSED:
         raise BlockingIssues([f"the election is {election.state}, not closed"])
-    from asamblea.elections.actions.closing import counted
-
     with _step("elections.count") as ctx:
         result = sealing.count_sealed(ctx, election)
         counted(ctx, election, result)
