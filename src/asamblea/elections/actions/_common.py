@@ -13,6 +13,7 @@ from asamblea.core.permissions import Forbidden, Role, has_role
 from asamblea.elections.models import Election
 from asamblea.registry import actions as registry
 from asamblea.registry.models import Body, Member, Membership, Organisation, Roll
+from asamblea.rules import ballots as counting
 
 State = Election.State
 R = TypeVar("R")
@@ -104,3 +105,17 @@ def notify_unit(
         )
     for member in members:
         queue_translated(member.email, member_language(member), subject, body, params)
+
+
+def count_ballots(election: Election, keys: list[str], ballots: list[Any]) -> dict[str, Any]:
+    """The count of plain ballots (or decrypted rankings) under the election's own method,
+    seats, seed, rules and roll size."""
+    return counting.count(
+        election.method,
+        keys,
+        ballots,
+        seats=election.seats,
+        seed=election.seed,
+        rules=election.rules,
+        roll_size=election.roll.size if election.roll else 0,
+    )

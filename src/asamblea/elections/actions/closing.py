@@ -20,7 +20,7 @@ from asamblea.core.clock import now
 from asamblea.core.errors import ActionError, BlockingIssues
 from asamblea.elections import hooks, secrecy, storage
 from asamblea.elections.actions import ranked, sealing, tally_jobs
-from asamblea.elections.actions._common import State, locked, require_officer_of
+from asamblea.elections.actions._common import State, count_ballots, locked, require_officer_of
 from asamblea.elections.actions.casting import lock_casting
 from asamblea.elections.actions.lifecycle import _move as move
 from asamblea.elections.models import (
@@ -37,7 +37,6 @@ from asamblea.elections.queries import (
 from asamblea.jobs.queries import still_running
 from asamblea.jobs.runner import enqueue, queue_backend, retry
 from asamblea.record.entries.elections import ElectionClosedV1, ElectionCountedV1
-from asamblea.rules import ballots as counting
 
 
 def _published_rows(election: Election) -> tuple[list[str], list[str]]:
@@ -133,15 +132,7 @@ def do_count_election(ctx: ActionContext, election: Election) -> Election:
         for c in Ballot.objects.filter(election=election).values_list("content", flat=True)
     ]
     keys = [c.key for c in standing_candidates(election)]
-    result = counting.count(
-        election.method,
-        keys,
-        ballots,
-        seats=election.seats,
-        seed=election.seed,
-        rules=election.rules,
-        roll_size=election.roll.size if election.roll else 0,
-    )
+    result = count_ballots(election, keys, ballots)
     tally_jobs.counted(ctx, election, result)
     entry = ElectionCountedV1(
         election=election.pk,

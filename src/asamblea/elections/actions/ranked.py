@@ -34,6 +34,7 @@ from asamblea.core.errors import ActionError
 from asamblea.crypto import ranked
 from asamblea.crypto.elgamal import Ciphertext, DiscreteLog
 from asamblea.crypto.group import Point, b64encode, point_from_text, point_to_text
+from asamblea.elections.actions._common import count_ballots
 from asamblea.elections.actions.sealing import MAX_SEALED_CHARS, Sealed, on_election_decrypted
 from asamblea.elections.models import Election
 from asamblea.elections.queries import standing_candidates
@@ -336,15 +337,7 @@ def _count(
     request: int,
 ) -> None:
     ballots, spoilt = rankings_from_values(values, keys)
-    result = counting.count(
-        election.method,
-        keys,
-        ballots,
-        seats=election.seats,
-        seed=election.seed,
-        rules=election.rules,
-        roll_size=election.roll.size if election.roll else 0,
-    )
+    result = count_ballots(election, keys, ballots)
     result["spoilt"] = spoilt
     election.result = result
     election.state = Election.State.COUNTED
