@@ -28,8 +28,8 @@ from asamblea.recordstore.models import RecordEntry
 SMALL_CHARS = 16_000
 PAGED_MAX_BYTES = 16_000_000
 HEAD_CHARS = 4_000
-ITEMS_PER_PAGE = 100
-PAGE_CHARS = 100_000
+ITEMS_PER_PAGE = 50
+PAGE_CHARS = 60_000
 # A field longer than this (as compact JSON) is summarised, not shown.
 FIELD_CHARS = 2_000
 # The canonical bytes are streamed in slices of this many characters, one query each.
