@@ -23,16 +23,7 @@ from elections_builders import build_world, open_election  # noqa: E402
 from asamblea.elections import actions, secrecy  # noqa: E402
 from asamblea.elections.models import Election, RecallPetition  # noqa: E402
 from asamblea.registry import actions as registry  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-PHONE = {"width": 360, "height": 740}
+from fixtures.chromium import ARGS, CHROMIUM, PHONE  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -18,6 +18,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from fixtures.chromium import ARGS, CHROMIUM, PHONE  # noqa: E402
 from fixtures.demo_pages import (
     load_demo,
     member_for_pages,
@@ -26,15 +27,6 @@ from fixtures.demo_pages import (
     unsampled_patterns,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-PHONE = {"width": 360, "height": 740}
 MIN_GRAPH_TEXT_PX = 12
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -34,16 +34,8 @@ from assembly_builders import (  # noqa: E402
 from asamblea.assemblies import actions  # noqa: E402
 from asamblea.assemblies.models import DelegateVote, Division, Motion, Resolution  # noqa: E402
 from asamblea.core.clock import now  # noqa: E402
+from fixtures.chromium import ARGS, CHROMIUM, PHONE  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-PHONE = {"width": 360, "height": 740}
 NAMES = ["Quispe Mamani, Rosa", "Huanca Condori, Eulogio", "Apaza Ticona, Wilma"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
