@@ -29,6 +29,8 @@ def test_the_closed_votes_pages_fit_a_phone_and_page_without_javascript(
     from playwright.sync_api import sync_playwright
     from test_pages_do_not_grow import closed_entry, closed_vote
 
+    from asamblea.recordstore.pages import ITEMS_PER_PAGE
+
     chromium = require_chromium()
     world = build_world(4)
     election = closed_vote(world, 180)
@@ -58,12 +60,12 @@ def test_the_closed_votes_pages_fit_a_phone_and_page_without_javascript(
         assert page.evaluate(WIDTH) <= PHONE["width"]
         page.screenshot(path=str(shots / "record-large-entry.png"), full_page=True)
         page.screenshot(path=str(shots / "record-large-entry-top.png"))
-        page.fill("#from", "1950")
+        page.fill("#from", "1951")  # the last page: items 1,951 to 2,000
         page.click('form[action="#items"] button')
-        assert page.locator("h4.item").count() == 51
+        assert page.locator("h4.item").count() == ITEMS_PER_PAGE
         page.click("a[rel=prev]")
         first = page.locator("h4.item").first.inner_text()
-        assert first.replace("\xa0", "").replace(" ", "") == "Elemento1850"
+        assert first.replace("\xa0", "").replace(" ", "") == f"Elemento{1951 - ITEMS_PER_PAGE}"
         with page.expect_download() as download:
             page.click("a[download]")
         assert Path(download.value.path()).read_bytes() == entry.canonical.encode()
