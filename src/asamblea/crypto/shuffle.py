@@ -46,12 +46,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from asamblea.crypto.elgamal import Ciphertext
 from asamblea.crypto.group import (
+    IDENTITY,
     ORDER,
     Point,
     add,
@@ -71,6 +72,55 @@ U_TAG = "shuffle-u"
 CHALLENGE_TAG = "shuffle"
 
 Ballot = tuple[Ciphertext, ...]
+
+
+# The long loops of the prover are cut into tasks that a process pool may run (``mapper``): the
+# re-encryption in slices of ballots, and the sums ``t3`` and ``t_hat`` in slices and ``t4`` per
+# rank. A task is ``(kind, args)``; ``prover_task`` is top level so that a pool can pickle it.
+ProverTask = tuple[str, tuple[Any, ...]]
+Mapper = Callable[[Callable[[ProverTask], Any], list[ProverTask]], Iterable[Any]]
+PROVER_SLICES = 8
+
+
+def _prover_slices(n: int) -> list[tuple[int, int]]:
+    size = max(1, -(-n // PROVER_SLICES))
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+def _weighted_sum(ws: Sequence[int], points: Sequence[Point]) -> Point:
+    total = IDENTITY
+    for w, p in zip(ws, points, strict=True):
+        total = add(total, mul(w, p))
+    return total
+
+
+def _t4_commitment(
+    w_prime: Sequence[int], minus_w4: int, pk: Point, column: Sequence[Ciphertext]
+) -> tuple[Point, Point]:
+    """``(-w4 G + sum w'_i alpha'_i, -w4 Y + sum w'_i beta'_i)`` for one rank."""
+    ta = add(base_mul(minus_w4), _weighted_sum(w_prime, [c.alpha for c in column]))
+    tb = add(mul(minus_w4, pk), _weighted_sum(w_prime, [c.beta for c in column]))
+    return ta, tb
+
+
+def _t_hat_slice(
+    w_hat: Sequence[int], w_prime: Sequence[int], previous: Sequence[Point]
+) -> list[Point]:
+    """``t_hat_i = w_hat_i G + w'_i c_hat_{i-1}`` for a slice (``previous``: the c_hat_{i-1})."""
+    return [add(base_mul(a), mul(b, p)) for a, b, p in zip(w_hat, w_prime, previous, strict=True)]
+
+
+def prover_task(task: ProverTask) -> Any:
+    kind, args = task
+    if kind == "reencrypt":
+        return _reencrypt_slice(*args)
+    if kind == "t3":
+        return _weighted_sum(*args)
+    if kind == "t4":
+        return _t4_commitment(*args)
+    if kind == "t_hat":
+        return _t_hat_slice(*args)
+    raise ValueError(f"no prover task {kind!r}")
 
 
 @dataclass(frozen=True)
@@ -109,23 +159,13 @@ def random_permutation(n: int) -> list[int]:
     return psi
 
 
-def gen_shuffle(
-    public_key: Point, ballots: Sequence[Sequence[Ciphertext]], psi: Sequence[int] | None = None
-) -> tuple[list[Ballot], list[list[int]], list[int]]:
-    """GenShuffle: output ``i`` re-encrypts every component of input ``psi[i]``.
-
-    Returns the outputs, the re-encryption randomness ``rho[i][k]`` and ``psi``; the caller keeps
-    the last two only until ``gen_shuffle_proof`` has used them.
-    """
-    n = len(ballots)
-    if psi is None:
-        psi = random_permutation(n)
-    if sorted(psi) != list(range(n)):
-        raise ValueError("psi is not a permutation of the inputs")
+def _reencrypt_slice(
+    public_key: Point, ballots: Sequence[Sequence[Ciphertext]]
+) -> tuple[list[Ballot], list[list[int]]]:
+    """Every component of each ballot re-encrypted under fresh randomness; the randomness too."""
     outputs: list[Ballot] = []
     rho: list[list[int]] = []
-    for i in range(n):
-        ballot = ballots[psi[i]]
+    for ballot in ballots:
         row = [random_scalar() for _ in ballot]
         rho.append(row)
         outputs.append(
@@ -134,6 +174,33 @@ def gen_shuffle(
                 for c, r in zip(ballot, row, strict=True)
             )
         )
+    return outputs, rho
+
+
+def gen_shuffle(
+    public_key: Point,
+    ballots: Sequence[Sequence[Ciphertext]],
+    psi: Sequence[int] | None = None,
+    mapper: Mapper = map,
+) -> tuple[list[Ballot], list[list[int]], list[int]]:
+    """GenShuffle: output ``i`` re-encrypts every component of input ``psi[i]``.
+
+    Returns the outputs, the re-encryption randomness ``rho[i][k]`` and ``psi``; the caller keeps
+    the last two only until ``gen_shuffle_proof`` has used them. ``mapper`` (``map``, or a
+    process pool's ``map`` on the trustee's own machine) runs the slices.
+    """
+    n = len(ballots)
+    if psi is None:
+        psi = random_permutation(n)
+    if sorted(psi) != list(range(n)):
+        raise ValueError("psi is not a permutation of the inputs")
+    permuted = [ballots[j] for j in psi]
+    outputs: list[Ballot] = []
+    rho: list[list[int]] = []
+    tasks = [("reencrypt", (public_key, permuted[a:b])) for a, b in _prover_slices(n)]
+    for part_out, part_rho in mapper(prover_task, tasks):
+        outputs.extend(part_out)
+        rho.extend(part_rho)
     return outputs, rho, list(psi)
 
 
@@ -213,11 +280,13 @@ def gen_shuffle_proof(
     rho: Sequence[Sequence[int]],
     psi: Sequence[int],
     hs: Sequence[Point] | None = None,
+    mapper: Mapper = map,
 ) -> ShuffleProof:
     """GenShuffleProof, for ballots of R ciphertexts (the vector extension in the docstring).
 
     ``hs`` defaults to ``generators(context...)``; passing others is for tests only (the verifier
-    always derives its own).
+    always derives its own). ``mapper`` runs the long sums (``t3``, ``t4`` per rank, ``t_hat``),
+    as in ``gen_shuffle``; the proof is the same either way.
     """
     n = len(inputs)
     if n == 0 or len(outputs) != n or len(psi) != n or len(rho) != n:
@@ -250,22 +319,19 @@ def gen_shuffle_proof(
 
     t1 = base_mul(w1)
     t2 = base_mul(w2)
+    slices = _prover_slices(n)
+    tasks: list[ProverTask] = [("t3", (w_prime[a:b], hv[a:b])) for a, b in slices]
+    tasks += [("t4", (w_prime, -w4[k] % ORDER, pk, [b[k] for b in outputs])) for k in range(width)]
+    tasks += [
+        ("t_hat", (w_hat[a:b], w_prime[a:b], [h if a == 0 else chain[a - 1], *chain[a : b - 1]]))
+        for a, b in slices
+    ]
+    results = list(mapper(prover_task, tasks))
     t3 = base_mul(w3)
-    for i in range(n):
-        t3 = add(t3, mul(w_prime[i], hv[i]))
-    t4 = []
-    for k in range(width):
-        ta = base_mul(-w4[k] % ORDER)
-        tb = mul(-w4[k] % ORDER, pk)
-        for i in range(n):
-            ta = add(ta, mul(w_prime[i], outputs[i][k].alpha))
-            tb = add(tb, mul(w_prime[i], outputs[i][k].beta))
-        t4.append((ta, tb))
-    t_hat = []
-    previous = h
-    for i in range(n):
-        t_hat.append(add(base_mul(w_hat[i]), mul(w_prime[i], previous)))
-        previous = chain[i]
+    for part in results[: len(slices)]:
+        t3 = add(t3, part)
+    t4 = [tuple(pair) for pair in results[len(slices) : len(slices) + width]]
+    t_hat = [p for part in results[len(slices) + width :] for p in part]
 
     c = challenge(
         CHALLENGE_TAG,
@@ -297,16 +363,19 @@ def gen_shuffle_proof(
 
 
 def shuffle_with_proof(
-    context: Context, ballots: Sequence[Sequence[Ciphertext]]
+    context: Context, ballots: Sequence[Sequence[Ciphertext]], mapper: Mapper = map
 ) -> tuple[list[Ballot], ShuffleProof]:
-    """GenShuffle then GenShuffleProof; the permutation and randomness are dropped here."""
+    """GenShuffle then GenShuffleProof; the permutation and randomness are dropped here.
+
+    ``mapper``: ``map`` (one process) or a process pool's ``map`` (every core of the trustee's
+    machine; the secrets then pass to its own worker processes, never further)."""
     if not ballots:
         raise ValueError("nothing to shuffle")
     width = len(ballots[0])
     if width == 0 or any(len(b) != width for b in ballots):
         raise ValueError("every ballot must have the same, non-zero, number of ciphertexts")
-    outputs, rho, psi = gen_shuffle(context.public_key, ballots)
-    proof = gen_shuffle_proof(context, ballots, outputs, rho, psi)
+    outputs, rho, psi = gen_shuffle(context.public_key, ballots, mapper=mapper)
+    proof = gen_shuffle_proof(context, ballots, outputs, rho, psi, mapper=mapper)
     return outputs, proof
 
 

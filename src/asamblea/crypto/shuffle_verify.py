@@ -30,10 +30,13 @@ from typing import Any
 
 from asamblea.crypto.elgamal import Ciphertext
 from asamblea.crypto.group import (
+    IDENTITY,
     ORDER,
     Point,
     add,
+    base_combo,
     base_mul,
+    combo,
     mul,
     point_from_label,
     point_from_text,
@@ -198,29 +201,91 @@ def _statement_digest(
     return d.digest()
 
 
-T4Task = tuple[
-    int, int, Point, list[int], tuple[int, ...], list[Ciphertext], list[Ciphertext],
-    tuple[Point, Point],
-]  # fmt: skip
+# The equations over all N ballots (``t3``, ``t4`` per rank, ``t_hat``) are split into tasks
+# that ``mapper`` may run in other processes: each task carries what its sums need and returns
+# what the caller compares, so the outcome does not depend on where it ran. Every sum pairs two
+# products in one ``combo`` (libdecaf's double multiplication when installed: verifiers only, on
+# public values; ADR 0018), and ``-c`` is folded into the ``u_j``, so a rank costs 2N combos.
+# A task is ``(kind, args)``; ``kind`` is "t3", "t4" or "t_hat".
+Task = tuple[str, tuple[Any, ...]]
 
 
-def t4_holds(task: T4Task) -> bool:
+def _paired_sum(
+    xs: Sequence[int], ps: Sequence[Point], ys: Sequence[int], qs: Sequence[Point]
+) -> Point:
+    """``sum_i xs[i]*ps[i] + ys[i]*qs[i]``, two products per ``combo``."""
+    total = IDENTITY
+    for x, p, y, q in zip(xs, ps, ys, qs, strict=True):
+        total = add(total, combo(x, p, y, q))
+    return total
+
+
+def _t3_part(
+    cu: Sequence[int], commitments: Sequence[Point], s_prime: Sequence[int], hv: Sequence[Point]
+) -> Point:
+    """A slice of ``t3 - s3*G = sum (-c u_j) c_j + sum s'_i h_i``."""
+    return _paired_sum(cu, commitments, s_prime, hv)
+
+
+def _t4_rank(
+    cu: Sequence[int],
+    s_prime: Sequence[int],
+    minus_s4: int,
+    pk: Point,
+    column_in: Sequence[Ciphertext],
+    column_out: Sequence[Ciphertext],
+) -> tuple[Point, Point]:
     """One rank's re-encryption equation: with ``a'_k = sum u_j alpha_{j,k}`` and
     ``b'_k = sum u_j beta_{j,k}`` over the inputs, ``t4[k]`` must be
     ``(-c a'_k - s4_k G + sum s'_i alpha'_{i,k}, -c b'_k - s4_k Y + sum s'_i beta'_{i,k})``."""
-    minus_c, s4, pk, u, s_prime, column_in, column_out, expected = task
-    a = mul(u[0], column_in[0].alpha)
-    b = mul(u[0], column_in[0].beta)
-    for j in range(1, len(column_in)):
-        a = add(a, mul(u[j], column_in[j].alpha))
-        b = add(b, mul(u[j], column_in[j].beta))
-    minus_s4 = (-s4) % ORDER
-    ta = add(mul(minus_c, a), base_mul(minus_s4))
-    tb = add(mul(minus_c, b), mul(minus_s4, pk))
-    for i, c in enumerate(column_out):
-        ta = add(ta, mul(s_prime[i], c.alpha))
-        tb = add(tb, mul(s_prime[i], c.beta))
-    return (ta, tb) == tuple(expected)
+    ta = add(
+        base_mul(minus_s4),
+        _paired_sum(cu, [c.alpha for c in column_in], s_prime, [c.alpha for c in column_out]),
+    )
+    tb = add(
+        mul(minus_s4, pk),
+        _paired_sum(cu, [c.beta for c in column_in], s_prime, [c.beta for c in column_out]),
+    )
+    return ta, tb
+
+
+def _t_hat_links(
+    start: int,
+    minus_c: int,
+    chain: Sequence[Point],
+    previous: Point,
+    s_hat: Sequence[int],
+    s_prime: Sequence[int],
+    t_hat: Sequence[Point],
+) -> int | None:
+    """Links ``start..`` of the chain: ``t_hat_i = -c c_hat_i + s_hat_i G + s'_i c_hat_{i-1}``;
+    the index of the first that fails, or None."""
+    for i, link in enumerate(chain):
+        if add(combo(minus_c, link, s_prime[i], previous), base_mul(s_hat[i])) != t_hat[i]:
+            return start + i
+        previous = link
+    return None
+
+
+def run_task(task: Task) -> Any:
+    """One task of :func:`check_shuffle_proof` (top level, so a process pool can run it)."""
+    kind, args = task
+    if kind == "t3":
+        return _t3_part(*args)
+    if kind == "t4":
+        return _t4_rank(*args)
+    if kind == "t_hat":
+        return _t_hat_links(*args)
+    raise ValueError(f"no shuffle task {kind!r}")
+
+
+def _slices(n: int, parts: int) -> list[tuple[int, int]]:
+    size = -(-n // max(1, parts))
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+# The ``t3`` and ``t_hat`` sums are cut in this many slices, so that several workers share them.
+SLICES = 4
 
 
 def check_shuffle_proof(
@@ -228,12 +293,13 @@ def check_shuffle_proof(
     inputs: Sequence[Sequence[Ciphertext]],
     outputs: Sequence[Sequence[Ciphertext]],
     proof: CheckedProof,
-    mapper: Callable[[Callable[[T4Task], bool], list[T4Task]], Iterable[bool]] = map,
+    mapper: Callable[[Callable[[Task], Any], list[Task]], Iterable[Any]] = map,
 ) -> None:
     """CheckShuffleProof; raises ``InvalidShuffle(step, ...)``, returns None when it holds.
 
-    ``mapper`` (``map`` by default, or an executor's ``map``) runs the per-rank ``t4`` checks,
-    most of the work for a wide ballot; the outcome is the same either way."""
+    ``mapper`` (``map`` by default, or an executor's ``map``) runs the tasks of the long sums
+    (``t3``, ``t4`` per rank, ``t_hat``), nearly all the work; the outcome is the same either
+    way, and the first failing step in the order above is the one named."""
     n = len(inputs)
     if n == 0:
         raise InvalidShuffle("form", "no ballots")
@@ -282,7 +348,7 @@ def check_shuffle_proof(
         c_bar = add(c_bar, p)
     for p in hv:
         c_bar = sub(c_bar, p)
-    if add(mul(minus_c, c_bar), base_mul(proof.s1)) != proof.t1:
+    if base_combo(proof.s1, minus_c, c_bar) != proof.t1:
         raise InvalidShuffle("t1", "the permutation commitment does not open to a permutation")
 
     # t2: c_hat = c_hat_N - (prod u_i)*h.
@@ -290,47 +356,62 @@ def check_shuffle_proof(
     for x in u:
         u_prod = u_prod * x % ORDER
     c_hat = sub(proof.chain[-1], mul(u_prod, h))
-    if add(mul(minus_c, c_hat), base_mul(proof.s2)) != proof.t2:
+    if base_combo(proof.s2, minus_c, c_hat) != proof.t2:
         raise InvalidShuffle("t2", "the commitment chain does not end at the product of the u_i")
 
-    # t3: c_tilde = sum u_j c_j.
-    c_tilde = mul(u[0], proof.commitments[0])
-    for j in range(1, n):
-        c_tilde = add(c_tilde, mul(u[j], proof.commitments[j]))
-    t3 = add(mul(minus_c, c_tilde), base_mul(proof.s3))
-    for i in range(n):
-        t3 = add(t3, mul(proof.s_prime[i], hv[i]))
-    if t3 != proof.t3:
-        raise InvalidShuffle("t3", "the committed permutation does not match the responses")
-
-    # t4, per rank k (independent of each other: ``mapper`` may spread them over processes).
-    tasks = [
+    cu = [minus_c * x % ORDER for x in u]
+    sp = proof.s_prime
+    slices = _slices(n, SLICES)
+    tasks: list[Task] = [
+        ("t3", (cu[a:b], proof.commitments[a:b], sp[a:b], hv[a:b])) for a, b in slices
+    ]
+    tasks += [
         (
-            minus_c,
-            proof.s4[k],
-            pk,
-            u,
-            proof.s_prime,
-            [b[k] for b in inputs],
-            [b[k] for b in outputs],
-            proof.t4[k],
+            "t4",
+            (cu, sp, (-proof.s4[k]) % ORDER, pk, [b[k] for b in inputs], [b[k] for b in outputs]),
         )
         for k in range(width)
     ]
-    for k, holds in enumerate(mapper(t4_holds, tasks)):
-        if not holds:
+    tasks += [
+        (
+            "t_hat",
+            (
+                a,
+                minus_c,
+                proof.chain[a:b],
+                h if a == 0 else proof.chain[a - 1],
+                proof.s_hat[a:b],
+                sp[a:b],
+                proof.t_hat[a:b],
+            ),
+        )
+        for a, b in slices
+    ]
+    results = list(mapper(run_task, tasks))
+    t3_parts, t4_sums, links = (
+        results[: len(slices)],
+        results[len(slices) : len(slices) + width],
+        results[len(slices) + width :],
+    )
+
+    # t3: -c * sum u_j c_j + s3*G + sum s'_i h_i.
+    t3 = base_mul(proof.s3)
+    for part in t3_parts:
+        t3 = add(t3, part)
+    if t3 != proof.t3:
+        raise InvalidShuffle("t3", "the committed permutation does not match the responses")
+
+    # t4, per rank k.
+    for k, got in enumerate(t4_sums):
+        if tuple(got) != tuple(proof.t4[k]):
             raise InvalidShuffle(
                 "t4",
                 f"rank {k + 1}: the outputs are not re-encryptions of the inputs under this key",
             )
 
     # t_hat_i = -c*c_hat_i + s_hat_i*G + s'_i*c_hat_{i-1}.
-    previous = h
-    for i in range(n):
-        t = add(
-            add(mul(minus_c, proof.chain[i]), base_mul(proof.s_hat[i])),
-            mul(proof.s_prime[i], previous),
-        )
-        if t != proof.t_hat[i]:
-            raise InvalidShuffle("t_hat", f"link {i + 1} of the commitment chain does not hold")
-        previous = proof.chain[i]
+    for failed in links:
+        if failed is not None:
+            raise InvalidShuffle(
+                "t_hat", f"link {failed + 1} of the commitment chain does not hold"
+            )

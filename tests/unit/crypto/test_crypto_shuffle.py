@@ -359,3 +359,46 @@ def test_trapdoor_generators_let_a_forged_shuffle_pass_but_ours_refuse_it(
     # why the generators must come from hash-to-group and never from the prover.
     monkeypatch.setattr(V, "independent_generators", lambda e, q, n: hs)
     V.check_shuffle_proof(CTX, inputs, outs, proof)
+
+
+def test_a_shuffle_made_and_checked_over_worker_processes_is_the_same_as_in_one() -> None:
+    """The prover's and the verifier's tasks (slices of ballots, one rank each) run in a process
+    pool as in one process: the pool's shuffle verifies serially and keeps the ballots, a serial
+    shuffle verifies over the pool, and a changed response is refused at the same step and the
+    same place, including a link of the chain in a later slice than the first."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    inputs = _ballots(9, 3)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        outputs, proof = S.shuffle_with_proof(CTX, inputs, mapper=pool.map)
+        _check(inputs, outputs, proof)
+        assert _plain(outputs) == _plain(inputs)
+
+        def over_pool(proof: S.ShuffleProof) -> None:
+            V.check_shuffle_proof(
+                CTX,
+                V.ballots_from_json(S.ballots_to_json(inputs)),
+                V.ballots_from_json(S.ballots_to_json(outputs)),
+                V.proof_from_json(S.proof_to_json(proof)),
+                mapper=pool.map,
+            )
+
+        over_pool(proof)
+        for field, position, step, words in (
+            ("s3", None, "t3", "committed permutation"),
+            ("s4", 2, "t4", "rank 3"),
+            ("s_hat", 7, "t_hat", "link 8 "),
+            ("s_prime", 8, "t3", "committed permutation"),
+        ):
+            value = getattr(proof, field)
+            if position is None:
+                new: object = (value + 1) % ORDER
+            else:
+                new = tuple((v + 1) % ORDER if i == position else v for i, v in enumerate(value))
+            changed = dataclasses.replace(proof, **{field: new})  # type: ignore[arg-type]
+            for check in (over_pool, lambda p: _check(inputs, outputs, p)):
+                with pytest.raises(V.InvalidShuffle) as caught:
+                    check(changed)
+                assert caught.value.step == step, str(caught.value)
+                assert words in str(caught.value)
