@@ -59,6 +59,11 @@ _STATE_NAMES = {
 }
 
 _STATE_RE = re.compile(r"^the election is (\w+), not (.+)$")
+# elections.queries.RANKINGS_AWAITING_SHUFFLE, with its two numbers.
+_SHUFFLE_RE = re.compile(
+    r"^closed, awaiting shuffle (\d+) of (\d+): a trustee of the board who has not shuffled yet "
+    r"must shuffle the sealed rankings with proof; the decryption follows the last shuffle$"
+)
 
 
 def state_name(state: str) -> str:
@@ -70,6 +75,13 @@ def in_words(issue: str) -> str:
     """One reason, translated when it is a known one."""
     if issue in _EXACT:
         return str(_EXACT[issue])
+    shuffle = _SHUFFLE_RE.match(issue)
+    if shuffle:
+        return _(
+            "Closed, awaiting shuffle %(n)s of %(k)s: a trustee of the board who has not shuffled "
+            "yet must shuffle the sealed rankings, with proof; the decryption follows the last "
+            "shuffle."
+        ) % {"n": shuffle.group(1), "k": shuffle.group(2)}
     found = _STATE_RE.match(issue)
     if found:
         wanted = [state_name(s) for s in found.group(2).split(" or ")]

@@ -56,7 +56,12 @@ NO_BOARD = (
 AWAITING_DECRYPTION = (
     "closed, awaiting decryption: k of the board's trustees must decrypt the tally"
 )
-# A sealed ranked vote (ADR 0014) is counted by the trustee submission that completes it.
+# A sealed ranked vote (ADRs 0014, 0015) waits first for k shuffles by k different trustees, then
+# for the decryption of the last one's output; the submission that completes it counts.
+RANKINGS_AWAITING_SHUFFLE = (
+    "closed, awaiting shuffle {n} of {k}: a trustee of the board who has not shuffled yet must "
+    "shuffle the sealed rankings with proof; the decryption follows the last shuffle"
+)
 RANKINGS_AWAITING_DECRYPTION = (
     "closed, awaiting decryption: k of the board's trustees must decrypt the shuffled rankings;"
     " the last one to do so counts them"
@@ -75,8 +80,27 @@ def sealing_issues(election: Election, to_state: str) -> list[str]:
     if counting and sealed and not election.totals:
         return [AWAITING_DECRYPTION]
     if counting and election.is_sealed and ballot_kind(election.method) == "ranked":
-        return [RANKINGS_AWAITING_DECRYPTION]
+        return [rankings_awaited(election)]
     return []
+
+
+def rankings_awaited(election: Election) -> str:
+    """The step a closed sealed ranked vote waits for: shuffle n of k while its mix is pending
+    (``current``, the list itself, is never loaded here), else the decryption."""
+    from asamblea.trustees.models import MixRequest, MixShuffle
+
+    pending = (
+        MixRequest.objects.filter(
+            subject=f"election:{election.pk}:rankings", state=MixRequest.State.PENDING
+        )
+        .values_list("pk", "rounds")
+        .first()
+    )
+    if pending is None:
+        return RANKINGS_AWAITING_DECRYPTION
+    mix, rounds = pending
+    done = MixShuffle.objects.filter(mix_id=mix).count()
+    return RANKINGS_AWAITING_SHUFFLE.format(n=done + 1, k=rounds)
 
 
 def next_state(election: Election) -> str:

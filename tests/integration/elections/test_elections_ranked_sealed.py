@@ -11,8 +11,10 @@ import json
 import secrets
 
 import pytest
+from django.utils import translation
 from elections_builders import build_world, open_election, record_entries
 
+from asamblea.console.issues import in_words
 from asamblea.core.errors import ActionError, BlockingIssues
 from asamblea.crypto import ranked as R
 from asamblea.crypto.elgamal import encrypt
@@ -101,12 +103,24 @@ def test_a_sealed_irv_vote_is_mixed_by_k_trustees_decrypted_counted_and_recounte
     assert mix.current == published
     assert not DecryptionRequest.objects.filter(subject__startswith=f"election:{election.pk}:")
     assert record_entries(world.org, "election_rankings_shuffled") == []
-    with pytest.raises(BlockingIssues, match="shuffled rankings"):
+    # The officers are told the step awaited: shuffle 1 of 2, then 2 of 2, then the decryption
+    # (in Spanish too).
+    with pytest.raises(BlockingIssues, match="awaiting shuffle 1 of 2") as caught:
         actions.do_count_election(world.officers[0], election)
+    with translation.override("es"):
+        assert in_words(str(caught.value.issues[0])).startswith(
+            "Cerrada, en espera de la mezcla 1 de 2: un custodio de la junta"
+        )
     # k - 1 shuffles: still no decryption; the k-th asks for the decryption of its output.
     shuffle(mix, [3])
     assert not DecryptionRequest.objects.filter(subject__startswith=f"election:{election.pk}:")
+    with pytest.raises(BlockingIssues, match="awaiting shuffle 2 of 2"):
+        actions.do_count_election(world.officers[0], election)
     shuffle(mix, [1])
+    with pytest.raises(BlockingIssues, match="must decrypt the shuffled rankings") as caught:
+        actions.do_count_election(world.officers[0], election)
+    with translation.override("es"):
+        assert "descifrar las clasificaciones barajadas" in in_words(str(caught.value.issues[0]))
     assert mix.state == MixRequest.State.COMPLETED
     [shuffled] = record_entries(world.org, "election_rankings_shuffled")
     assert shuffled["v"] == 2 and shuffled["mix"] == mix.pk and shuffled["rounds"] == 2

@@ -251,3 +251,19 @@ def test_a_trustee_s_page_shows_the_shuffles_waiting_for_them_with_the_command(o
     assert command not in page(1) and command in page(2)
     mixing.check_post_shuffle(_user(board, 2), mix.pk, _payload(mix))
     assert command not in page(3)
+
+
+def test_the_shuffle_command_the_page_prints_runs_as_printed(
+    org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test import Client
+    from test_api_and_cli import token_for
+    from test_pages import printed_commands, run_printed
+
+    board, _ = make_board(org, k=2, n=3)
+    mix = _request(System("test"), board, _sealed(board, [[1, 2], [2, 1]]))
+    client = Client()
+    client.force_login(_user(board, 3))
+    [command] = printed_commands(client.get("/trustees/me/").content.decode())
+    assert run_printed(monkeypatch, token_for(_user(board, 3)), command) == 0
+    assert [s.trustee.index for s in MixShuffle.objects.filter(mix=mix)] == [3]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
+import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +20,33 @@ from asamblea.trustees.models import Trustee, TrusteeBoard
 from fixtures.trustees import make_board, make_trustee_user
 
 pytestmark = pytest.mark.django_db
+
+
+def printed_commands(page: str) -> list[list[str]]:
+    """The ``asamblea trustee ...`` commands a page prints, split as a shell would."""
+    found = re.findall(r'<pre class="canonical">(asamblea trustee [^<]*)</pre>', page)
+    return [shlex.split(html.unescape(text)) for text in found]
+
+
+def run_printed(monkeypatch: Any, token: str, words: list[str]) -> int:
+    """Run a printed command exactly as printed, through ``asamblea``'s own parser; the server
+    it names is the test server, reached in-process (test_api_and_cli.ClientServer)."""
+    from test_api_and_cli import ClientServer
+
+    from asamblea import cli
+    from asamblea.commands import trustee
+
+    assert words[:2] == ["asamblea", "trustee"], words
+    named: list[str] = []
+
+    def server(args: Any) -> Any:
+        named.append(args.server)
+        return ClientServer(token)
+
+    monkeypatch.setattr(trustee, "make_server", server)
+    code = cli.main(words[1:])
+    assert named and set(named) == {"http://testserver"}, named
+    return code
 
 
 def test_board_page_is_public_and_says_what_k_and_n_mean(org: Any) -> None:
@@ -42,10 +73,27 @@ def test_trustee_page_lists_steps_and_says_it_needs_the_command_line(org: Any, u
     client = Client()
     client.force_login(users[0])
     text = client.get("/trustees/me/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"asamblea trustee step --server http://testserver --board {board.pk}" in text
+    assert f"asamblea trustee --server http://testserver step --board {board.pk}" in text
     assert "publish your certificate" in text
     assert "command line or with JavaScript" in text
     assert f'id="trustee-params-{board.pk}"' in text
+
+
+def test_the_step_command_the_page_prints_runs_as_printed(
+    org: Any, unit: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from test_api_and_cli import token_for
+
+    users = [make_trustee_user(org, unit) for _ in range(2)]
+    board = do_create_board(System("test"), org, unit=None, k=2, n=2, trustees=users)
+    client = Client()
+    client.force_login(users[0])
+    [command] = printed_commands(client.get("/trustees/me/").content.decode())
+    monkeypatch.chdir(tmp_path)
+    assert run_printed(monkeypatch, token_for(users[0]), command) == 0
+    mine = Trustee.objects.get(board=board, user=users[0])
+    assert mine.certificate, "the printed step published the certificate"
+    assert (tmp_path / command[command.index("--share") + 1]).exists()
 
 
 def test_proposing_a_board_needs_a_registrar_and_a_second_officer(org: Any, unit: Any) -> None:
@@ -145,7 +193,13 @@ def test_an_old_trustee_sees_the_deal_step_and_an_overdue_decryption(org: Any, u
     client = Client()
     client.force_login(Trustee.objects.get(board=old, index=1).user)
     text = client.get("/trustees/me/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"asamblea trustee deal --server http://testserver --board {new.pk}" in text
-    assert "overdue" in text and "asamblea trustee decrypt" in text
+    assert f"asamblea trustee --server http://testserver deal --board {new.pk}" in text
+    assert "overdue" in text and "asamblea trustee --server http://testserver decrypt" in text
+    # Both commands parse as printed (--server before the action: argparse's parent option).
+    from asamblea.cli import build_parser
+
+    for words in printed_commands(text):
+        args = build_parser().parse_args(words[1:])
+        assert args.server == "http://testserver" and args.action in {"deal", "decrypt"}
     board_page = Client().get(f"/trustees/{old.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "overdue: until k trustees post" in board_page
