@@ -179,7 +179,7 @@ def one_ballot(samples: int) -> dict[str, float]:
     for (filename, _, name), (_, calls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         if filename.endswith("group.py") and name in ("mul", "base_mul", "add", "sub", "is_point"):
             key = f"libsodium via group.{name}"
-        elif filename.endswith("decaf.py") and name in ("base_combo", "combo"):
+        elif filename.endswith("decaf.py") and name in ("base_combo", "combo", "combo_minus"):
             key = f"libdecaf via decaf.{name}"
         elif name in (
             "challenge",
@@ -223,7 +223,7 @@ def _verify_chunk(chunk: list[bytes]) -> tuple[tuple[bytes, ...], list[bytes], i
     the CPU seconds this worker spent (wall time per core would count the other users of a
     shared machine)."""
     cpu = time.process_time()
-    ya, yb, na, nb = G.IDENTITY, G.IDENTITY, G.IDENTITY, G.IDENTITY
+    sums = [G.PointSum() for _ in range(4)]
     alphas: list[bytes] = []
     refused = 0
     for data in chunk:
@@ -234,10 +234,11 @@ def _verify_chunk(chunk: list[bytes]) -> tuple[tuple[bytes, ...], list[bytes], i
             refused += 1
             continue
         yes, no = sealed.answers[0].choices
-        ya, yb = G.add(ya, yes.alpha), G.add(yb, yes.beta)
-        na, nb = G.add(na, no.alpha), G.add(nb, no.beta)
+        for total, point in zip(sums, (yes.alpha, yes.beta, no.alpha, no.beta), strict=True):
+            total.add(point)
         alphas += [bytes(yes.alpha), bytes(no.alpha)]
-    return (bytes(ya), bytes(yb), bytes(na), bytes(nb)), alphas, refused, time.process_time() - cpu
+    parts = tuple(bytes(total.value()) for total in sums)
+    return parts, alphas, refused, time.process_time() - cpu
 
 
 CHUNK = 1000  # ballots per chunk, as the record publishes them

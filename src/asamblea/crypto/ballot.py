@@ -46,12 +46,13 @@ from typing import Any
 
 import rfc8785
 
-from asamblea.crypto.elgamal import Ciphertext, add_ciphertexts, encrypt, sum_ciphertexts
+from asamblea.crypto.elgamal import Ciphertext, encrypt, sum_ciphertexts
 from asamblea.crypto.group import (
     IDENTITY,
     ORDER,
     InvalidPoint,
     Point,
+    PointSum,
     add,
     b64encode,
     base_mul,
@@ -304,12 +305,14 @@ def find_copied(ballot: SealedBallot, already_cast: Container[bytes]) -> bytes |
 
 def encrypted_tally(answers: Iterable[SealedAnswer], question: Question) -> tuple[Ciphertext, ...]:
     """Belenios 4.16: the pointwise sum of every ballot's ciphertexts for one question."""
-    totals = [Ciphertext(IDENTITY, IDENTITY)] * question.choices
+    sums = [(PointSum(), PointSum()) for _ in range(question.choices)]
     for answer in answers:
         if answer.question_id != question.question_id:
             raise ValueError("answer to another question")
-        totals = [add_ciphertexts(t, c) for t, c in zip(totals, answer.choices, strict=True)]
-    return tuple(totals)
+        for (alphas, betas), c in zip(sums, answer.choices, strict=True):
+            alphas.add(c.alpha)
+            betas.add(c.beta)
+    return tuple(Ciphertext(alphas.value(), betas.value()) for alphas, betas in sums)
 
 
 # --- canonical JSON ------------------------------------------------------------------------------

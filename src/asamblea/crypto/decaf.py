@@ -50,6 +50,8 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
         "decaf_255_point_encode": ([cp, vp], None),
         "decaf_255_base_double_scalarmul_non_secret": ([vp, vp, vp, vp], None),
         "decaf_255_point_double_scalarmul": ([vp, vp, vp, vp, vp], None),
+        "decaf_255_point_add": ([vp, vp, vp], None),
+        "decaf_255_point_sub": ([vp, vp, vp], None),
     }
     for name, (args, result) in signatures.items():
         fn = getattr(lib, name)
@@ -81,11 +83,11 @@ class DecafError(ValueError):
 
 
 class _Scratch(threading.local):
-    """Each thread's working buffers, allocated once: two scalars and the result."""
+    """Each thread's working buffers, allocated once: two scalars, the result and a difference."""
 
     def __init__(self) -> None:
         self.sa, self.sb = _Buffer(POINT_BYTES), _Buffer(POINT_BYTES)
-        self.out = _Buffer()
+        self.out, self.diff = _Buffer(), _Buffer()
         self.encoded = ctypes.create_string_buffer(POINT_BYTES)
 
 
@@ -114,9 +116,20 @@ def _point(data: bytes) -> _Buffer:
     return out
 
 
-def _encoded(w: _Scratch) -> bytes:
-    _lib.decaf_255_point_encode(w.encoded, w.out.ptr)  # type: ignore[union-attr]
+def _encoded(w: _Scratch, point: _Buffer | None = None) -> bytes:
+    _lib.decaf_255_point_encode(w.encoded, (point or w.out).ptr)  # type: ignore[union-attr]
     return w.encoded.raw
+
+
+def is_valid(data: bytes) -> bool:
+    """True for the canonical encoding of an element, the identity included (the same answer as
+    libsodium's ``is_valid_point``, tested). The decoded point stays cached for the equations
+    that follow, so a verifier decodes each point of a ballot once."""
+    try:
+        _point(data)
+    except DecafError:
+        return False
+    return True
 
 
 def base_combo(a: int, b: int, q: bytes) -> bytes:
@@ -135,6 +148,46 @@ def combo(a: int, p: bytes, b: int, q: bytes) -> bytes:
     w = _scalars(a, b)
     _lib.decaf_255_point_double_scalarmul(w.out.ptr, pp.ptr, w.sa.ptr, pq.ptr, w.sb.ptr)  # type: ignore[union-attr]
     return _encoded(w)
+
+
+def combo_minus(a: int, p: bytes, b: int, q: bytes, r: bytes) -> bytes:
+    """``a*P + b*(Q - R)``: a branch of a disjunctive proof, ``y^s (beta / g^m)^c``, without
+    encoding and decoding ``beta / g^m`` on the way. ``Q - R`` must not be the identity and no
+    scalar 0 (group.py answers those cases)."""
+    pp, pq, pr = _point(p), _point(q), _point(r)
+    w = _scalars(a, b)
+    _lib.decaf_255_point_sub(w.diff.ptr, pq.ptr, pr.ptr)  # type: ignore[union-attr]
+    _lib.decaf_255_point_double_scalarmul(w.out.ptr, pp.ptr, w.sa.ptr, w.diff.ptr, w.sb.ptr)  # type: ignore[union-attr]
+    return _encoded(w)
+
+
+class Sum:
+    """A running sum of points, added inside libdecaf and encoded only when read (an encrypted
+    tally, or the sum of a ballot's ciphertexts). Two buffers in turn: no call writes the point it
+    reads."""
+
+    __slots__ = ("_bufs", "_current", "_empty")
+
+    def __init__(self) -> None:
+        self._bufs = (_Buffer(), _Buffer())
+        self._current = 0
+        self._empty = True
+
+    def add(self, data: bytes) -> None:
+        point = _point(data)
+        if self._empty:
+            ctypes.memmove(self._bufs[0].ptr, point.ptr, _STRUCT)
+            self._current, self._empty = 0, False
+            return
+        src, dst = self._bufs[self._current], self._bufs[1 - self._current]
+        _lib.decaf_255_point_add(dst.ptr, src.ptr, point.ptr)  # type: ignore[union-attr]
+        self._current = 1 - self._current
+
+    def encoded(self) -> bytes | None:
+        """The encoding of the sum, or None when nothing was added."""
+        if self._empty:
+            return None
+        return _encoded(_scratch, self._bufs[self._current])
 
 
 # RFC 9496 appendix A.1: the encodings of G, 2*G and 15*G. A library that does not encode them so

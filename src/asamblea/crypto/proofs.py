@@ -41,6 +41,7 @@ from asamblea.crypto.group import (
     base_combo,
     base_mul,
     combo,
+    combo_shifted,
     mul,
     random_scalar,
     small_multiple,
@@ -88,10 +89,9 @@ def _branch_commitments(
 def _checked_commitments(
     y: Point, c: Ciphertext, value: int, ch: int, s: int
 ) -> tuple[Point, Point]:
-    """The same commitments for a verifier, as sums of two products (``base_combo``, ``combo``:
-    variable time on public values)."""
-    shifted = c.beta if value == 0 else sub(c.beta, small_multiple(value))
-    return base_combo(s, ch, c.alpha), combo(s, y, ch, shifted)
+    """The same commitments for a verifier, as sums of two products (``base_combo``,
+    ``combo_shifted``: variable time on public values)."""
+    return base_combo(s, ch, c.alpha), combo_shifted(s, y, ch, c.beta, value)
 
 
 # --- Schnorr proof of knowledge of a secret key (section 4.5) ----------------------------------

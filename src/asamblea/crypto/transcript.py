@@ -22,7 +22,10 @@ visibly biased).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from asamblea.crypto.group import GROUP_NAME, Point, scalar_from_hash
 
@@ -67,12 +70,21 @@ class BoardContext:
         )
 
 
+def _framed(parts: Iterable[bytes]) -> bytes:
+    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+@lru_cache(maxsize=64)
+def _prefix(tag: str, context: Context | BoardContext) -> Any:
+    """The hash state after the parts every proof of one kind under one context starts with
+    (copied for each proof: a verifier checks thousands under the same context)."""
+    return hashlib.sha512(_framed((PROTOCOL, tag.encode(), GROUP_NAME.encode(), *context.fields())))
+
+
 def challenge(tag: str, context: Context | BoardContext, *parts: bytes) -> int:
     """The Fiat-Shamir challenge of one proof: SHA-512 of the framed parts, reduced mod L."""
-    h = hashlib.sha512()
-    for part in (PROTOCOL, tag.encode(), GROUP_NAME.encode(), *context.fields(), *parts):
-        h.update(len(part).to_bytes(4, "big"))
-        h.update(part)
+    h = _prefix(tag, context).copy()
+    h.update(_framed(parts))
     return scalar_from_hash(h.digest())
 
 

@@ -99,3 +99,58 @@ def test_a_short_point_never_reaches_libdecaf() -> None:
         group.base_combo(1, 2, Point(b"\x01" * 31))
     with pytest.raises(InvalidPoint):
         group.combo(1, GENERATOR, 2, Point(b"\x01" * 31))
+
+
+# --- the verifier's shifted branch and the running sums (the same bytes both ways) -------------
+
+small = st.integers(min_value=0, max_value=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=scalars, b=scalars, p=points, q=points, m=small)
+def test_a_shifted_branch_is_a_p_plus_b_times_q_minus_m_g(
+    a: int, b: int, p: Point, q: Point, m: int
+) -> None:
+    expected = _sodium_combo(a, p, b, group.sub(q, group.base_mul(m)))
+    assert group.combo_shifted(a, p, b, q, m) == expected
+
+
+@pytest.mark.parametrize("m", [1, 2, 5])
+def test_a_shifted_branch_whose_difference_is_the_identity(m: int, backend: str) -> None:
+    # q = m*G: the difference is the identity, which group.py answers itself.
+    q = group.base_mul(m)
+    assert group.combo_shifted(7, GENERATOR, 9, q, m) == group.base_mul(7)
+    assert group.combo_shifted(0, GENERATOR, 9, q, m) == IDENTITY
+
+
+@pytest.mark.parametrize("encoding", INVALID)
+def test_a_shifted_branch_refuses_an_invalid_encoding(encoding: str, backend: str) -> None:
+    bad = Point(bytes.fromhex(encoding))
+    with pytest.raises(InvalidPoint):
+        group.combo_shifted(3, GENERATOR, 5, bad, 1)
+    with pytest.raises(InvalidPoint):
+        group.combo_shifted(3, bad, 5, GENERATOR, 1)
+    with pytest.raises(InvalidPoint):
+        group.sum_points([GENERATOR, bad])
+    assert not group.is_point(bad)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ps=st.lists(points, max_size=8))
+def test_running_sums_agree_with_libsodium_additions(ps: list[Point]) -> None:
+    expected = IDENTITY
+    for p in ps:
+        expected = group.add(expected, p)
+    assert group.sum_points(ps) == expected
+    total, prefix = group.PointSum(), IDENTITY
+    for p in ps:  # read after every addition: reading does not disturb the sum
+        total.add(p)
+        prefix = group.add(prefix, p)
+        assert total.value() == prefix
+    assert total.value() == expected
+
+
+@pytest.mark.parametrize("k", range(16))
+def test_sums_and_validity_walk_the_rfc_multiples(k: int, backend: str) -> None:
+    assert group.sum_points([GENERATOR] * k).hex() == MULTIPLES[k]
+    assert group.is_point(Point(bytes.fromhex(MULTIPLES[k])))
