@@ -38,7 +38,7 @@ a trustee's steps, run on their own computer (the server never sees a share)
   trustee decrypt --share FILE --request-file R --out PART         the same, offline
   trustee send-partial --request ID PART           send a partial decryption made offline
   trustee shuffle --mix ID                         shuffle a list of sealed ranked ballots with
-                                                   proof, on this computer, and send it
+                                                   proof, on this computer (every core), send it
   trustee backup --share FILE                      print a paper backup of your share
   trustee restore --out FILE                       type a paper backup back into a share file
 Online verbs use ASAMBLEA_URL (or --server) and your own ASAMBLEA_TOKEN."""
@@ -298,6 +298,25 @@ def _decrypt(args: argparse.Namespace) -> int:
     return 0
 
 
+# From this many ciphertexts (ballots x ranks) a shuffle runs on every core of this computer.
+SHUFFLE_PARALLEL_FROM = 20_000
+
+
+def shuffle_here(context: Any, ballots: Any, jobs: int | None = None) -> Any:
+    """``shuffle_with_proof`` on this computer, over ``jobs`` processes (default: every core) for
+    a large list; the permutation and the randomness stay in this process and its workers."""
+    from asamblea.crypto import shuffle
+
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(ballots) * len(ballots[0]) < SHUFFLE_PARALLEL_FROM:
+        return shuffle.shuffle_with_proof(context, ballots)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return shuffle.shuffle_with_proof(context, ballots, mapper=pool.map)
+
+
 def _shuffle(server: Server, mix_id: int) -> int:
     """Fetch the current list, re-encrypt and permute it with a proof here (the permutation and
     the randomness never leave this process), check the proof as the server will, and send it."""
@@ -312,7 +331,7 @@ def _shuffle(server: Server, mix_id: int) -> int:
     ctx = Context(mix["seal_id"], mix["question"], point_from_text(mix["public_key"]))
     current = shuffle_verify.ballots_from_json(mix["ballots"], "ballots")
     print(f"shuffling {len(current):,} ballots of {mix['subject']} ...", file=sys.stderr)
-    outputs, proof = shuffle.shuffle_with_proof(ctx, current)
+    outputs, proof = shuffle_here(ctx, current)
     payload = {
         "round": mix["round"],
         "ballots": shuffle.ballots_to_json(outputs),
