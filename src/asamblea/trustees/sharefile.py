@@ -25,7 +25,7 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,25 +195,47 @@ def from_paper(text: str) -> ShareFile:
 # --- the trustee's computation of a decryption -----------------------------------------------
 
 
+# From this many ciphertexts in a request, the chunks are decrypted in worker processes on every
+# core of the trustee's computer (the share goes to its own workers, never further).
+PARALLEL_FROM = 20_000
+
+
+def _partial_chunk(task: tuple[Context, KeyShare, list[Any]]) -> dict[str, Any]:
+    context, share, cts = task
+    return factors_to_json(partial_decrypt(context, share, cts))
+
+
 def partials_for(
     share: KeyShare, public_key: Point, groups: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """The ``{"groups": [...]}`` message for a request's groups (as the API lists them: each
     ``{"election", "question", "ciphertexts"}``), chunk by chunk as the record carries them."""
-    out = []
+    tasks: list[tuple[Context, KeyShare, list[Any]]] = []
+    owner: list[int] = []
     for g, group in enumerate(groups):
         context = Context(group["election"], group["question"], public_key)
         cts = [
             ciphertext_from_json(c, f"groups[{g}].ciphertexts[{i}]")
             for i, c in enumerate(group["ciphertexts"])
         ]
-        factors: list[str] = []
-        proofs: list[Any] = []
         for start, stop in chunks(len(cts)):
-            piece = factors_to_json(partial_decrypt(context, share, cts[start:stop]))
-            factors += piece["factors"]
-            proofs += piece["proofs"]
-        out.append({"factors": factors, "proofs": proofs})
+            tasks.append((context, share, cts[start:stop]))
+            owner.append(g)
+    jobs = os.cpu_count() or 1
+    out: list[dict[str, list[Any]]] = [{"factors": [], "proofs": []} for _ in groups]
+    if jobs < 2 or sum(len(t[2]) for t in tasks) < PARALLEL_FROM:
+        pieces: Iterable[dict[str, Any]] = map(_partial_chunk, tasks)
+        for g, piece in zip(owner, pieces, strict=True):
+            out[g]["factors"] += piece["factors"]
+            out[g]["proofs"] += piece["proofs"]
+        return {"groups": out}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for g, piece in zip(owner, pool.map(_partial_chunk, tasks), strict=True):
+            out[g]["factors"] += piece["factors"]
+            out[g]["proofs"] += piece["proofs"]
     return {"groups": out}
 
 

@@ -169,3 +169,40 @@ def test_a_request_of_more_than_a_chunk_is_recorded_and_checked_in_chunks(org: A
     second["factors"][2], second["factors"][3] = second["factors"][3], second["factors"][2]
     failure = check_trustees(entries).failures[second["index"]]
     assert f"position {CHUNK + 2}" in failure
+
+
+def test_over_worker_processes_the_partials_and_their_check_are_the_same(
+    org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large request (here: any, with the threshold lowered) is decrypted by the trustee and
+    checked by the server chunk by chunk over worker processes: the same factors as in one
+    process, the same refusal naming the same position, and the same completion."""
+    from asamblea.record.entries.trustees import CHUNK
+    from asamblea.trustees import sharefile
+    from asamblea.trustees.actions import decryption
+
+    board, shares = make_board(org, k=2, n=2)
+    values = [i % 3 for i in range(CHUNK + 7)]
+    request = request_for(board, ("q1", values), ("q2", [1]))
+    serial = _payload(board, request, shares[0])
+    monkeypatch.setattr(sharefile, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(decryption, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(sharefile.os, "cpu_count", lambda: 2)
+    parallel = _payload(board, request, shares[0])
+    assert [g["factors"] for g in parallel["groups"]] == [g["factors"] for g in serial["groups"]]
+    factors = parallel["groups"][0]["factors"]
+    swapped = {
+        "groups": [
+            {**parallel["groups"][0], "factors": [*factors[: CHUNK + 2], factors[CHUNK + 3],
+                                                  factors[CHUNK + 2], *factors[CHUNK + 4 :]]},
+            parallel["groups"][1],
+        ]
+    }  # fmt: skip
+    user = Trustee.objects.get(board=board, index=shares[0].index).user
+    with pytest.raises(ActionError) as err:
+        check_post_partial(user, request.pk, swapped)
+    assert f"group 0 (question q1) at position {CHUNK + 2}" in err.value.detail
+    check_post_partial(user, request.pk, parallel)
+    other = Trustee.objects.get(board=board, index=shares[1].index).user
+    check_post_partial(other, request.pk, _payload(board, request, shares[1]))
+    assert [(request.pk, [values, [1]])] == COMPLETED

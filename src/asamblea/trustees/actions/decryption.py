@@ -9,7 +9,10 @@ with Lagrange coefficients (4.19) and hands ``g^m`` to the completion handler, i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import multiprocessing
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +67,21 @@ def group_context(request: DecryptionRequest, g: int, params: ThresholdParameter
     return Context(group["election"], group["question"], params.public_key)
 
 
+# From this many ciphertexts in a trustee's submission, its chunks are checked in worker
+# processes on every core of the server (the same checks, the same first failure named).
+PARALLEL_FROM = 20_000
+
+
+def _chunk_failure(task: tuple[Context, ThresholdParameters, Any, PartialDecryption]) -> str | None:
+    """One chunk's check (top level, for a process pool): the failure's reason, or None."""
+    context, params, cts, piece = task
+    try:
+        verify_partial_decryption(context, params, cts, piece)
+    except InvalidPartialDecryption as exc:
+        return exc.reason
+    return None
+
+
 def verify_partials(
     request: DecryptionRequest,
     params: ThresholdParameters,
@@ -77,6 +95,8 @@ def verify_partials(
             f"one entry per group: {len(ciphertexts)} expected, {len(partials)} given",
             field="groups",
         )
+    tasks: list[tuple[Context, ThresholdParameters, Any, PartialDecryption]] = []
+    where: list[tuple[int, int, int]] = []  # (group, start, trustee) of each task
     for g, (cts, partial) in enumerate(zip(ciphertexts, partials, strict=True)):
         if len(partial.factors) != len(cts) or len(partial.proofs) != len(cts):
             raise ActionError(
@@ -88,16 +108,28 @@ def verify_partials(
             piece = PartialDecryption(
                 partial.trustee, partial.factors[start:stop], partial.proofs[start:stop]
             )
-            try:
-                verify_partial_decryption(context, params, cts[start:stop], piece)
-            except InvalidPartialDecryption as exc:
-                position = start + _position(exc.reason)
-                raise ActionError(
-                    f"trustee {partial.trustee}: the partial decryption of group {g} "
-                    f"(question {request.groups[g]['question']}) at position {position} "
-                    f"does not verify ({exc.reason})",
-                    field=f"groups[{g}].proofs[{position}]",
-                ) from None
+            tasks.append((context, params, cts[start:stop], piece))
+            where.append((g, start, partial.trustee))
+    jobs = os.cpu_count() or 1
+    if jobs < 2 or sum(len(c) for c in ciphertexts) < PARALLEL_FROM:
+        _raise_first(request, where, map(_chunk_failure, tasks))
+        return
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        _raise_first(request, where, pool.map(_chunk_failure, tasks))
+
+
+def _raise_first(
+    request: DecryptionRequest, where: list[tuple[int, int, int]], failures: Iterable[str | None]
+) -> None:
+    for (g, start, trustee), reason in zip(where, failures, strict=True):
+        if reason is not None:
+            position = start + _position(reason)
+            raise ActionError(
+                f"trustee {trustee}: the partial decryption of group {g} "
+                f"(question {request.groups[g]['question']}) at position {position} "
+                f"does not verify ({reason})",
+                field=f"groups[{g}].proofs[{position}]",
+            )
 
 
 def _position(reason: str) -> int:
