@@ -16,6 +16,7 @@ from elections_builders import build_world, open_election
 from asamblea.core.models import OutboxMessage
 from asamblea.crypto.group import b64encode
 from asamblea.elections import actions, secrecy, storage
+from asamblea.elections.actions._common import State
 from asamblea.elections.models import (
     Ballot,
     CastFingerprint,
@@ -344,3 +345,30 @@ def test_the_partitioning_migration_moves_an_existing_databases_rows_into_partit
         assert storage.ensure_partitions(still_open) == []
     finally:
         migrate("0005_partition_secret_tables_by_vote")
+
+
+@pytest.mark.postgres_only
+def test_the_casting_check_reads_only_its_own_votes_partition_of_submission_keys():
+    from asamblea.elections.actions import casting
+
+    world = build_world(4)
+    first, _ = open_election(world)
+    second, _ = open_election(world)
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN " + casting._VOTER, ["x" * 64, second.pk, State.OPEN, "y" * 64])
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    assert storage.partition_name(table, second.pk) in plan, plan
+    assert storage.partition_name(table, first.pk) not in plan, plan
+
+
+def test_a_submission_key_is_per_vote():
+    # The same key (a client's retry token) in two votes is two submissions, one in each.
+    world = build_world(4)
+    first, codes_1 = open_election(world)
+    second, codes_2 = open_election(world)
+    voter = world.members[0].pk
+    a = actions.check_cast(first, codes_1[voter], {"choice": None}, "same-key-" + "k" * 20)
+    b = actions.check_cast(second, codes_2[voter], {"choice": None}, "same-key-" + "k" * 20)
+    assert not a.replayed and not b.replayed
+    assert IdempotencyRecord.objects.filter(election__in=[first, second]).count() == 2

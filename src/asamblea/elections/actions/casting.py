@@ -234,15 +234,17 @@ def check_cast(
 
 
 def _replayed(election: BallotBox, key: str, digest: str) -> Receipt | None:
+    # A submission key is unique per vote (migration 0004), and the lookup names the vote, so on
+    # PostgreSQL it reads that vote's partition only, not every vote's.
     record = (
-        IdempotencyRecord.objects.filter(key_hash=secrecy.key_hash(key))
-        .values_list("election_id", "ballot_digest", "tracking_code")
+        IdempotencyRecord.objects.filter(election_id=election.pk, key_hash=secrecy.key_hash(key))
+        .values_list("ballot_digest", "tracking_code")
         .first()
     )
     if record is None:
         return None
-    election_id, ballot_digest, tracking_code = record
-    if election_id != election.pk or ballot_digest != digest:
+    ballot_digest, tracking_code = record
+    if ballot_digest != digest:
         raise ActionError(
             "this submission was already cast with a different ballot", field="key", code="conflict"
         )
@@ -311,7 +313,9 @@ def do_cast(
             )
         if (
             _spent(election, cast)
-            or IdempotencyRecord.objects.filter(key_hash=cast.key_hash).exists()
+            or IdempotencyRecord.objects.filter(
+                election_id=election.pk, key_hash=cast.key_hash
+            ).exists()
         ):
             raise _AlreadyVoted()
         if fingerprints and _copied(election.pk, fingerprints):
@@ -392,7 +396,8 @@ _VOTER = (
     " WHERE e.id = %s AND e.state = %s"
     " AND NOT EXISTS (SELECT 1 FROM elections_participation p"
     " WHERE p.election_id = e.id AND p.roll_entry_id = r.id)"
-    " AND NOT EXISTS (SELECT 1 FROM elections_idempotencyrecord k WHERE k.key_hash = %s)"
+    " AND NOT EXISTS (SELECT 1 FROM elections_idempotencyrecord k"
+    " WHERE k.election_id = e.id AND k.key_hash = %s)"
 )
 _NOT_COPIED_PG = (
     " AND NOT EXISTS (SELECT 1 FROM elections_castfingerprint f"
