@@ -149,19 +149,26 @@ def one_ballot(samples: int) -> dict[str, float]:
     print(f"== one ballot, {samples} samples each, one core ==")
     for label, (question, choices) in shapes.items():
         n = samples if label == "yes/no" else max(samples // 4, 10)
-        seal_t, verify_t, sizes = [], [], []
+        seal_t, verify_t, verify_cpu, sizes = [], [], [], []
         for i in range(n):
             started = time.perf_counter()
             sealed, _ = B.seal_ballot(pk, ELECTION, [question], [choices[i % len(choices)]])
             seal_t.append(time.perf_counter() - started)
             data = B.canonical_bytes(sealed)
             sizes.append(len(data))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             B.verify_ballot(pk, ELECTION, [question], B.ballot_from_json(json.loads(data)))
+            verify_cpu.append(time.process_time() - cpu)
             verify_t.append(time.perf_counter() - started)
-        print(f"{label}: seal {_ms(seal_t)}; verify {_ms(verify_t)}; {max(sizes)} bytes of JSON")
+        print(
+            f"{label}: seal {_ms(seal_t)}; verify {_ms(verify_t)} (CPU: {_ms(verify_cpu)}); "
+            f"{max(sizes)} bytes of JSON"
+        )
         figures[f"{label} seal"] = statistics.median(seal_t)
         figures[f"{label} verify"] = statistics.median(verify_t)
+        # Per core: the CPU one verification takes, which other work on the machine does not
+        # inflate as it does the wall time.
+        figures[f"{label} verify cpu"] = statistics.median(verify_cpu)
     # Where verification's time goes.
     ballots = [
         B.canonical_bytes(B.seal_ballot(pk, ELECTION, [YES_NO], [[1, 0]])[0]) for _ in range(100)
@@ -177,8 +184,11 @@ def one_ballot(samples: int) -> dict[str, float]:
     # its own: their time lands in the thin wrapper that made the call (group.py, decaf.py).
     buckets: dict[str, tuple[int, float]] = {}
     for (filename, _, name), (_, calls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        if filename.endswith("group.py") and name in ("mul", "base_mul", "add", "sub", "is_point"):
+        if filename.endswith("group.py") and name in ("mul", "base_mul", "sub"):
             key = f"libsodium via group.{name}"
+        elif filename.endswith("group.py") and name in ("add", "is_point"):
+            # libsodium's or, with libdecaf, PointSum.add and the cached decoding.
+            key = f"group.{name}"
         elif filename.endswith("decaf.py") and name in ("base_combo", "combo", "combo_minus"):
             key = f"libdecaf via decaf.{name}"
         elif name in (
@@ -735,7 +745,10 @@ def main() -> int:
     print("== summary (goals from issue 18) ==")
     seal, verify = ours["yes/no seal"], ours["yes/no verify"]
     print(f"seal one yes/no ballot:         {1e3 * seal:7.3f} ms   (goal <= 2 ms)")
-    print(f"verify one ballot on one core:  {1e3 * verify:7.3f} ms   (goal <= 1 ms)")
+    print(
+        f"verify one ballot on one core:  {1e3 * ours['yes/no verify cpu']:7.3f} ms CPU "
+        f"({1e3 * verify:.3f} ms wall)   (goal <= 1 ms)"
+    )
     print(f"verify, CPU per ballot in the pipeline: {1e3 * pipe['verify_cpu']:7.3f} ms")
     print(
         f"{args.ballots:,}-ballot pipeline:        {pipe['pipeline']:7.1f} s    (goal < 60 s for 10,000)"
