@@ -175,6 +175,12 @@ class Division(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Written at close, exact, as "num/den" strings.
     totals = models.JSONField(default=dict, blank=True)
+    # The running tally, kept by the casting action in each cast's own transaction (under the
+    # division's row lock): total weight per choice ("num/den") and votes per choice. A cache of
+    # the votes, so that a page shows the tally without reading 10,000 of them; the close counts
+    # the votes themselves, ``queries.recount_tally`` recomputes it, and tests hold the two equal.
+    live_totals = models.JSONField(default=dict, blank=True)
+    live_counts = models.JSONField(default=dict, blank=True)
     is_quorate = models.BooleanField(null=True, blank=True)
     is_adopted = models.BooleanField(null=True, blank=True)
     explanation = models.TextField(blank=True)

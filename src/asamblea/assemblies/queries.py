@@ -200,7 +200,28 @@ def division_weights(division: Division) -> dict[int, Fraction] | None:
 
 
 def live_tally(division: Division) -> dict[str, Any]:
-    """Current totals by choice (exact), votes cast and seats that have not voted; 1 query.
+    """Current totals by choice (exact) and votes by choice; 1 query, whatever the votes.
+
+    Read from the division's running tally (``Division.live_totals``), which the casting action
+    keeps in each cast's transaction, and read afresh, so a caller holding an older copy of the
+    division still sees every vote committed. :func:`recount_tally` counts the votes themselves.
+    """
+    totals, counts = (
+        Division.objects.filter(pk=division.pk).values_list("live_totals", "live_counts").get()
+    )
+    return tally_from_stored(totals, counts)
+
+
+def tally_from_stored(totals: dict[str, str], counts: dict[str, int]) -> dict[str, Any]:
+    """The tally of a division's stored running totals ({} before any vote)."""
+    return {
+        "totals": {c: Fraction(totals.get(c, "0")) for c in CHOICES},
+        "counts": {c: int(counts.get(c, 0)) for c in CHOICES},
+    }
+
+
+def recount_tally(division: Division) -> dict[str, Any]:
+    """The tally counted from the votes (what :func:`live_tally` caches); 1 query.
 
     Grouping by weight keeps the work proportional to the number of distinct weights, not votes.
     """

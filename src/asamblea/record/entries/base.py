@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -151,6 +152,9 @@ def entry_classes() -> list[type[Entry]]:
     return [_CLASSES[k] for k in sorted(_CLASSES)]
 
 
+# Once per class: resolving the annotations is a compile() per field, and an entry with 10,000
+# vote parts read it 10,000 times (3 of the 4 seconds a division's close spent).
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
