@@ -30,9 +30,9 @@ from typing import Any
 
 from asamblea.crypto.elgamal import Ciphertext
 from asamblea.crypto.group import (
-    IDENTITY,
     ORDER,
     Point,
+    PointSum,
     add,
     base_combo,
     base_mul,
@@ -213,11 +213,12 @@ Task = tuple[str, tuple[Any, ...]]
 def _paired_sum(
     xs: Sequence[int], ps: Sequence[Point], ys: Sequence[int], qs: Sequence[Point]
 ) -> Point:
-    """``sum_i xs[i]*ps[i] + ys[i]*qs[i]``, two products per ``combo``."""
-    total = IDENTITY
+    """``sum_i xs[i]*ps[i] + ys[i]*qs[i]``, two products per ``combo``, added up inside libdecaf
+    when installed (``PointSum``)."""
+    total = PointSum()
     for x, p, y, q in zip(xs, ps, ys, qs, strict=True):
-        total = add(total, combo(x, p, y, q))
-    return total
+        total.add(combo(x, p, y, q))
+    return total.value()
 
 
 def _t3_part(
