@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from asamblea.assemblies import actions, minutes, presentation
+from asamblea.assemblies import actions, minutes, presentation, queries
 from asamblea.assemblies.models import (
     Attendance,
     DelegateVote,
@@ -57,7 +58,8 @@ def division_context(division: Division) -> dict[str, Any]:
         seats_present = division.totals.get("seats_present")
         present = presentation.as_fraction(division.totals.get("present", "0"))
     else:
-        live = actions.live_tally(division)
+        # The running tally of the row just read: no vote is read to show it.
+        live = queries.tally_from_stored(division.live_totals or {}, division.live_counts or {})
         totals = live["totals"]
         counts = live["counts"]
         seats_present, present = actions.present_amount(
@@ -158,24 +160,29 @@ def _choice_labels() -> dict[str, str]:
 
 
 def division_detail(request: HttpRequest, division_id: int) -> HttpResponse:
-    """The roll call, 100 votes a page, in a fixed number of queries (rows as plain values)."""
+    """The roll call, one keyset page of 100 votes (``after``/``before`` a seat), with a search
+    by delegate or unit name (``q``); a fixed number of queries whatever the size of the roll
+    call, and the totals at the top from the division's running tally (see the test that counts
+    them)."""
     division = _or_404(actions.access_division_by_id, division_id)
-    votes = (
-        DelegateVote.objects.filter(division=division)
-        .order_by("unit_name", "member_name", "seat_id")
-        .values_list(
-            "member_name",
-            "member__public_id",
-            "unit_name",
-            "is_alternate",
-            "choice",
-            "weight_num",
-            "weight_den",
-            "instruction__result",
-            "is_deviation",
+    find = request.GET.get("q", "").strip()
+    try:
+        page = queries.roll_call_page(
+            division,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            find=find,
+            limit=VOTES_PER_PAGE,
         )
-    )
-    page = Paginator(votes, VOTES_PER_PAGE).get_page(request.GET.get("page"))
+        find_error = ""
+    except ActionError as exc:
+        # A cursor or search typed by hand: say so, and show the roll call from its start.
+        if exc.field == "find":
+            find_error = _("Search for at most %(n)d characters.") % {"n": queries.FIND_MAX}
+        else:
+            find_error = _("That page link is not valid: the roll call is shown from its start.")
+        find = ""
+        page = queries.roll_call_page(division, limit=VOTES_PER_PAGE)
     labels = _choice_labels()
     # Column names again on each cell: on a phone the rows stack, each value with its name.
     heads = (_("Unit"), _("Vote"), _("Weight"), _("Instruction"))
@@ -215,12 +222,19 @@ def division_detail(request: HttpRequest, division_id: int) -> HttpResponse:
                 den,
                 instructed,
                 is_deviation,
-            ) in (page.object_list)
+                _seat,
+            ) in page.rows
         ),
     )
+    query = urlencode({"q": find}) + "&" if find else ""
     context = {
         "page": page,
         "rows": rows,
+        "find": find,
+        "find_error": find_error,
+        "find_max": queries.FIND_MAX,
+        "previous_url": f"?{query}before={page.first}#roll" if page.has_previous else "",
+        "next_url": f"?{query}after={page.last}#roll" if page.has_next else "",
         "motion": division.motion,
         "session": division.motion.session,
         **_tally_context(division),

@@ -8,6 +8,7 @@ in the program (the body page, a division's snapshot, the tally, the recount) co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import TypeVar
@@ -50,5 +51,11 @@ def unit_weights(*, weighted: bool, allocations: Mapping[K, tuple[int, int]]) ->
 
 
 def total_weight(weights: Mapping[K, Fraction], counts: Mapping[K, int]) -> Fraction:
-    """The weight of ``counts[unit]`` seats of each unit (present, legal number, a choice)."""
-    return sum((weights.get(unit, Fraction(0)) * n for unit, n in counts.items()), Fraction(0))
+    """The weight of ``counts[unit]`` seats of each unit (present, legal number, a choice).
+
+    Summed in integers over one common denominator, exactly as a sum of fractions would be: a
+    ``Fraction`` addition per unit reduces by a gcd each time, and a national assembly's 1,000
+    units cost a page 15 ms that way."""
+    terms = [(weights.get(unit, Fraction(0)), n) for unit, n in counts.items()]
+    common = math.lcm(*(w.denominator for w, _n in terms)) if terms else 1
+    return Fraction(sum(w.numerator * n * (common // w.denominator) for w, n in terms), common)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from html import unescape
 
 import pytest
 from assembly_builders import build_body, freeze_roll, make_member
@@ -82,8 +84,20 @@ def test_division_page_lists_100_votes_a_page_in_at_most_10_queries(client):
     html = response.content.decode()
     assert html.count("/assemblies/delegates/") == 100
     assert "desviación" in html  # Unit 1 instructed against; its delegates voted otherwise
-    second = client.get(f"/assemblies/divisions/{division.pk}/?page=2").content.decode()
-    assert second.count("/assemblies/delegates/") == 50
+    # Keyset pages: the next link starts after the last seat shown, and the page after it
+    # links back to the first page's end.
+    [next_url] = re.findall(r'<a href="([^"]*)" rel="next">', html)
+    assert re.fullmatch(r"\?after=\d+#roll", unescape(next_url)), next_url
+    second = client.get(f"/assemblies/divisions/{division.pk}/{unescape(next_url)}")
+    second_html = second.content.decode()
+    assert second_html.count("/assemblies/delegates/") == 50
+    assert 'rel="next"' not in second_html
+    [previous_url] = re.findall(r'<a href="([^"]*)" rel="prev">', second_html)
+    back = client.get(f"/assemblies/divisions/{division.pk}/{unescape(previous_url)}")
+    assert back.content.decode().count("/assemblies/delegates/") == 100
+    shown = set(re.findall(r'href="/assemblies/delegates/([^/"]+)/"', html))
+    shown_next = set(re.findall(r'href="/assemblies/delegates/([^/"]+)/"', second_html))
+    assert len(shown | shown_next) == 150, "a vote shown twice or never"
 
 
 def test_resolutions_page_lists_adopted_motions_with_status_history(client):
