@@ -2,7 +2,7 @@
 whole STV election mixed by its trustees, beside Debian's belenios-tool 2.0 mixing as many ballots.
 
     .venv/bin/python bench/bench_mixnet.py [--ballots 300] [--candidates 10] [--rounds 3]
-        [--pipeline 0] [--election 10000] [--seats 2] [--belenios-ballots N] [--jobs 2]
+        [--pipeline 0] [--election 10000] [--seats 2] [--belenios-ballots N] [--jobs 2] [--keep]
 
 1. Per ballot per core: ``--ballots`` sealed rankings of ``--candidates`` candidates (one
    ciphertext per rank, all ranks used: the widest ballot), shuffled with proof by one process
@@ -444,6 +444,7 @@ def main() -> int:
     parser.add_argument("--seats", type=int, default=2)
     parser.add_argument("--belenios-ballots", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     run(args.ballots, args.candidates, args.rounds, "per ballot")
@@ -463,7 +464,10 @@ def main() -> int:
         if n_bel:
             theirs = belenios(n_bel, args.candidates, work)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     if ours and theirs:
         same = "" if ours["ballots"] == theirs["ballots"] else ", per ballot (not the same count)"
         for what, label in (

@@ -20,7 +20,11 @@ verdict. :func:`decrypted_points` gives the elections' own recount the ``g^m`` o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,27 +113,66 @@ class _Request:
 
 
 @dataclass
+class _Pending:
+    """A partial decryption's chunk being checked in a worker (``check_trustees`` with a pool)."""
+
+    index: int  # its entry
+    key: tuple[int, int, int]  # request, trustee, group
+    chunk: int
+    where: str
+    start: int
+    future: Future[tuple[str, str] | None]
+
+
+@dataclass
 class TrusteesState:
     """What one pass over a log found: the boards, the requests and each wrong entry."""
 
     boards: dict[str, _Board] = field(default_factory=dict)
     requests: dict[int, _Request] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)
+    # With a pool, partial decryptions' chunks are checked ahead in workers (``_partial``).
+    pool: Executor | None = None
+    pending: list[_Pending] = field(default_factory=list)
+    in_flight: deque[Future[Any]] = field(default_factory=deque)
+
+    def throttle(self, future: Future[Any]) -> None:
+        """At most a few chunks per worker in flight, so that memory stays bounded."""
+        self.in_flight.append(future)
+        while len(self.in_flight) > 4 * (os.cpu_count() or 1):
+            wait([self.in_flight.popleft()])
 
 
-def check_trustees(entries: Sequence[dict[str, Any]]) -> TrusteesState:
+# From this many partial decryptions on a log, their chunks are checked in worker processes on
+# every core (the pass stays one, in log order; the outcome is the same, tested both ways).
+PARALLEL_FROM = 20_000
+
+
+def check_trustees(entries: Sequence[dict[str, Any]], jobs: int | None = None) -> TrusteesState:
     """Replay every trustees' entry of one log; failures are keyed by entry index."""
     state = TrusteesState()
-    for entry in entries:
-        handler = _HANDLERS.get(entry["type"])
-        if handler is None:
-            continue
-        try:
-            handler(state, entry)
-        except _Fail as exc:
-            state.failures[entry["index"]] = str(exc)
-        except (MessageError, ValueError, KeyError, TypeError) as exc:
-            state.failures[entry["index"]] = f"{entry['type']}: malformed: {exc}"
+    jobs = jobs or os.cpu_count() or 1
+    factors = sum(
+        len(e.get("factors") or ()) for e in entries if e["type"] == "partial_decryption_posted"
+    )
+    if jobs >= 2 and factors >= PARALLEL_FROM:
+        state.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+    try:
+        for entry in entries:
+            handler = _HANDLERS.get(entry["type"])
+            if handler is None:
+                continue
+            try:
+                handler(state, entry)
+            except _Fail as exc:
+                state.failures[entry["index"]] = str(exc)
+            except (MessageError, ValueError, KeyError, TypeError) as exc:
+                state.failures[entry["index"]] = f"{entry['type']}: malformed: {exc}"
+        _settle(state, lambda p: True)
+    finally:
+        if state.pool is not None:
+            state.pool.shutdown(wait=True, cancel_futures=True)
+            state.pool = None
     return state
 
 
@@ -367,7 +410,14 @@ def _partial(state: TrusteesState, e: dict[str, Any]) -> None:
     mine = request.partials.setdefault(j, [[] for _ in request.groups])
     cts = request.ciphertexts[g]
     slices = chunks(len(cts))
-    if c >= len(slices) or slices[c][0] != len(mine[g]):
+
+    def in_order() -> bool:
+        return c < len(slices) and slices[c][0] == len(mine[g])
+
+    if not in_order() and any(p.key == (rid, j, g) for p in state.pending):
+        # The chunks taken ahead may not all hold: settle them, then ask again.
+        _settle(state, lambda p: p.key == (rid, j, g))
+    if not in_order():
         raise _Fail(f"{where}: chunk {c} posted twice or out of order")
     start, stop = slices[c]
     piece = PartialDecryption(
@@ -377,18 +427,68 @@ def _partial(state: TrusteesState, e: dict[str, Any]) -> None:
     )
     election, question, _count = request.groups[g]
     context = Context(election, question, params.public_key)
-    try:
-        verify_partial_decryption(context, params, cts[start:stop], piece)
-    except InvalidPartialDecryption as exc:
-        words = exc.reason.split()
-        at = start + int(words[1]) if words[0] == "proof" and words[1].isdigit() else start
-        raise _Fail(f"{where}, position {at}: {exc.reason}") from None
+    if state.pool is None:
+        _raise_failure(where, start, _chunk_outcome(context, params, cts[start:stop], piece))
+    else:
+        # Checked in a worker; its factors count from now on, as if it held (``_settle`` takes
+        # them back, with every later chunk of the same trustee and group, if it does not).
+        future = state.pool.submit(_chunk_outcome, context, params, cts[start:stop], piece)
+        state.pending.append(_Pending(e["index"], (rid, j, g), c, where, start, future))
+        state.throttle(future)
     mine[g] += list(piece.factors)
+
+
+def _chunk_outcome(
+    context: Context, params: Any, cts: Sequence[Ciphertext], piece: PartialDecryption
+) -> tuple[str, str] | None:
+    """One chunk's check, in a worker or here: None, ``("proof", reason)`` or
+    ``("malformed", message)``, exactly what the one-process check raised."""
+    try:
+        verify_partial_decryption(context, params, cts, piece)
+    except InvalidPartialDecryption as exc:
+        return ("proof", exc.reason)
+    except (MessageError, ValueError, KeyError, TypeError) as exc:
+        return ("malformed", str(exc))
+    return None
+
+
+def _raise_failure(where: str, start: int, outcome: tuple[str, str] | None) -> None:
+    if outcome is None:
+        return
+    kind, reason = outcome
+    if kind == "malformed":
+        raise _Fail(f"partial_decryption_posted: malformed: {reason}")
+    words = reason.split()
+    at = start + int(words[1]) if words[0] == "proof" and words[1].isdigit() else start
+    raise _Fail(f"{where}, position {at}: {reason}")
+
+
+def _settle(state: TrusteesState, which: Callable[[_Pending], bool]) -> None:
+    """Wait for the chunks taken ahead that ``which`` selects, in log order. A chunk that fails
+    is recorded at its entry, as the one-process check would; its factors and those of every
+    later chunk of the same trustee and group are taken back, and those later chunks fail as
+    out of order (which is what the one-process check says of them)."""
+    chosen = [p for p in state.pending if which(p)]
+    state.pending = [p for p in state.pending if not which(p)]
+    failed: dict[tuple[int, int, int], int] = {}
+    for p in chosen:
+        if p.key in failed:
+            p.future.cancel()
+            state.failures[p.index] = f"{p.where}: chunk {p.chunk} posted twice or out of order"
+            continue
+        try:
+            _raise_failure(p.where, p.start, p.future.result())
+        except _Fail as exc:
+            state.failures[p.index] = str(exc)
+            failed[p.key] = p.start
+    for (rid, j, g), start in failed.items():
+        del state.requests[rid].partials[j][g][start:]
 
 
 def _completed(state: TrusteesState, e: dict[str, Any]) -> None:
     rid = e["request"]
     request = _request(state, rid)
+    _settle(state, lambda p: p.key[0] == rid)
     if request.points is not None:
         raise _Fail(f"request {rid} is completed twice")
     full = sorted(

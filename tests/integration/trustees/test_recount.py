@@ -107,3 +107,86 @@ def test_asamblea_verify_rechecks_the_trustees(org: Any, tmp_path: Any, capsys: 
             "\n".join(json.dumps(e, separators=(",", ":")) for e in forged) + "\n"
         )
         verify_record(DirSource(out))
+
+
+@pytest.mark.slow
+def test_the_partials_checked_in_worker_processes_give_the_same_verdicts(
+    org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check_trustees with its partial decryptions checked ahead in a process pool says exactly
+    what it says in one process: for a clean log, a wrong proof in a later chunk, a first chunk
+    that fails (the trustee's next chunk is then out of order and the completion lacks a
+    trustee), a re-post of the failed chunk, and a malformed proof."""
+    import copy
+
+    from asamblea.record import recount_trustees
+    from asamblea.record.entries.trustees import CHUNK
+
+    board, shares = make_board(org, k=2, n=3)
+    values = [i % 3 for i in range(2 * CHUNK + 5)]
+    request = request_for(board, ("q1", values), ("q2", [1, 2]))
+    decrypt(request, shares[:2])
+    clean = _entries(org)
+    partials = [e for e in clean if e["type"] == "partial_decryption_posted"]
+    assert len(partials) == 2 * 4
+
+    def first(trustee: int, chunk: int, log: list[dict[str, Any]]) -> dict[str, Any]:
+        return next(
+            e
+            for e in log
+            if e["type"] == "partial_decryption_posted"
+            and (e["trustee"], e["group"], e["chunk"]) == (trustee, 0, chunk)
+        )
+
+    def later_proof(log: list[dict[str, Any]]) -> None:
+        e = first(1, 1, log)
+        e["factors"][2], e["factors"][3] = e["factors"][3], e["factors"][2]
+
+    def first_chunk(log: list[dict[str, Any]]) -> None:
+        e = first(2, 0, log)
+        e["factors"][0], e["factors"][1] = e["factors"][1], e["factors"][0]
+
+    def reposted(log: list[dict[str, Any]]) -> None:
+        bad = first(2, 0, log)
+        good = copy.deepcopy(bad)
+        bad["factors"][0], bad["factors"][1] = bad["factors"][1], bad["factors"][0]
+        at = log.index(first(2, 1, log)) + 1
+        log.insert(at, good)
+        for i, e in enumerate(log):
+            e["index"] = i
+
+    def malformed(log: list[dict[str, Any]]) -> None:
+        first(1, 2, log)["proofs"][4] = {"c": "x", "s": "y"}
+
+    verdicts = {}
+    for name, change in (
+        ("clean", None),
+        ("later proof", later_proof),
+        ("first chunk", first_chunk),
+        ("reposted", reposted),
+        ("malformed", malformed),
+    ):
+        log = copy.deepcopy(clean)
+        if change is not None:
+            change(log)
+        monkeypatch.setattr(recount_trustees, "PARALLEL_FROM", 10**9)
+        alone = check_trustees(log)
+        monkeypatch.setattr(recount_trustees, "PARALLEL_FROM", 0)
+        pooled = check_trustees(log, jobs=2)
+        assert pooled.failures == alone.failures, name
+        assert [r.points for r in pooled.requests.values()] == [
+            r.points for r in alone.requests.values()
+        ], name
+        verdicts[name] = alone.failures
+    assert verdicts["clean"] == {}
+    assert any(f"position {CHUNK + 2}" in v for v in verdicts["later proof"].values())
+    assert sorted(v.split(": ", 1)[-1] for v in verdicts["first chunk"].values()) == sorted(
+        [
+            "chunk 1 posted twice or out of order",
+            "chunk 2 posted twice or out of order",
+            "proof 0 does not verify",
+            "completed with 1 valid partial decryptions, 2 needed",
+        ]
+    ), verdicts["first chunk"]
+    assert len(verdicts["reposted"]) == 1 + 2 + 1  # the bad chunk, its two followers, completion
+    assert any("malformed" in v for v in verdicts["malformed"].values())
