@@ -6,8 +6,7 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from asamblea.registry.models import (
     Allocation,
@@ -23,7 +22,9 @@ from asamblea.registry.models import (
 )
 from asamblea.rules import weights
 
-SEATS_PER_PAGE = 200
+SEATS_PER_PAGE = 100
+# A name searched among a body's seats: at most this many characters.
+FIND_MAX = 100
 HISTORY_ROWS = 50
 
 
@@ -131,9 +132,104 @@ def current_seats_by_sender(body: Body) -> dict[str, int]:
     )
 
 
-def body_overview(b: Body, page_number: Any = None) -> dict[str, Any]:
+def _seat_cursor(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) <= 18 else None
+
+
+def seat_page(
+    b: Body,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    find: str = "",
+    limit: int = SEATS_PER_PAGE,
+) -> dict[str, Any]:
+    """One keyset page of ``b``'s seats in order of sending unit (name, id) and number, each with
+    its holder, as plain values (no model per row): after the seat ``after`` or before ``before``,
+    and with ``find`` only the seats whose unit's or holder's name contains it.
+
+    Keyset, never ``OFFSET``, and no count: the body's totals come from its per-unit counts. A
+    cursor that is not a seat of the body starts from the beginning. Three queries at most.
+    """
+    seats = Seat.objects.filter(body=b, abolished_at__isnull=True)
+    find = find.strip()[:FIND_MAX]
+    if find:
+        holder = Mandate.objects.filter(
+            seat=OuterRef("pk"), ended_at__isnull=True, member__display_name__icontains=find
+        )
+        seats = seats.filter(Q(unit__name__icontains=find) | Exists(holder))
+    end = _seat_cursor(before)
+    cursor = end if end is not None else _seat_cursor(after)
+    key = (
+        Seat.objects.filter(body=b, pk=cursor)
+        .values_list("unit__name", "unit_id", "number")
+        .first()
+        if cursor is not None
+        else None
+    )
+    order = ["unit__name", "unit_id", "number"]
+    backwards = key is not None and end is not None
+    if key is not None:
+        name, unit, number = key
+        if backwards:
+            seats = seats.filter(unit__name__lte=name).filter(
+                Q(unit__name__lt=name)
+                | Q(unit__name=name, unit_id__lt=unit)
+                | Q(unit__name=name, unit_id=unit, number__lt=number)
+            )
+            order = ["-unit__name", "-unit_id", "-number"]
+        else:
+            seats = seats.filter(unit__name__gte=name).filter(
+                Q(unit__name__gt=name)
+                | Q(unit__name=name, unit_id__gt=unit)
+                | Q(unit__name=name, unit_id=unit, number__gt=number)
+            )
+    found = list(
+        seats.order_by(*order).values_list("pk", "unit_id", "unit__code", "unit__name", "number")[
+            : limit + 1
+        ]
+    )
+    shown = found[:limit]
+    if backwards:
+        shown.reverse()
+    holders = {
+        seat_id: (name, public_id, started_at)
+        for seat_id, name, public_id, started_at in Mandate.objects.filter(
+            seat_id__in=[row[0] for row in shown], ended_at__isnull=True
+        ).values_list("seat_id", "member__display_name", "member__public_id", "started_at")
+    }
+    rows = []
+    for seat_id, unit_id, code, unit_name, number in shown:
+        holder = holders.get(seat_id)
+        rows.append(
+            {
+                "seat_id": seat_id,
+                "unit_id": unit_id,
+                "unit_code": code,
+                "unit_name": unit_name,
+                "number": number,
+                "holder": holder[0] if holder else None,
+                "public_id": holder[1] if holder else None,
+                "since": holder[2] if holder else None,
+            }
+        )
+    more = len(found) > limit
+    return {
+        "rows": rows,
+        "find": find,
+        "first": shown[0][0] if shown else None,
+        "last": shown[-1][0] if shown else None,
+        "has_previous": more if backwards else key is not None,
+        "has_next": True if backwards else more,
+    }
+
+
+def body_overview(
+    b: Body, *, after: str | None = None, before: str | None = None, find: str = ""
+) -> dict[str, Any]:
     """Everything the body page shows: the latest roll, who sends seats and who holds them (one
-    page of seats), the alternates, the last ended mandates, and where the body sends delegates.
+    keyset page of seats, :func:`seat_page`), the alternates, the last ended mandates, and where
+    the body sends delegates.
 
     A fixed number of queries whatever the size of the body (a test counts them).
     """
@@ -144,25 +240,29 @@ def body_overview(b: Body, page_number: Any = None) -> dict[str, Any]:
     sends_to = list(
         SeatLink.objects.filter(sender=b).select_related("receiver").order_by("receiver__name")
     )
-    allocations = current_allocations(b)
-    weights = seat_weights(b, allocations)
+    # (population, seats) per sending unit, as values: a national assembly has 1,000 senders,
+    # and only the page's few need a weight.
+    allocations = {
+        sender: (population, seats)
+        for sender, population, seats in Allocation.objects.filter(
+            apportionment__receiver=b, apportionment__is_current=True
+        ).values_list("sender_id", "population", "seats")
+    }
+    weighted = b.voting_rule == Body.VotingRule.WEIGHTED
     current = Prefetch(
         "mandates",
         queryset=Mandate.objects.filter(ended_at__isnull=True).select_related("member"),
         to_attr="current",
     )
-    seats_qs = (
-        Seat.objects.filter(body=b, abolished_at__isnull=True)
-        .select_related("unit")
-        .prefetch_related(current)
-        .order_by("unit__name", "unit_id", "number")
-    )
-    page = Paginator(seats_qs, SEATS_PER_PAGE).get_page(page_number)
-    seat_rows = []
-    for seat in page.object_list:
-        holder = seat.current[0] if seat.current else None
-        weight = weights.get(seat.unit_id)
-        seat_rows.append({"seat": seat, "mandate": holder, "weight": weight})
+    page = seat_page(b, after=after, before=before, find=find)
+    seat_rows = page["rows"]
+    for row in seat_rows:
+        population, seats = allocations.get(row["unit_id"], (0, 0))
+        row["weight"] = (
+            weights.seat_weight(weighted=True, population=population, seats=seats)
+            if weighted and seats
+            else None
+        )
     seat_counts = {
         row["unit_id"]: row
         for row in Seat.objects.filter(body=b, abolished_at__isnull=True)
@@ -212,9 +312,9 @@ def body_overview(b: Body, page_number: Any = None) -> dict[str, Any]:
         "delegations": list(delegations.values()),
         "page": page,
         "seat_rows": seat_rows,
-        "seat_total": page.paginator.count,
+        "seat_total": sum(row["n"] for row in seat_counts.values()),
         "filled_total": sum(row["filled"] for row in seat_counts.values()),
         "alternates": alternates,
         "history": history,
-        "population": sum(a.population for a in allocations) if allocations else None,
+        "population": sum(p for p, _seats in allocations.values()) if allocations else None,
     }

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -26,7 +26,7 @@ from asamblea.registry.models import (
     Seat,
     SeatLink,
 )
-from asamblea.registry.queries import body_overview, latest_roll_size
+from asamblea.registry.queries import FIND_MAX, body_overview, latest_roll_size
 
 UNITS_PER_PAGE = 100
 
@@ -165,5 +165,32 @@ def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     b = get_object_or_404(
         Body.objects.select_related("organisation"), organisation__slug=slug, code=code
     )
-    context = body_overview(b, request.GET.get("page"))
-    return render(request, "registry/body.html", {"org": b.organisation, "body": b, **context})
+    context = body_overview(
+        b,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        find=request.GET.get("q", ""),
+    )
+    page = context["page"]
+    query = urlencode({"q": page["find"]}) + "&" if page["find"] else ""
+    # Links of each seat row, built once here rather than by a {% url %} a row (the registry does
+    # not import assemblies: the delegate's page is linked only when that app is installed).
+    try:
+        delegate_base = reverse("assemblies:delegate", args=["x"])[:-2]
+    except NoReverseMatch:
+        delegate_base = ""
+    return render(
+        request,
+        "registry/body.html",
+        {
+            "org": b.organisation,
+            "body": b,
+            **context,
+            "find": page["find"],
+            "find_max": FIND_MAX,
+            "unit_base": reverse("registry:body", args=[b.organisation.slug, "x"])[:-2],
+            "delegate_base": delegate_base,
+            "previous_url": f"?{query}before={page['first']}#seats" if page["has_previous"] else "",
+            "next_url": f"?{query}after={page['last']}#seats" if page["has_next"] else "",
+        },
+    )
