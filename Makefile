@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/asamblea
 # Test processes (pytest-xdist): the tests are independent, each process has its own database.
+# --dist loadgroup: tests marked with one xdist_group run in one process (the tests that read the
+# whole demo share one load of it: tests/integration/test_demo_federation.py); the rest as they come.
 JOBS ?= 2
+XDIST = -n $(JOBS) --dist loadgroup
 
 .PHONY: demo test lint format bench crash-test install clean-venv test-sqlite test-postgres test-fast
 
@@ -39,13 +42,13 @@ test: lint test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest -n $(JOBS)
+	env -u DATABASE_URL $(BIN)/pytest $(XDIST)
 
 # For developers, not CI: the suite on SQLite without the tests marked slow (over 5 CPU-seconds;
 # the end of a run lists any unmarked one). `make test` runs everything.
 test-fast: $(STAMP)
 	@echo "== test suite on SQLite, without the slow tests =="
-	env -u DATABASE_URL $(BIN)/pytest -n $(JOBS) -m "not slow"
+	env -u DATABASE_URL $(BIN)/pytest $(XDIST) -m "not slow"
 
 # The PostgreSQL pass repeats only what can differ by database: tests/integration and tests/e2e
 # (tests/unit is pure: no database), and of those, with ASAMBLEA_SECOND_DATABASE_PASS=1
@@ -61,7 +64,7 @@ test-postgres: $(STAMP)
 	@if $(BIN)/python tools/pg_reachable.py "$(PG_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_URL)) =="; \
 		DATABASE_URL="$(PG_URL)" ASAMBLEA_SECOND_DATABASE_PASS=1 \
-			$(BIN)/pytest -n $(JOBS) tests/integration tests/e2e; \
+			$(BIN)/pytest $(XDIST) tests/integration tests/e2e; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is unreachable and CI=true: failing." >&2; exit 1; \
 	else \

@@ -1,8 +1,10 @@
 """Every record entry the application writes passes through its typed class and back, byte for byte.
 
-Two sources: the demo federation loaded by today's code (``asamblea demo``: registry, elections,
-assemblies), and the demo's record exported before the typed classes existed (commit a3ddb42,
-tests/integration/record/fixtures). For each stored entry, the envelope plus
+Two sources: the demo's record exported before the typed classes existed (commit a3ddb42,
+tests/integration/record/fixtures), here, and the demo federation loaded by today's code
+(``asamblea demo``: registry, elections, assemblies), in test_demo_federation.py, which loads the
+demo once for every test that reads it and checks its entries with ``roundtrip_problems``. For
+each stored entry, the envelope plus
 ``entry_class(type, v).from_payload(payload).to_payload()``, encoded canonically, must equal the
 stored bytes; the three v1 time formats (micro, seconds, iso with and without microseconds) all
 occur in them. An entry type with no class fails, all missing types named in one message.
@@ -11,11 +13,8 @@ occur in them. An entry type with no class fails, all missing types named in one
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
-
-import pytest
 
 from asamblea.record.encoding import ENVELOPE_KEYS, EncodingError, canonical_bytes
 from asamblea.record.entries.base import entry_class
@@ -62,29 +61,3 @@ def test_every_entry_of_the_record_exported_before_the_typed_classes_round_trips
     problems, checked = roundtrip_problems(rows)
     assert not problems, "\n".join(problems)
     assert checked == 1112
-
-
-@pytest.mark.slow
-@pytest.mark.django_db
-def test_every_entry_the_demo_writes_round_trips_through_its_typed_class(tmp_path, settings):
-    from asamblea.assemblies import demo as assemblies_demo
-    from asamblea.elections import demo as elections_demo
-    from asamblea.recordstore.models import RecordEntry
-    from asamblea.registry import demo as registry_demo
-
-    settings.VAR_DIR = tmp_path
-    org, loaded = registry_demo.load()
-    assert loaded
-    elections_demo.load(org)
-    assemblies_demo.load(org)
-    stored = RecordEntry.objects.filter(organisation=org).order_by("index")
-    rows = [(r.index, r.canonical.encode()) for r in stored.iterator()]
-    # The demo writes every area's entries, and all three v1 time formats.
-    text = b"\n".join(data for _, data in rows)
-    assert re.search(rb'"frozen_at":"[-0-9T:]+\.[0-9]{6}Z"', text)  # micro
-    assert re.search(rb'"deadline_at":"[-0-9T:]+Z"', text)  # seconds
-    assert re.search(rb'"opened_at":"[-0-9T:]+\.[0-9]{6}\+00:00"', text)  # iso
-    assert re.search(rb'"scheduled_at":"[-0-9T:]+\+00:00"', text)  # iso, no microseconds
-    problems, checked = roundtrip_problems(rows)
-    assert not problems, "\n".join(problems)
-    assert checked == len(rows)

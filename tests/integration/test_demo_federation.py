@@ -1,12 +1,20 @@
-"""Issue 17: every page of the demo, rendered in Spanish, shows no English outside a short
-allow-list, and stays under 50 KB compressed.
+"""The tests that read the whole demo federation (registry, elections, assemblies), loaded once
+for the module (``demo_for_module``: one transaction rolled back at the end; each test runs in its
+own savepoint inside it, so each sees the demo exactly as loaded). They run on one pytest-xdist
+worker (``xdist_group``; the Makefile passes ``--dist loadgroup``), so the demo is loaded once per
+pass of ``make test``, not once per test.
 
-The demo is loaded whole (registry, elections, assemblies) and every URL pattern is visited with
-sampled instances (tests/fixtures/demo_pages.py); a pattern neither sampled nor deliberately left
-out fails the test, so a new page is covered or named. The visible text, and the attributes people
-read (title, alt, aria-label, placeholder, value of buttons), are split into words; any word from
-a list of common English words that are not also Spanish fails, naming the page and the words. An
-unmarked string in a template or view is caught this way, not only an untranslated message.
+Issue 17: every page of the demo, rendered in Spanish, shows no English outside a short
+allow-list, and stays under 50 KB compressed. Every URL pattern is visited with sampled instances
+(tests/fixtures/demo_pages.py); a pattern neither sampled nor deliberately left out fails the test,
+so a new page is covered or named. The visible text, and the attributes people read (title, alt,
+aria-label, placeholder, value of buttons), are split into words; any word from a list of common
+English words that are not also Spanish fails, naming the page and the words. An unmarked string
+in a template or view is caught this way, not only an untranslated message.
+
+Record versions (ADR 0009): every entry the demo writes, all three v1 time formats among them,
+round-trips through its typed class byte for byte (``roundtrip_problems``, beside the test of the
+record exported before the typed classes in test_record_entries_roundtrip.py).
 """
 
 from __future__ import annotations
@@ -19,14 +27,22 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from fixtures.demo_pages import (
-    load_demo,
+    demo_for_module,
     member_for_pages,
     sampled_pages,
     signed_in_client,
     unsampled_patterns,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.xdist_group("demo-federation")]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The demo's organisation, loaded once for this module's tests (they only read it)."""
+    with django_db_blocker.unblock(), demo_for_module(tmp_path_factory.mktemp("demo")) as org:
+        yield org
+
 
 PAGE_BUDGET = 50 * 1024
 
@@ -144,8 +160,8 @@ def test_english_words_are_found_in_an_unmarked_string_and_not_in_spanish():
     ]
 
 
-def test_every_page_of_the_demo_is_spanish_and_small(tmp_path, client, settings):
-    org = load_demo(tmp_path)
+def test_every_page_of_the_demo_is_spanish_and_small(demo, client):
+    org = demo
     pages = sampled_pages(org)
     assert unsampled_patterns(pages) == []
     member = member_for_pages(org)
@@ -173,3 +189,21 @@ def test_every_page_of_the_demo_is_spanish_and_small(tmp_path, client, settings)
         if found:
             problems.append(f"{page.path} ({page.note}): {' '.join(found)}")
     assert problems == [], "\n".join(problems)
+
+
+def test_every_entry_the_demo_writes_round_trips_through_its_typed_class(demo):
+    from test_record_entries_roundtrip import roundtrip_problems
+
+    from asamblea.recordstore.models import RecordEntry
+
+    stored = RecordEntry.objects.filter(organisation=demo).order_by("index")
+    rows = [(r.index, r.canonical.encode()) for r in stored.iterator()]
+    # The demo writes every area's entries, and all three v1 time formats.
+    text = b"\n".join(data for _, data in rows)
+    assert re.search(rb'"frozen_at":"[-0-9T:]+\.[0-9]{6}Z"', text)  # micro
+    assert re.search(rb'"deadline_at":"[-0-9T:]+Z"', text)  # seconds
+    assert re.search(rb'"opened_at":"[-0-9T:]+\.[0-9]{6}\+00:00"', text)  # iso
+    assert re.search(rb'"scheduled_at":"[-0-9T:]+\+00:00"', text)  # iso, no microseconds
+    problems, checked = roundtrip_problems(rows)
+    assert not problems, "\n".join(problems)
+    assert checked == len(rows)
