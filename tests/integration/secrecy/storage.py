@@ -113,14 +113,20 @@ def pg_available() -> bool:
 
 
 class Cluster:
-    """``initdb`` into a temporary folder, as the postgres user when run as root."""
+    """``initdb`` into a temporary folder, as the postgres user when run as root.
 
-    def __init__(self, settings: dict[str, str]) -> None:
+    With ``template`` (the data directory of a stopped cluster that ``migrated_cluster`` made), a
+    copy of it instead: a cluster of its own all the same, with the application's tables already
+    made, so each test does not pay for ``initdb`` and the migrations again.
+    """
+
+    def __init__(self, settings: dict[str, str], template: Path | None = None) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="asamblea-attack-"))
         self.data = self.base / "data"
         self.log = self.base / "server.log"
         self.port = free_port()
         self.settings = settings
+        self.template = template
         self.as_postgres = os.geteuid() == 0
 
     def _run(self, *cmd: str, check: bool = True, **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -132,10 +138,13 @@ class Cluster:
     def start(self) -> None:
         if self.as_postgres:
             shutil.chown(self.base, "postgres", "postgres")
-        self._run(
-            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--no-sync",
-        )  # fmt: skip
+        if self.template is not None:
+            self._run("cp", "-a", str(self.template), str(self.data))
+        else:
+            self._run(
+                str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                "-E", "UTF8", "--no-sync",
+            )  # fmt: skip
         conf = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),
@@ -147,7 +156,8 @@ class Cluster:
             for name, value in conf.items():
                 f.write(f"{name} = {value}\n")
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "start")
-        self.sql("CREATE DATABASE attack")
+        if self.template is None:
+            self.sql("CREATE DATABASE attack")
 
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/attack"
@@ -194,18 +204,58 @@ class Cluster:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
+def _app_env(database_url: str, var_dir: Path) -> dict[str, str]:
+    """The application's environment: this database, a var directory, no setting of the suite's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASAMBLEA_", "DJANGO_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="asamblea.settings",
+        ASAMBLEA_SECRET_KEY=secrets.token_urlsafe(40),
+        ASAMBLEA_VAR_DIR=str(var_dir),
+        ASAMBLEA_ALLOWED_HOSTS="testserver",
+    )
+    return env
+
+
+def migrate(database_url: str, var_dir: Path) -> None:
+    """The application's migrations, in a process of its own, as ``asamblea migrate`` runs them."""
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+        env=_app_env(database_url, var_dir), cwd=var_dir, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def migrated_cluster(var_dir: Path) -> Cluster:
+    """A cluster with the database ``attack`` migrated, then stopped cleanly: the ``template`` of
+    the tests' clusters (``cluster.data``). Remove it with ``stop()`` when the tests are done."""
+    cluster = Cluster({})
+    cluster.start()
+    try:
+        migrate(cluster.url(), var_dir)
+    finally:
+        cluster._run(str(PG_BIN / "pg_ctl"), "-D", str(cluster.data), "-m", "fast", "-w", "stop")
+    return cluster
+
+
+def migrated_sqlite_file(path: Path) -> Path:
+    """An SQLite file with the application's tables, to copy for each test (``copy_sqlite``)."""
+    migrate(f"sqlite:///{path}", path.parent)
+    return path
+
+
+def copy_sqlite(template: Path, db: Path) -> None:
+    """A database file of its own for one test, as ``migrated_sqlite_file`` left the template."""
+    for suffix in ("", "-wal"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, db.with_name(db.name + suffix))
+
+
 class Driver:
     """The application (storage_driver.py) in its own process, paused between phases."""
 
     def __init__(self, database_url: str, var_dir: Path, *, plaintext: bool = False) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ASAMBLEA_", "DJANGO_"))}
-        env.update(
-            DATABASE_URL=database_url,
-            DJANGO_SETTINGS_MODULE="asamblea.settings",
-            ASAMBLEA_SECRET_KEY=secrets.token_urlsafe(40),
-            ASAMBLEA_VAR_DIR=str(var_dir),
-            ASAMBLEA_ALLOWED_HOSTS="testserver",
-        )
+        env = _app_env(database_url, var_dir)
         cmd = [sys.executable, str(DRIVER)] + (["--plaintext"] if plaintext else [])
         self.proc = subprocess.Popen(  # noqa: S603
             cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

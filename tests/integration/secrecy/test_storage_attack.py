@@ -18,16 +18,31 @@ in every one of those places, so it can fail.
 The PostgreSQL half needs the server binaries (``ASAMBLEA_PG_BIN``, default
 /usr/lib/postgresql/15/bin). Neither half uses the suite's own database (each makes its own), so
 the module runs once, in the SQLite pass of ``make test``, and is skipped in the PostgreSQL pass.
+
+Each test has a cluster (or file) of its own, so none sees another's WAL, log or pages; they are
+copies of one cluster and one file that the module migrates once (``initdb`` and the migrations
+were three quarters of each test's time), and the module's tests run in one process
+(``xdist_group``) so that this happens once per run.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from storage import Cluster, Driver, Needles, pg_available, scan_files
+from storage import (
+    Cluster,
+    Driver,
+    Needles,
+    copy_sqlite,
+    migrated_cluster,
+    migrated_sqlite_file,
+    pg_available,
+    scan_files,
+)
 
 
 def _suite_on_postgresql() -> bool:
@@ -38,6 +53,7 @@ def _suite_on_postgresql() -> bool:
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group("storage-attack"),
     pytest.mark.skipif(
         _suite_on_postgresql(), reason="makes its own databases: runs in the SQLite pass"
     ),
@@ -55,6 +71,20 @@ PG_SETTINGS = {
 METHODS = ["recall yes/no", "plurality", "approval", "irv", "stv", "instruction"]
 
 needs_pg = pytest.mark.skipif(not pg_available(), reason="needs PostgreSQL's server binaries")
+
+
+@pytest.fixture(scope="module")
+def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The data directory of a stopped cluster whose database ``attack`` is migrated."""
+    cluster = migrated_cluster(tmp_path_factory.mktemp("pg-template"))
+    yield cluster.data
+    cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with the application's tables."""
+    return migrated_sqlite_file(tmp_path_factory.mktemp("sqlite-template") / "attack.sqlite3")
 
 
 def _pg_look(cluster: Cluster, needles: Needles) -> dict[str, Any]:
@@ -77,8 +107,10 @@ def _pg_look(cluster: Cluster, needles: Needles) -> dict[str, Any]:
     return look
 
 
-def _run_pg(tmp_path: Path, *, plaintext: bool) -> tuple[dict[str, Any], dict[str, Any], Driver]:
-    cluster = Cluster(PG_SETTINGS)
+def _run_pg(
+    tmp_path: Path, template: Path, *, plaintext: bool
+) -> tuple[dict[str, Any], dict[str, Any], Driver]:
+    cluster = Cluster(PG_SETTINGS, template)
     driver = None
     try:
         cluster.start()
@@ -106,9 +138,10 @@ def _sqlite_look(db: Path, needles: Needles) -> dict[str, Any]:
 
 
 def _run_sqlite(
-    tmp_path: Path, *, plaintext: bool
+    tmp_path: Path, template: Path, *, plaintext: bool
 ) -> tuple[dict[str, Any], dict[str, Any], Driver]:
     db = tmp_path / "attack.sqlite3"
+    copy_sqlite(template, db)
     driver = Driver(f"sqlite:///{db}", tmp_path, plaintext=plaintext)
     try:
         mid = driver.until("mid-vote")
@@ -135,29 +168,31 @@ def _found(look: dict[str, Any]) -> dict[str, str]:
 
 
 @needs_pg
-def test_postgresql_storage_holds_no_plaintext_ballot_mid_vote_or_after_close(tmp_path):
-    at_mid, after, driver = _run_pg(tmp_path, plaintext=False)
+def test_postgresql_storage_holds_no_plaintext_ballot_mid_vote_or_after_close(
+    tmp_path, pg_template
+):
+    at_mid, after, driver = _run_pg(tmp_path, pg_template, plaintext=False)
     found = {"mid-vote": _found(at_mid), "after close and CHECKPOINT": _found(after)}
     assert not any(found.values()), f"{found} (not opened: {driver.skipped})"
 
 
 @needs_pg
-def test_the_postgresql_attack_finds_a_variant_that_writes_the_plaintext(tmp_path):
-    at_mid, after, _ = _run_pg(tmp_path, plaintext=True)
+def test_the_postgresql_attack_finds_a_variant_that_writes_the_plaintext(tmp_path, pg_template):
+    at_mid, after, _ = _run_pg(tmp_path, pg_template, plaintext=True)
     for when, look in (("mid-vote", at_mid), ("after close", after)):
         places = ("wal", "log", "tables", "data directory", "wal after checkpoint")
         missed = [place for place in places if not look[place]]
         assert not missed, f"{when}: the attack missed the plaintext in {missed}"
 
 
-def test_sqlite_files_hold_no_plaintext_ballot_mid_vote_or_after_close(tmp_path):
-    at_mid, after, driver = _run_sqlite(tmp_path, plaintext=False)
+def test_sqlite_files_hold_no_plaintext_ballot_mid_vote_or_after_close(tmp_path, sqlite_template):
+    at_mid, after, driver = _run_sqlite(tmp_path, sqlite_template, plaintext=False)
     found = {"mid-vote": _found(at_mid), "after close": _found(after)}
     assert not any(found.values()), f"{found} (not opened: {driver.skipped})"
 
 
-def test_the_sqlite_attack_finds_a_variant_that_writes_the_plaintext(tmp_path):
-    at_mid, after, _ = _run_sqlite(tmp_path, plaintext=True)
+def test_the_sqlite_attack_finds_a_variant_that_writes_the_plaintext(tmp_path, sqlite_template):
+    at_mid, after, _ = _run_sqlite(tmp_path, sqlite_template, plaintext=True)
     assert at_mid["files"], "mid-vote: the attack missed the plaintext in the SQLite files"
     assert after["files"], "after close: the attack missed the plaintext in the SQLite files"
 
@@ -181,12 +216,12 @@ def test_the_needles_match_every_encoding_of_a_ballot_and_not_a_bare_key():
 
 
 @needs_pg
-def test_a_duplicate_cast_leaves_nothing_secret_in_the_server_log(tmp_path):
+def test_a_duplicate_cast_leaves_nothing_secret_in_the_server_log(tmp_path, pg_template):
     """The issue's log leak, reproduced with PostgreSQL's defaults (``log_statement = none``,
     ``log_min_error_statement = error``): a cast submitted twice with one code fails on a unique
     constraint, and the log must then carry neither the ballot, nor its tracking code, nor the
     code's HMAC, nor the submission key's hash, nor which roll entry voted."""
-    cluster = Cluster({"log_statement": "none", "log_min_error_statement": "error"})
+    cluster = Cluster({"log_statement": "none", "log_min_error_statement": "error"}, pg_template)
     driver = None
     try:
         cluster.start()
