@@ -42,8 +42,11 @@ from asamblea.core.clock import now  # noqa: E402
 from asamblea.core.models import Approval  # noqa: E402
 from asamblea.elections.actions.credentials import REISSUE  # noqa: E402
 from asamblea.registry.models import ApiToken  # noqa: E402
+from fixtures.shared_data import rolled_back_after_module  # noqa: E402
 
-pytestmark = pytest.mark.django_db
+# The world is made once for the module (each test in a savepoint of its own inside it, so each
+# sees it as made), in one pytest-xdist process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("console-permission-matrix")]
 
 OFFICES = ("registrar", "election_officer", "teller", "chair", "trustee")
 EVERYONE = frozenset(ROLES)
@@ -297,6 +300,12 @@ def _world() -> World:
     return world
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Any:  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock(), rolled_back_after_module():
+        yield _world()
+
+
 def sign_in(client: Client, user: Any) -> None:
     """A session as the officers' sign-in leaves it: the user, and their verified device."""
     client.force_login(user)
@@ -321,8 +330,7 @@ def _attempt(client: Client, path: str, data: dict[str, Any] | None) -> Any:
     return response
 
 
-def _check(table: dict[str, Row], name: str) -> None:
-    world = _world()
+def _check(table: dict[str, Row], name: str, world: World) -> None:
     row = table[name]
     client = Client()
     path, data = row.build(world, "anon")
@@ -348,18 +356,17 @@ def _check(table: dict[str, Row], name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_each_role_may_see_a_console_page_or_not(name: str) -> None:
-    _check(PAGES, name)
+def test_each_role_may_see_a_console_page_or_not(name: str, world: World) -> None:
+    _check(PAGES, name, world)
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
-def test_each_role_may_use_a_console_form_or_not(name: str) -> None:
-    _check(FORMS, name)
+def test_each_role_may_use_a_console_form_or_not(name: str, world: World) -> None:
+    _check(FORMS, name, world)
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
-def test_every_console_form_refuses_a_post_without_its_csrf_token(name: str) -> None:
-    world = _world()
+def test_every_console_form_refuses_a_post_without_its_csrf_token(name: str, world: World) -> None:
     row = FORMS[name]
     client = Client(enforce_csrf_checks=True)
     sign_in(client, world.own.users["registrar"])
@@ -368,16 +375,14 @@ def test_every_console_form_refuses_a_post_without_its_csrf_token(name: str) -> 
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
-def test_every_console_form_answers_only_posts(name: str) -> None:
-    world = _world()
+def test_every_console_form_answers_only_posts(name: str, world: World) -> None:
     client = Client()
     sign_in(client, world.own.users["registrar"])
     path, _data = FORMS[name].build(world, "own-registrar")
     assert client.get(path).status_code == 405
 
 
-def test_a_token_of_someone_else_cannot_be_revoked_from_the_console() -> None:
-    world = _world()
+def test_a_token_of_someone_else_cannot_be_revoked_from_the_console(world: World) -> None:
     victim = ApiToken.objects.filter(user=world.own.users["registrar"]).first()
     assert victim is not None
     client = Client()
@@ -388,10 +393,11 @@ def test_a_token_of_someone_else_cannot_be_revoked_from_the_console() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(set(PAGES) | set(FORMS)))
-def test_an_officer_without_a_second_factor_is_sent_to_the_officers_sign_in(name: str) -> None:
+def test_an_officer_without_a_second_factor_is_sent_to_the_officers_sign_in(
+    name: str, world: World
+) -> None:
     """A session opened with a member's e-mail code (no TOTP) holds no office on the console;
     only one's own tokens page is open to it (creating a token asks for a fresh code)."""
-    world = _world()
     row = PAGES.get(name) or FORMS[name]
     client = Client()
     client.force_login(world.own.users["registrar"])
