@@ -51,6 +51,7 @@ from asamblea.crypto.group import (
     add,
     b64encode,
     base_mul,
+    combo,
     decode_scalar,
     encode_scalar,
     mul,
@@ -465,6 +466,27 @@ def combine_factors(partials: Sequence[PartialDecryption], position: int) -> Poi
     """``alpha^S`` for the ciphertext at ``position``, interpolated from these partials only."""
     lambdas = lagrange_at_zero([p.trustee for p in partials])
     return sum_points(mul(lambdas[p.trustee], p.factors[position]) for p in partials)
+
+
+def combine_positions(
+    betas: Sequence[Point], factors: Sequence[Sequence[Point]], trustees: Sequence[int]
+) -> list[Point]:
+    """``beta_i - alpha_i^S`` for every position ``i`` of a list: ``combine_factors`` for a whole
+    list, with the Lagrange coefficients of ``trustees`` computed once and the products taken two
+    at a time (``combo``: the factors and coefficients are public, so variable time is allowed).
+    ``factors[j]`` are trustee ``trustees[j]``'s factors, in the list's order."""
+    lambdas = lagrange_at_zero(list(trustees))
+    coefficients = [lambdas[t] for t in trustees]
+    out = []
+    for i, beta in enumerate(betas):
+        terms = [(lam, column[i]) for lam, column in zip(coefficients, factors, strict=True)]
+        total = IDENTITY
+        for a in range(0, len(terms) - 1, 2):
+            total = add(total, combo(terms[a][0], terms[a][1], terms[a + 1][0], terms[a + 1][1]))
+        if len(terms) % 2:
+            total = add(total, mul(terms[-1][0], terms[-1][1]))
+        out.append(sub(beta, total))
+    return out
 
 
 def combine(

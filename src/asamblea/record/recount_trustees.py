@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asamblea.crypto.elgamal import Ciphertext
-from asamblea.crypto.group import Point, point_from_text, sub
+from asamblea.crypto.group import Point, point_from_text
 from asamblea.crypto.proofs import verify_secret_key
 from asamblea.crypto.reshare import (
     Dealing,
@@ -48,7 +48,7 @@ from asamblea.crypto.threshold import (
     _check_polynomial,
     _committed_value,
     assemble_board,
-    combine_factors,
+    combine_positions,
     fingerprint,
     sum_points,
     verify_certificate,
@@ -485,6 +485,11 @@ def _settle(state: TrusteesState, which: Callable[[_Pending], bool]) -> None:
         del state.requests[rid].partials[j][g][start:]
 
 
+def _combine_slice(task: tuple[list[Point], list[list[Point]], list[int]]) -> list[Point]:
+    """The decrypted points of a slice (4.19), in a worker or here."""
+    return combine_positions(*task)
+
+
 def _completed(state: TrusteesState, e: dict[str, Any]) -> None:
     rid = e["request"]
     request = _request(state, rid)
@@ -505,8 +510,15 @@ def _completed(state: TrusteesState, e: dict[str, Any]) -> None:
         raise _Fail(f"request {rid}: combined trustees {e['trustees']}, expected {full[:k]}")
     points: list[list[Point]] = []
     for g, cts in enumerate(request.ciphertexts):
-        partials = [PartialDecryption(j, tuple(request.partials[j][g]), ()) for j in full[:k]]
-        points.append([sub(c.beta, combine_factors(partials, i)) for i, c in enumerate(cts)])
+        betas = [c.beta for c in cts]
+        columns = [request.partials[j][g] for j in full[:k]]
+        tasks = [(betas[a:b], [col[a:b] for col in columns], full[:k]) for a, b in chunks(len(cts))]
+        done = (
+            map(_combine_slice, tasks)
+            if state.pool is None
+            else state.pool.map(_combine_slice, tasks)
+        )
+        points.append([p for part in done for p in part])
     if points_digest(points) != e["points_digest"]:
         raise _Fail(f"request {rid}: the combination does not give the stated decryption")
     if e["subject"] != request.subject:

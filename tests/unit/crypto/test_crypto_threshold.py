@@ -311,3 +311,18 @@ def test_a_board_whose_dealers_cancel_out_is_refused() -> None:
     vks = [T.complete_key(BOARD, s, certs, polys)[1] for s, _ in identities]
     with pytest.raises(ValueError, match="identity"):
         T.assemble_board(BOARD, certs, polys, vks)
+
+
+@pytest.mark.parametrize("subset", [(1, 2), (2, 4, 5), (1, 2, 3, 5)])
+def test_combining_a_whole_list_gives_the_points_one_by_one_does(subset: tuple[int, ...]) -> None:
+    """combine_positions (the coefficients once, products two at a time) is combine_factors for
+    every position, with an even or odd number of trustees, and decrypts to the totals."""
+    *_, keys, _params = _ceremony()
+    ctx, tally = _tally(VOTES)
+    partials = [T.partial_decrypt(ctx, keys[j - 1][0], tally) for j in subset]
+    got = T.combine_positions(
+        [c.beta for c in tally], [p.factors for p in partials], [p.trustee for p in partials]
+    )
+    assert got == [sub(c.beta, T.combine_factors(partials, n)) for n, c in enumerate(tally)]
+    if len(subset) >= 3:
+        assert got == [base_mul(5), base_mul(3)]

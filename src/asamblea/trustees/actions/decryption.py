@@ -20,12 +20,12 @@ from asamblea.core.action import ActionContext, door
 from asamblea.core.clock import now
 from asamblea.core.errors import ActionError
 from asamblea.crypto.elgamal import Ciphertext
-from asamblea.crypto.group import Point, sub
+from asamblea.crypto.group import Point
 from asamblea.crypto.threshold import (
     InvalidPartialDecryption,
     PartialDecryption,
     ThresholdParameters,
-    combine_factors,
+    combine_positions,
     verify_partial_decryption,
 )
 from asamblea.crypto.transcript import Context
@@ -209,6 +209,11 @@ def do_post_partial(
     return Posted(row, True)
 
 
+def _combine_slice(task: tuple[list[Point], list[list[Point]], list[int]]) -> list[Point]:
+    """The decrypted points of a slice of a group (4.19), in a worker or here."""
+    return combine_positions(*task)
+
+
 def _complete(ctx: ActionContext, request: DecryptionRequest) -> None:
     board = request.board
     rows = list(request.partials.select_related("trustee").order_by("trustee__index"))[: board.k]
@@ -216,9 +221,23 @@ def _complete(ctx: ActionContext, request: DecryptionRequest) -> None:
         [factors_from_json(r.groups[g], r.trustee.index, "stored") for r in rows]
         for g in range(len(request.groups))
     ]
-    points: list[list[Point]] = []
-    for g, cts in enumerate(request_ciphertexts(request)):
-        points.append([sub(c.beta, combine_factors(by_group[g], i)) for i, c in enumerate(cts)])
+    trustees = [r.trustee.index for r in rows]
+    groups = request_ciphertexts(request)
+    tasks = [
+        ([c.beta for c in cts[a:b]], [list(p.factors[a:b]) for p in by_group[g]], trustees)
+        for g, cts in enumerate(groups)
+        for a, b in chunks(len(cts))
+    ]
+    owners = [g for g, cts in enumerate(groups) for _ in chunks(len(cts))]
+    points: list[list[Point]] = [[] for _ in groups]
+    if (os.cpu_count() or 1) < 2 or sum(len(c) for c in groups) < PARALLEL_FROM:
+        done: Iterable[list[Point]] = map(_combine_slice, tasks)
+        for g, part in zip(owners, done, strict=True):
+            points[g] += part
+    else:
+        with ProcessPoolExecutor(mp_context=multiprocessing.get_context("fork")) as pool:
+            for g, part in zip(owners, pool.map(_combine_slice, tasks), strict=True):
+                points[g] += part
     handler = COMPLETIONS.get(request.prefix)
     if handler is None:
         raise ActionError(f"no completion handler for {request.prefix!r}", field="subject")
