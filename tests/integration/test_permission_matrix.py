@@ -37,8 +37,11 @@ from asamblea.registry.models import (
     OfficerRole,
     Organisation,
 )
+from fixtures.shared_data import rolled_back_after_module
 
-pytestmark = pytest.mark.django_db
+# The world is made once for the module's tests that only read it (each test in a savepoint of
+# its own inside it, so each sees it as made: fixtures.shared_data), in one pytest-xdist process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("permission-matrix")]
 
 ROLES = (
     "none",
@@ -506,11 +509,16 @@ def _attempt(client: Client, request: Request, token: str | None) -> int:
     return status
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Any:  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock(), rolled_back_after_module():
+        yield _build_world()
+
+
 @pytest.mark.parametrize("operation", sorted(MATRIX))
 def test_each_role_is_allowed_or_refused_in_its_own_and_another_organisation(
-    operation: str,
+    operation: str, world: World
 ) -> None:
-    world = _build_world()
     row = MATRIX[operation]
     client = Client()
     wrong: list[str] = []
@@ -528,11 +536,12 @@ def test_each_role_is_allowed_or_refused_in_its_own_and_another_organisation(
     assert not wrong, f"{operation}: " + "; ".join(wrong)
 
 
-def test_casting_is_authorised_by_the_voting_code_alone_whatever_the_bearer() -> None:
+def test_casting_is_authorised_by_the_voting_code_alone_whatever_the_bearer(world: World) -> None:
     from asamblea.elections import actions as elections
+    from asamblea.elections.models import Election
 
-    world = _build_world()
-    election = world.objects["election"]
+    # Its own copy of the world's election: opening it must not change the object other tests hold.
+    election = Election.objects.get(pk=world.objects["election"].pk)
     # A secret vote opens only under a ready board of trustees (ADR 0013).
     from fixtures.sample import make_sample_board
 
@@ -683,8 +692,7 @@ def _web_attempt(client: Client, path: str, data: dict[str, Any] | None) -> Any:
     return response
 
 
-def _web_check(row: WebRow) -> None:
-    world = _build_world()
+def _web_check(row: WebRow, world: World) -> None:
     path, data = row.build(world)
     anon = _web_attempt(Client(), path, data)
     assert anon.status_code == 302 and "login/" in anon["Location"], "anonymous: sign in first"
@@ -713,20 +721,21 @@ def test_every_chairs_console_url_is_in_the_table() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CHAIRS_CONSOLE))
-def test_each_role_may_use_the_chairs_console_or_not(name: str) -> None:
-    _web_check(CHAIRS_CONSOLE[name])
+def test_each_role_may_use_the_chairs_console_or_not(name: str, world: World) -> None:
+    _web_check(CHAIRS_CONSOLE[name], world)
 
 
-def test_each_role_may_vote_on_the_delegates_roll_call_page_or_not() -> None:
-    _web_check(DELEGATE_VOTE)
+def test_each_role_may_vote_on_the_delegates_roll_call_page_or_not(world: World) -> None:
+    _web_check(DELEGATE_VOTE, world)
 
 
 CHAIRS_CONSOLE_PAGES = {"index", "session", "attendance"}
 
 
 @pytest.mark.parametrize("name", sorted(set(CHAIRS_CONSOLE) - CHAIRS_CONSOLE_PAGES))
-def test_every_chairs_console_form_refuses_a_post_without_its_csrf_token(name: str) -> None:
-    world = _build_world()
+def test_every_chairs_console_form_refuses_a_post_without_its_csrf_token(
+    name: str, world: World
+) -> None:
     path, data = CHAIRS_CONSOLE[name].build(world)
     client = _web_client(world.own.users["chair"], enforce_csrf_checks=True)
     assert _web_attempt(client, path, data).status_code == 403
