@@ -26,8 +26,10 @@ from django.apps import apps
 
 import asamblea
 from asamblea.core.errors import ActionError
+from fixtures.shared_data import rolled_back_after_module
 
-pytestmark = pytest.mark.django_db
+# The sweep's tests share one world and run in one pytest-xdist process (``sweep_world``).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("bad-input")]
 
 
 def row_counts() -> dict[str, int]:
@@ -51,14 +53,16 @@ def refused(call, *exceptions):  # type: ignore[no-untyped-def]
     return info.value
 
 
-@pytest.fixture
-def world(django_user_model):  # type: ignore[no-untyped-def]
+def _world(slug: str) -> dict[str, object]:
+    """An organisation with a unit, an assembly, three members and an open secret vote."""
+    from django.contrib.auth import get_user_model
+
     from asamblea.elections import actions as elections
     from asamblea.registry import actions as registry
     from asamblea.registry.models import Body, Member
 
-    admin = django_user_model.objects.create_superuser("bad-input", "b@example.org", "x" * 20)
-    org = registry.do_create_organisation(admin, slug="bad", name="Bad input federation")
+    admin = get_user_model().objects.create_superuser(f"{slug}-input", "b@example.org", "x" * 20)
+    org = registry.do_create_organisation(admin, slug=slug, name="Bad input federation")
     unit = registry.do_create_body(admin, org, code="U1", name="Unit", kind=Body.Kind.WORKPLACE)
     assembly = registry.do_create_body(
         admin, org, code="A1", name="Assembly", kind=Body.Kind.ASSEMBLY
@@ -95,6 +99,20 @@ def world(django_user_model):  # type: ignore[no-untyped-def]
         "codes": list(opened.printed_codes.values()),
         "candidates": candidates,
     }
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    return _world("bad")
+
+
+@pytest.fixture(scope="module")
+def sweep_world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The sweep's world, made once for the module: its tests pass none of its objects to the
+    actions (only nonsense), so they share it; each runs in a savepoint of its own inside it
+    (fixtures.shared_data), and sees it as made."""
+    with django_db_blocker.unblock(), rolled_back_after_module():
+        yield _world("bad-sweep")
 
 
 # --- named cases --------------------------------------------------------------------------------
@@ -309,7 +327,7 @@ def test_the_sweep_finds_the_actions_of_every_app():
 
 
 @pytest.mark.parametrize(("name", "fn"), ACTIONS, ids=[name for name, _fn in ACTIONS])
-def test_every_action_given_nonsense_writes_nothing(world, name, fn):
+def test_every_action_given_nonsense_writes_nothing(sweep_world, name, fn):
     before = row_counts()
     # Trusted do_* actions take model instances from code, so a TypeError or AttributeError on
     # None is no defect there; what must never happen is a write left behind.
