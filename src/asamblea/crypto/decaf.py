@@ -8,7 +8,7 @@ Debian's ``libdecaf0``), whose ``decaf_255`` group *is* ristretto255 (RFC 9496: 
 checked below and by the RFC's test vectors in tests), has both: ``a*G + b*Q`` in variable time
 with precomputed tables of the generator, and ``a*P + b*Q`` with one shared doubling chain. For
 a verifier, whose inputs are all public, variable time is fine; provers never call this module.
-ADR 0017 gives the measurement (a yes/no ballot's verification, about 40% less CPU).
+ADR 0018 gives the measurement (a yes/no ballot's verification, about 40% less CPU).
 
 Without libdecaf (or with ``ASAMBLEA_NO_DECAF=1``) ``AVAILABLE`` is false and group.py computes
 the same values with libsodium; the results are identical, which tests check both ways.

@@ -153,7 +153,7 @@ def base_mul(k: int) -> Point:
 
 def base_combo(a: int, b: int, q: Point) -> Point:
     """``a * GENERATOR + b * q``: libdecaf's variable-time double multiplication when it is
-    installed (crypto/decaf.py, ADR 0017), else libsodium's. Only verifiers call it: the time
+    installed (crypto/decaf.py, ADR 0018), else libsodium's. Only verifiers call it: the time
     taken may depend on the scalars, which a verifier takes from public proofs."""
     a, b = a % ORDER, b % ORDER
     _check_length(q)

@@ -1,4 +1,4 @@
-"""libdecaf's two-term multiplications (crypto/decaf.py, ADR 0017) against RFC 9496 and libsodium.
+"""libdecaf's two-term multiplications (crypto/decaf.py, ADR 0018) against RFC 9496 and libsodium.
 
 The verifiers' ``group.base_combo`` and ``group.combo`` go through libdecaf when Debian's
 libdecaf0 is installed and through libsodium otherwise; both must give the same bytes for every
