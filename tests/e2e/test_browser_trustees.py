@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,10 @@ def test_trustee_pages_fit_a_phone(live_server: Any, chromium_path: str, monkeyp
             assert width <= PHONE["width"], (path, width)
             _shot(page, name)
         text = page.content()
-        assert "asamblea trustee decrypt" in text and "línea de comandos" in text
+        # The command as a trustee runs it: the server is an option of ``asamblea trustee``, so it
+        # comes before the action (tests/integration/trustees run the printed commands).
+        assert re.search(r"asamblea trustee --server \S+ decrypt --share", text), text
+        assert "línea de comandos" in text
         # A registrar's proposal page, with what k and n mean.
         from django.contrib.auth import get_user_model
 
