@@ -72,6 +72,7 @@ def uses_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
     from django.conf import settings as dj
 
+    _xdist_groups(config, items)
     is_pg = "postgres" in dj.DATABASES["default"]["ENGINE"]
     second = _second_pass()
     for item in items:
@@ -92,6 +93,28 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
             item.add_marker(
                 pytest.mark.skip(reason="uses no database: runs in the SQLite pass of make test")
             )
+
+
+def _xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--dist loadgroup``: suffix each ``xdist_group`` test's id with its group, so that the
+    group's tests run in one process (their module-scoped data is made once, not once per process).
+
+    pytest-xdist 3.8 does this by setting ``item._nodeid``, which pytest 9 no longer reads (the id
+    is ``item._id``): its groups were silently ignored (measured 2026-12-07: a group's tests ran
+    in both processes). Done here as xdist meant it, unless xdist already did.
+    """
+    # Set in pytest-xdist's worker processes only (never in a run without -n).
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")
 
 
 def pytest_configure(config):  # type: ignore[no-untyped-def]
