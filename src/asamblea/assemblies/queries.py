@@ -326,32 +326,24 @@ def roll_call_page(
         shown = rows[:limit]
         return _roll_call(shown, has_previous=False, has_next=len(rows) > limit)
     unit, name = key
-    if end is not None:
-        # The page ending just before the cursor: read backwards, then put it in order.
-        rows = list(
-            votes.filter(unit_name__lte=unit)
-            .filter(
-                Q(unit_name__lt=unit)
-                | Q(unit_name=unit, member_name__lt=name)
-                | Q(unit_name=unit, member_name=name, seat_id__lt=seat)
-            )
-            .order_by("-unit_name", "-member_name", "-seat_id")
-            .values_list(*_ROLL_CALL_COLUMNS)[: limit + 1]
-        )
-        shown = rows[:limit][::-1]
-        return _roll_call(shown, has_previous=len(rows) > limit, has_next=True)
+    # Backwards from the cursor (the page ending just before it, read in reverse and then put in
+    # order) or forwards from it: the same comparison with the other sign.
+    back = end is not None
+    sign = "lt" if back else "gt"
     rows = list(
-        votes.filter(unit_name__gte=unit)
+        votes.filter(**{f"unit_name__{sign}e": unit})
         .filter(
-            Q(unit_name__gt=unit)
-            | Q(unit_name=unit, member_name__gt=name)
-            | Q(unit_name=unit, member_name=name, seat_id__gt=seat)
+            Q(**{f"unit_name__{sign}": unit})
+            | Q(unit_name=unit, **{f"member_name__{sign}": name})
+            | Q(unit_name=unit, member_name=name, **{f"seat_id__{sign}": seat})
         )
-        .order_by("unit_name", "member_name", "seat_id")
+        .order_by(*(f"-{c}" if back else c for c in ("unit_name", "member_name", "seat_id")))
         .values_list(*_ROLL_CALL_COLUMNS)[: limit + 1]
     )
-    shown = rows[:limit]
-    return _roll_call(shown, has_previous=True, has_next=len(rows) > limit)
+    more = len(rows) > limit
+    if back:
+        return _roll_call(rows[:limit][::-1], has_previous=more, has_next=True)
+    return _roll_call(rows[:limit], has_previous=True, has_next=more)
 
 
 def _roll_call(rows: list[tuple[Any, ...]], *, has_previous: bool, has_next: bool) -> RollCallPage:
