@@ -87,7 +87,7 @@ class _Scratch(threading.local):
 
     def __init__(self) -> None:
         self.sa, self.sb = _Buffer(POINT_BYTES), _Buffer(POINT_BYTES)
-        self.out, self.diff = _Buffer(), _Buffer()
+        self.out, self.diff, self.pa, self.pb = _Buffer(), _Buffer(), _Buffer(), _Buffer()
         self.encoded = ctypes.create_string_buffer(POINT_BYTES)
 
 
@@ -102,6 +102,14 @@ def _scalars(a: int, b: int) -> _Scratch:
     ):
         raise DecafError("scalar out of range")
     return w
+
+
+def _decode(data: bytes, out: _Buffer) -> None:
+    """Decodes into ``out`` (uncached), refusing what ``_point`` refuses."""
+    if len(data) != POINT_BYTES:
+        raise DecafError("a point is 32 bytes")
+    if _lib.decaf_255_point_decode(out.ptr, data, 2**64 - 1) != _SUCCESS:  # type: ignore[union-attr]
+        raise DecafError("not a ristretto255 encoding")
 
 
 @lru_cache(maxsize=256)
@@ -174,7 +182,20 @@ class Sum:
         self._empty = True
 
     def add(self, data: bytes) -> None:
-        point = _point(data)
+        self._add(_point(data))
+
+    def add_combo(self, a: int, p: bytes, b: int, q: bytes) -> None:
+        """Adds ``a*P + b*Q`` without encoding it (a long sum of a verifier's: the shuffle's).
+        ``P`` and ``Q`` are decoded without the cache, which such sums would only churn; no
+        scalar 0 and no identity (group.py answers those cases)."""
+        w = _scratch
+        _decode(p, w.pa)
+        _decode(q, w.pb)
+        _scalars(a, b)
+        _lib.decaf_255_point_double_scalarmul(w.out.ptr, w.pa.ptr, w.sa.ptr, w.pb.ptr, w.sb.ptr)  # type: ignore[union-attr]
+        self._add(w.out)
+
+    def _add(self, point: _Buffer) -> None:
         if self._empty:
             ctypes.memmove(self._bufs[0].ptr, point.ptr, _STRUCT)
             self._current, self._empty = 0, False

@@ -219,6 +219,19 @@ class PointSum:
         except decaf.DecafError as e:
             raise InvalidPoint(str(e)) from None
 
+    def add_combo(self, a: int, p: Point, b: int, q: Point) -> None:
+        """Adds ``a * p + b * q`` (verifiers only, as ``combo``): inside libdecaf, never encoded,
+        when installed."""
+        a, b = a % ORDER, b % ORDER
+        _check_length(p, q)
+        if self._decaf is None or a == 0 or b == 0 or p == IDENTITY or q == IDENTITY:
+            self.add(combo(a, p, b, q))
+            return
+        try:
+            self._decaf.add_combo(a, bytes(p), b, bytes(q))
+        except decaf.DecafError as e:
+            raise InvalidPoint(str(e)) from None
+
     def value(self) -> Point:
         if self._decaf is None:
             return self._total

@@ -217,7 +217,7 @@ def _paired_sum(
     when installed (``PointSum``)."""
     total = PointSum()
     for x, p, y, q in zip(xs, ps, ys, qs, strict=True):
-        total.add(combo(x, p, y, q))
+        total.add_combo(x, p, y, q)
     return total.value()
 
 

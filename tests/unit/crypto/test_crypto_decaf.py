@@ -154,3 +154,24 @@ def test_running_sums_agree_with_libsodium_additions(ps: list[Point]) -> None:
 def test_sums_and_validity_walk_the_rfc_multiples(k: int, backend: str) -> None:
     assert group.sum_points([GENERATOR] * k).hex() == MULTIPLES[k]
     assert group.is_point(Point(bytes.fromhex(MULTIPLES[k])))
+
+
+@settings(max_examples=60, deadline=None)
+@given(terms=st.lists(st.tuples(scalars, points, scalars, points), max_size=6))
+def test_a_sum_of_combinations_is_the_sum_of_their_values(
+    terms: list[tuple[int, Point, int, Point]],
+) -> None:
+    total, expected = group.PointSum(), IDENTITY
+    for a, p, b, q in terms:
+        total.add_combo(a, p, b, q)
+        expected = group.add(expected, _sodium_combo(a, p, b, q))
+    assert total.value() == expected
+
+
+@pytest.mark.parametrize("encoding", INVALID)
+def test_a_sum_of_combinations_refuses_an_invalid_encoding(encoding: str, backend: str) -> None:
+    bad = Point(bytes.fromhex(encoding))
+    for p, q in ((bad, GENERATOR), (GENERATOR, bad)):
+        total = group.PointSum()
+        with pytest.raises(InvalidPoint):
+            total.add_combo(3, p, 5, q)
