@@ -284,6 +284,7 @@ def test_every_step_of_a_division_is_on_the_record():
     assert Motion.objects.get().status == "adopted"
 
 
+@pytest.mark.slow  # 6-8 CPU-seconds: exports and verifies a whole record
 def test_verify_recomputes_every_division_from_the_exported_record(tmp_path):
     from asamblea.record.verify import open_source, verify_record
     from asamblea.recordstore.actions import do_sign_checkpoint
