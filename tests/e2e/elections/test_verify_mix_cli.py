@@ -28,21 +28,18 @@ from elections_builders import build_world, open_election, record_entries  # noq
 from asamblea.crypto import ranked as R  # noqa: E402
 from asamblea.crypto import shuffle as S  # noqa: E402
 from asamblea.crypto import shuffle_verify as V  # noqa: E402
-from asamblea.crypto.elgamal import Ciphertext, encrypt, reencrypt  # noqa: E402
+from asamblea.crypto.elgamal import Ciphertext, encrypt  # noqa: E402
 from asamblea.crypto.group import (  # noqa: E402
-    ORDER,
-    Point,
-    add,
     base_mul,
-    mul,
     point_from_text,
     random_scalar,
 )
-from asamblea.crypto.transcript import Context, challenge, index_bytes  # noqa: E402
+from asamblea.crypto.transcript import Context  # noqa: E402
 from asamblea.elections import actions  # noqa: E402
 from asamblea.elections.models import Election  # noqa: E402
 from asamblea.trustees.actions import mixing  # noqa: E402
 from asamblea.trustees.models import DecryptionRequest, MixRequest, Trustee  # noqa: E402
+from fixtures.shuffle_forgery import forge_with_trapdoor  # noqa: E402
 from fixtures.trustees import decrypt, shuffle  # noqa: E402
 
 pytestmark = pytest.mark.django_db
@@ -194,95 +191,6 @@ def test_a_forged_shuffle_fails_verify_naming_round_trustee_and_step(
 # --- (d) generators with a known discrete log ---------------------------------------------------
 
 
-def _forge_with_trapdoor(
-    context: Context,
-    inputs: Ballots,
-    own: int,
-    r_own: tuple[int, ...],
-    hs: list[Point],
-    xs: list[int],
-) -> tuple[Ballots, dict[str, Any]]:
-    """The 2019 flaw's attack, for ballots of R ranks (Haenni et al.'s GenShuffleProof with a
-    commitment opened to a vector u'' that is NO permutation of u, which only the logs
-    ``xs`` of the generators ``hs`` allow). Ballot ``own`` (whose rank randomness ``r_own`` the
-    forger knows, and which holds candidate 2 then nothing) becomes an encryption of candidate 3
-    then nothing; every other ballot is re-encrypted in place."""
-    pk = context.public_key
-    n, width = len(inputs), len(inputs[0])
-    h, hv = hs[0], hs[1:]
-    m0, m_star = 2, 3
-    outs: Ballots = []
-    rhos: list[list[int]] = []
-    for i, ballot in enumerate(inputs):
-        if i == own:
-            made = [encrypt(pk, m_star if k == 0 else 0) for k in range(width)]
-            outs.append(tuple(c for c, _ in made))
-            rhos.append([r for _, r in made])
-        else:
-            again = [reencrypt(pk, c) for c in ballot]
-            outs.append(tuple(c for c, _ in again))
-            rhos.append([r for _, r in again])
-    r = [random_scalar() for _ in range(n)]
-    commitments = [add(base_mul(r[i]), hv[i]) for i in range(n)]
-    digest = V._statement_digest(context, hs, inputs, outs, commitments)
-    u = [challenge("shuffle-u", context, digest, index_bytes(i)) for i in range(n)]
-    u2 = list(u)
-    u2[own] = u[own] * m0 * pow(m_star, -1, ORDER) % ORDER
-    r_hat = [random_scalar() for _ in range(n)]
-    chain, prev = [], h
-    for i in range(n):
-        prev = add(base_mul(r_hat[i]), mul(u2[i], prev))
-        chain.append(prev)
-    v = [0] * n
-    v[-1] = 1
-    for i in range(n - 1, 0, -1):
-        v[i - 1] = u2[i] * v[i] % ORDER
-    prod_u = prod_u2 = 1
-    for a, b in zip(u, u2, strict=True):
-        prod_u, prod_u2 = prod_u * a % ORDER, prod_u2 * b % ORDER
-    r_bar = sum(r) % ORDER
-    r_hat_claim = sum(a * b for a, b in zip(r_hat, v, strict=True)) + (prod_u2 - prod_u) * xs[0]
-    r_tilde = sum(a * b for a, b in zip(u, r, strict=True)) + sum(
-        (u[i] - u2[i]) * xs[i + 1] for i in range(n)
-    )
-    r_prime = [
-        (u2[own] * rhos[own][k] - u[own] * r_own[k])
-        + sum(u[i] * rhos[i][k] for i in range(n) if i != own)
-        for k in range(width)
-    ]
-    w1, w2, w3 = (random_scalar() for _ in range(3))
-    w4 = [random_scalar() for _ in range(width)]
-    w_hat = [random_scalar() for _ in range(n)]
-    w_p = [random_scalar() for _ in range(n)]
-    t1, t2, t3 = base_mul(w1), base_mul(w2), base_mul(w3)
-    for i in range(n):
-        t3 = add(t3, mul(w_p[i], hv[i]))
-    t4 = []
-    for k in range(width):
-        ta, tb = base_mul(-w4[k] % ORDER), mul(-w4[k] % ORDER, pk)
-        for i in range(n):
-            ta = add(ta, mul(w_p[i], outs[i][k].alpha))
-            tb = add(tb, mul(w_p[i], outs[i][k].beta))
-        t4.append((ta, tb))
-    t_hat, prev = [], h
-    for i in range(n):
-        t_hat.append(add(base_mul(w_hat[i]), mul(w_p[i], prev)))
-        prev = chain[i]
-    c = challenge(
-        "shuffle", context, digest, *(bytes(p) for p in chain), bytes(t1), bytes(t2), bytes(t3),
-        *(bytes(p) for pair in t4 for p in pair), *(bytes(p) for p in t_hat),
-    )  # fmt: skip
-    proof = S.ShuffleProof(
-        commitments=commitments, chain=chain, t1=t1, t2=t2, t3=t3, t4=t4, t_hat=t_hat,
-        s1=(w1 + c * r_bar) % ORDER, s2=(w2 + c * r_hat_claim) % ORDER,
-        s3=(w3 + c * r_tilde) % ORDER, s4=[(w4[k] + c * r_prime[k]) % ORDER for k in range(width)],
-        s_hat=[(w_hat[i] + c * r_hat[i]) % ORDER for i in range(n)],
-        s_prime=[(w_p[i] + c * u2[i]) % ORDER for i in range(n)],
-        challenge=c,
-    )  # fmt: skip
-    return outs, S.proof_to_json(proof)
-
-
 def test_a_shuffle_proved_under_generators_with_known_logs_fails_verify(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,7 +209,7 @@ def test_a_shuffle_proved_under_generators_with_known_logs_fails_verify(
     context = _context(mix)
     xs = [random_scalar() for _ in range(len(inputs) + 1)]
     hs = [base_mul(x) for x in xs]
-    outputs, proof = _forge_with_trapdoor(context, inputs, own, opening.randomness, hs, xs)
+    outputs, proof = forge_with_trapdoor(context, inputs, own, opening.randomness, hs, xs)
     # The forgery is what the attack claims: a verifier that takes the forger's generators (as
     # the flawed system did) accepts it, and it turned a 2 into a 3.
     checked = V.proof_from_json(proof)

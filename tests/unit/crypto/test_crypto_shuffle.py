@@ -26,6 +26,7 @@ from asamblea.crypto.group import (
     random_scalar,
 )
 from asamblea.crypto.transcript import Context
+from fixtures.shuffle_forgery import forge_with_trapdoor
 
 SECRET = random_scalar()
 KEY = base_mul(SECRET)
@@ -272,78 +273,12 @@ def _forge_with_trapdoor(n: int = 3):  # type: ignore[no-untyped-def]
     encryption of another value and proves the result a shuffle, by opening its commitments to
     a vector u'' that is no permutation of u. Returns the inputs, forged outputs, proof and the
     trapdoor generators."""
-    from asamblea.crypto.elgamal import reencrypt
-    from asamblea.crypto.group import add
-    from asamblea.crypto.transcript import challenge, index_bytes
-
     xs = [random_scalar() for _ in range(n + 1)]
     hs = [base_mul(x) for x in xs]
-    h, hv = hs[0], hs[1:]
-    m0, m_star = 2, 3
-    first, r_in0 = encrypt(KEY, m0)
+    first, r_in0 = encrypt(KEY, 2)  # the forger's own ballot: 2, which becomes 3
     inputs = [(first,), *[(encrypt(KEY, 5)[0],) for _ in range(n - 1)]]
-    forged_first, rho0 = encrypt(KEY, m_star)
-    outs: list[tuple[Ciphertext, ...]] = [(forged_first,)]
-    rhos = [rho0]
-    for i in range(1, n):
-        c, rho = reencrypt(KEY, inputs[i][0])
-        outs.append((c,))
-        rhos.append(rho)
-    r = [random_scalar() for _ in range(n)]
-    commitments = [add(base_mul(r[i]), hv[i]) for i in range(n)]
-    digest = V._statement_digest(CTX, hs, inputs, outs, commitments)
-    u = [challenge("shuffle-u", CTX, digest, index_bytes(i)) for i in range(n)]
-    u2 = list(u)
-    u2[0] = u[0] * m0 * pow(m_star, -1, ORDER) % ORDER
-    r_hat = [random_scalar() for _ in range(n)]
-    chain, prev = [], h
-    for i in range(n):
-        prev = add(base_mul(r_hat[i]), mul(u2[i], prev))
-        chain.append(prev)
-    v = [0] * n
-    v[-1] = 1
-    for i in range(n - 1, 0, -1):
-        v[i - 1] = u2[i] * v[i] % ORDER
-    prod_u = prod_u2 = 1
-    for a, b in zip(u, u2, strict=True):
-        prod_u, prod_u2 = prod_u * a % ORDER, prod_u2 * b % ORDER
-    r_bar = sum(r) % ORDER
-    r_hat_claim = (
-        sum(a * b for a, b in zip(r_hat, v, strict=True)) + (prod_u2 - prod_u) * xs[0]
-    ) % ORDER
-    r_tilde = (
-        sum(a * b for a, b in zip(u, r, strict=True))
-        + sum((u[i] - u2[i]) * xs[i + 1] for i in range(n))
-    ) % ORDER
-    r_prime = (u2[0] * rhos[0] - u[0] * r_in0 + sum(u[i] * rhos[i] for i in range(1, n))) % ORDER
-    w = [random_scalar() for _ in range(4)]
-    w_hat = [random_scalar() for _ in range(n)]
-    w_p = [random_scalar() for _ in range(n)]
-    t1, t2 = base_mul(w[0]), base_mul(w[1])
-    t3 = base_mul(w[2])
-    for i in range(n):
-        t3 = add(t3, mul(w_p[i], hv[i]))
-    ta, tb = base_mul(-w[3] % ORDER), mul(-w[3] % ORDER, KEY)
-    for i in range(n):
-        ta, tb = add(ta, mul(w_p[i], outs[i][0].alpha)), add(tb, mul(w_p[i], outs[i][0].beta))
-    t_hat, prev = [], h
-    for i in range(n):
-        t_hat.append(add(base_mul(w_hat[i]), mul(w_p[i], prev)))
-        prev = chain[i]
-    c = challenge(
-        "shuffle", CTX, digest, *(bytes(p) for p in chain), bytes(t1), bytes(t2), bytes(t3),
-        bytes(ta), bytes(tb), *(bytes(p) for p in t_hat),
-    )  # fmt: skip
-    proof = V.CheckedProof(
-        commitments=tuple(commitments), chain=tuple(chain), t1=t1, t2=t2, t3=t3,
-        t4=((ta, tb),), t_hat=tuple(t_hat),
-        s1=(w[0] + c * r_bar) % ORDER, s2=(w[1] + c * r_hat_claim) % ORDER,
-        s3=(w[2] + c * r_tilde) % ORDER, s4=((w[3] + c * r_prime) % ORDER,),
-        s_hat=tuple((w_hat[i] + c * r_hat[i]) % ORDER for i in range(n)),
-        s_prime=tuple((w_p[i] + c * u2[i]) % ORDER for i in range(n)),
-        challenge=c,
-    )  # fmt: skip
-    return inputs, outs, proof, hs
+    outs, proof = forge_with_trapdoor(CTX, inputs, 0, (r_in0,), hs, xs)
+    return inputs, outs, V.proof_from_json(proof), hs
 
 
 def test_trapdoor_generators_let_a_forged_shuffle_pass_but_ours_refuse_it(
